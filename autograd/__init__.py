@@ -1,0 +1,38 @@
+"""dagrad's autograd: a scalar reverse-mode (and forward-mode) automatic differentiation engine.
+
+Note: HIPS autograd uses the import name ``autograd`` too; install dagrad in its own
+virtual environment.
+"""
+
+from .backward import (
+    backward,
+    backward_steps,
+    forward_tangents,
+    gradients,
+    local_derivatives,
+    topological_order,
+)
+from .check import GradcheckError, gradcheck, gradgradcheck, numeric_grad
+from .functional import grad, hessian, jvp, value_and_grad
+from .mode import (
+    AnomalyError,
+    OpCount,
+    count_ops,
+    detect_anomaly,
+    enable_grad,
+    is_grad_enabled,
+    no_grad,
+)
+from .ops import OPS, Op, cos, exp, log, sigmoid, sin
+from .value import DomainError, Value, dot, logsumexp, sum
+
+__all__ = [
+    "Value", "DomainError", "OPS", "Op",
+    "backward", "backward_steps", "gradients", "forward_tangents", "local_derivatives",
+    "topological_order",
+    "grad", "value_and_grad", "jvp", "hessian",
+    "gradcheck", "gradgradcheck", "numeric_grad", "GradcheckError",
+    "no_grad", "enable_grad", "is_grad_enabled", "detect_anomaly", "AnomalyError",
+    "count_ops", "OpCount",
+    "dot", "logsumexp", "exp", "log", "sin", "cos", "sigmoid",
+]  # `sum` is autograd.sum, left out of __all__ so `import *` keeps the builtin

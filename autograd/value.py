@@ -1,0 +1,290 @@
+"""The ``Value`` node: a scalar, its gradient, and the op and operands that made it.
+
+Every operation on Values builds a new node of the computation DAG. What an op computes and
+what its local derivatives are is looked up in the table in ``ops.py``; this module only
+wires Python's operators and methods to that table.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Iterable, Sequence
+
+from .mode import STATE, AnomalyError
+from .ops import OPS, UNARY, Op
+
+Number = int | float
+
+
+class DomainError(ArithmeticError, ValueError):
+    """An op, or its derivative, was evaluated where it is undefined or not a finite float.
+
+    dagrad's policy: where Python's ``math`` would raise (log or sqrt of a negative, division
+    by zero, exp overflow, a negative base to a fractional power), dagrad raises this error
+    naming the op, its operands and its domain. IEEE infinities and NaNs that plain float
+    arithmetic makes silently (1e200 * 1e200) flow on; ``detect_anomaly()`` stops at them.
+    """
+
+
+def _describe(x) -> str:
+    if x.__class__ is Value:
+        return f"{x.label!r} = {x.data!r}" if x.label else f"Value {x.data!r}"
+    return repr(x)
+
+
+def domain_error(op: Op, operands: Sequence, cause: Exception, when: str = "") -> DomainError:
+    """A ``DomainError`` that names the op, its operands and what the op needs."""
+    args = ", ".join(_describe(x) for x in operands)
+    needs = f" {op.name} needs {op.domain}." if op.domain else ""
+    return DomainError(
+        f"{when}{op.name}({args}) is undefined or not a finite float ({cause}).{needs} "
+        "Check where that operand comes from; detect_anomaly() names the line that made "
+        "each node."
+    )
+
+
+def _constant(x) -> float:
+    """A Python number as a float constant kept inside the node; TypeError for anything else."""
+    if x.__class__ is float:
+        return x
+    if isinstance(x, numbers.Real):  # int, bool, numpy floats, Fraction …
+        return float(x)
+    raise TypeError(
+        f"expected a Value or a real number, got {type(x).__name__} {x!r:.60}; "
+        "convert it first, e.g. float(x), or make one Value per element of a list"
+    )
+
+
+class Value:
+    """A scalar node of the computation graph.
+
+    ``data`` and ``grad`` are plain floats; ``label`` names the node in pictures and error
+    messages. ``grad`` holds ∂(root)/∂(this node) after ``root.backward()``: leaves (nodes
+    made by the user) accumulate it across backward calls until zeroed, as in PyTorch; inner
+    nodes show the gradient of the latest backward through them.
+    """
+
+    # _prev: the operands in order (Values, or float constants kept inside the node);
+    # _op: the table entry that made the node (None for a leaf).
+    __slots__ = ("data", "grad", "_prev", "_op", "label")
+
+    def __init__(self, data: Number, label: str = "") -> None:
+        if data.__class__ is not float:
+            if isinstance(data, Value):
+                raise TypeError(
+                    "Value() takes a real number, got a Value; use x.detach() for a new leaf "
+                    "with the same data"
+                )
+            try:
+                data = _constant(data)
+            except TypeError:
+                raise TypeError(
+                    f"Value() takes a real number (int or float), got {type(data).__name__} "
+                    f"{data!r:.60}; convert it first, e.g. Value(float(s)), or make one Value "
+                    "per element of a list"
+                ) from None
+        if not isinstance(label, str):
+            raise TypeError(f"label must be a str, got {type(label).__name__}")
+        self.data = data
+        self.grad = 0.0
+        self._prev = ()
+        self._op = None
+        self.label = label
+
+    # --- graph structure ------------------------------------------------------------------
+    @property
+    def op(self) -> str:
+        """Name of the op that made this node ('' for a leaf)."""
+        return self._op.name if self._op is not None else ""
+
+    @property
+    def operands(self) -> tuple:
+        """The op's operands in order: Values, and float constants kept inside this node."""
+        return self._prev
+
+    @property
+    def parents(self) -> tuple[Value, ...]:
+        """The Value operands in order (a Value used twice appears twice)."""
+        return tuple(p for p in self._prev if p.__class__ is not float)
+
+    def is_leaf(self) -> bool:
+        return not self._prev
+
+    # --- arithmetic: each operator is one entry of the table ------------------------------
+    def __add__(self, other): return _binary(_ADD, self, other)
+    def __radd__(self, other): return _binary(_ADD, other, self)
+    def __sub__(self, other): return _binary(_SUB, self, other)
+    def __rsub__(self, other): return _binary(_SUB, other, self)
+    def __mul__(self, other): return _binary(_MUL, self, other)
+    def __rmul__(self, other): return _binary(_MUL, other, self)
+    def __truediv__(self, other): return _binary(_DIV, self, other)
+    def __rtruediv__(self, other): return _binary(_DIV, other, self)
+    def __neg__(self): return _apply(_NEG, (self,))
+    def __pos__(self): return self
+    def __abs__(self): return _apply(_ABS, (self,))
+
+    def __pow__(self, other):
+        return _binary(_POWV if other.__class__ is Value else _POW, self, other)
+
+    def __rpow__(self, other):
+        return _binary(_RPOW, other, self)
+
+    def leaky_relu(self, slope: float = 0.01) -> Value:
+        """x for x > 0, else slope·x;  derivative 1 or slope."""
+        return _binary(OPS["leaky_relu"], self, slope)
+
+    # exp, log, sqrt, tanh, sigmoid, relu, sin, cos, softplus, abs: generated from the table
+    # below this class, each documented with its math.
+
+    # --- comparisons read data only (they are not differentiable) -------------------------
+    def __lt__(self, other): return self.data < _data(other)
+    def __le__(self, other): return self.data <= _data(other)
+    def __gt__(self, other): return self.data > _data(other)
+    def __ge__(self, other): return self.data >= _data(other)
+    __hash__ = object.__hash__  # identity: a Value is a node, usable as a dict key
+
+    # --- conversion -----------------------------------------------------------------------
+    def __float__(self) -> float:
+        return self.data
+
+    def item(self) -> float:
+        """The data as a Python float (PyTorch's ``tensor.item()``)."""
+        return self.data
+
+    def detach(self) -> Value:
+        """A new leaf with the same data, cut from this graph."""
+        return Value(self.data, self.label)
+
+    def __repr__(self) -> str:
+        label = f", label={self.label!r}" if self.label else ""
+        return f"Value(data={self.data}, grad={self.grad}{label})"
+
+    # --- differentiation ------------------------------------------------------------------
+    def backward(
+        self, gradient: Number = 1.0, retain_graph: bool | None = None, create_graph: bool = False
+    ) -> None:
+        """Fill ``.grad`` of every node this one depends on with ∂self/∂node (× ``gradient``).
+
+        One reverse sweep in topological order. ``retain_graph`` is accepted for PyTorch
+        compatibility: dagrad never frees the graph, so backward can always run again.
+        With ``create_graph=True`` the gradients are Values with graphs of their own, for
+        higher derivatives (see ``autograd.backward``).
+        """
+        from .backward import backward
+
+        backward(self, gradient, create_graph=create_graph)
+
+
+def _data(x) -> float:
+    return x.data if x.__class__ is Value else _constant(x)
+
+
+_new = object.__new__
+
+
+def _result(data: float, operands: tuple, op: Op) -> Value:
+    """The node holding an op's result; a plain leaf under no_grad."""
+    node = _new(Value)
+    node.data = data
+    node.grad = 0.0
+    node.label = ""
+    if STATE.grad_enabled:
+        node._prev = operands
+        node._op = op
+    else:
+        node._prev = ()
+        node._op = None
+    if STATE.anomaly is not None:
+        _check_forward(node, op, operands)
+    return node
+
+
+def _check_forward(node: Value, op: Op, operands: tuple) -> None:
+    STATE.anomaly.remember(node)
+    if math.isfinite(node.data):
+        return
+    bad = [x for x in operands if not math.isfinite(_data(x))]
+    what = (
+        f"received the non-finite operand {_describe(bad[0])}" if bad else "produced it"
+    )
+    raise AnomalyError(
+        f"{op.name} gave {node.data} and {what}; operands: "
+        f"{', '.join(_describe(x) for x in operands)}; {STATE.anomaly.where(node)}"
+    )
+
+
+def _operand(op: Op, x) -> float:
+    try:
+        return _constant(x)
+    except TypeError as e:
+        raise TypeError(f"{op.name}: {e}") from None
+
+
+def _binary(op: Op, a, b):
+    """a op b, where one of a, b is a Value and the other a Value or a number."""
+    if a.__class__ is Value:
+        av = a.data
+    else:
+        a = av = _operand(op, a)
+    if b.__class__ is Value:
+        bv = b.data
+    else:
+        b = bv = _operand(op, b)
+    try:
+        data = op.forward(av, bv)
+    except (ArithmeticError, ValueError) as e:
+        raise domain_error(op, (a, b), e) from None
+    return _result(data, (a, b), op)
+
+
+def _apply(op: Op, operands: Iterable) -> Value:
+    """The general path: any number of operands (unary and n-ary ops)."""
+    operands = tuple(x if x.__class__ is Value else _operand(op, x) for x in operands)
+    try:
+        data = float(op.forward(*[x.data if x.__class__ is Value else x for x in operands]))
+    except (ArithmeticError, ValueError) as e:
+        raise domain_error(op, operands, e) from None
+    return _result(data, operands, op)
+
+
+def _unary_method(op: Op):
+    def method(self: Value) -> Value:
+        return _apply(op, (self,))
+
+    method.__name__ = method.__qualname__ = op.name
+    method.__doc__ = op.doc
+    return method
+
+
+for _name in UNARY:
+    setattr(Value, _name, _unary_method(OPS[_name]))
+
+_ADD, _SUB, _MUL, _DIV = OPS["add"], OPS["sub"], OPS["mul"], OPS["div"]
+_NEG, _ABS, _POW, _RPOW, _POWV = OPS["neg"], OPS["abs"], OPS["pow"], OPS["rpow"], OPS["powv"]
+
+
+# --- n-ary helpers: one node for a whole sum, dot product or log-sum-exp ----------------------
+def sum(values: Iterable) -> Value:  # noqa: A001 - torch.sum's name, on purpose
+    """Σᵢ xᵢ as one node (Python's builtin sum would build a chain of n additions)."""
+    return _apply(OPS["sum"], values)
+
+
+def dot(weights: Sequence, inputs: Sequence, bias=None) -> Value:
+    """Σᵢ wᵢxᵢ (+ bias) as one node: a neuron's pre-activation in a single step.
+
+    The bias, if given, is an extra weight on the constant input 1.0.
+    """
+    if len(weights) != len(inputs):
+        raise ValueError(f"dot needs as many weights as inputs, got {len(weights)} and {len(inputs)}")
+    if bias is not None:
+        return _apply(OPS["dot"], (*weights, bias, *inputs, 1.0))
+    return _apply(OPS["dot"], (*weights, *inputs))
+
+
+def logsumexp(values: Iterable) -> Value:
+    """ln Σᵢ e^xᵢ as one node, computed stably (shifted by the maximum)."""
+    values = tuple(values)
+    if not values:
+        raise ValueError("logsumexp needs at least one value")
+    return _apply(OPS["logsumexp"], values)
