@@ -1,0 +1,503 @@
+"""The runner: times every benchmark, engines interleaved, and prints Markdown tables.
+
+Timing discipline, since the machine may be shared: every number is the median of
+``--repeats`` runs after a warm-up run, and the engines take turns run by run (the order
+rotating each round) so that load from elsewhere slows all of them alike. Ratios are taken
+within one run of this process; ``--isolate`` runs each engine in a subprocess of its own
+instead (the ratios then compare runs made at different moments).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import gc
+import json
+import math
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from typing import Callable
+
+from . import engines as E
+from . import graphs as G
+
+BENCHMARKS = ("demo", "chain", "wide", "bytes", "hessian")
+ENGINES = ("dagrad", "micrograd", "torch")
+
+
+# --- timing -----------------------------------------------------------------------------------
+class GCTimer:
+    """Time spent in Python's cyclic garbage collector, from ``gc.callbacks``."""
+
+    def __init__(self) -> None:
+        self.total, self._start = 0.0, 0.0
+
+    def __call__(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._start = time.perf_counter()
+        else:
+            self.total += time.perf_counter() - self._start
+
+    def __enter__(self) -> GCTimer:
+        gc.callbacks.append(self)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        gc.callbacks.remove(self)
+
+
+def timed(fn: Callable, gc_off: bool = False) -> tuple[float, float, object]:
+    """(seconds, seconds of which in the cyclic GC, result) of one call of ``fn``.
+
+    With ``gc_off`` the collector is disabled for the call, and the garbage it left is
+    collected afterwards, outside the timing, so it does not land on the next engine's run.
+    """
+    with GCTimer() as gct:
+        if gc_off:
+            gc.disable()
+        try:
+            t0 = time.perf_counter()
+            result = fn()
+            dt = time.perf_counter() - t0
+        finally:
+            if gc_off:
+                gc.enable()
+    if gc_off:
+        gc.collect()
+    return dt, gct.total, result
+
+
+def rounds(names: list[str], repeats: int, warmup: int = 1):
+    """(round, name) pairs: warm-up rounds first (round < 0), engines rotating each round."""
+    for r in range(-warmup, repeats):
+        k = r % len(names)
+        for name in names[k:] + names[:k]:
+            yield r, name
+
+
+# --- benchmarks -------------------------------------------------------------------------------
+def demo_engines(names: list[str]) -> list[tuple[str, type, bool]]:
+    """(row name, demo class, gc off?) for the installed engines among ``names``."""
+    rows = [("dagrad", E.DagradDemo, False), ("dagrad (gc off)", E.DagradDemo, True)]
+    if "micrograd" in names and E.optional("micrograd") is not None:
+        rows += [("micrograd (gc on)", E.MicrogradDemo, False),
+                 ("micrograd (gc off)", E.MicrogradDemo, True)]
+    if "torch" in names and E.optional("torch") is not None:
+        rows += [("torch 0-d", E.TorchScalarDemo, False),
+                 ("torch batched", E.TorchBatchedDemo, False)]
+    return [r for r in rows if r[0].split()[0] in names]
+
+
+def bench_demo(names: list[str], repeats: int, n_points: int = 100) -> list[dict]:
+    """micrograd's demo step, one full step per timed run, all engines on the same steps."""
+    X, y = E.moons(n_points)
+    weights = E.initial_weights()
+    models = {name: (cls(weights, X, y), off) for name, cls, off in demo_engines(names)}
+    times: dict = {n: [] for n in models}
+    gcs: dict = {n: [] for n in models}
+    losses: dict = {n: [] for n in models}
+    step = dict.fromkeys(models, 0)
+    for r, name in rounds(list(models), repeats):
+        model, off = models[name]
+        k = step[name]
+        dt, gct, loss = timed(lambda: model.step(k), gc_off=off)
+        step[name] += 1
+        losses[name].append(loss)
+        if r >= 0:
+            times[name].append(dt)
+            gcs[name].append(gct)
+    return [{"bench": "demo", "engine": n, "seconds": statistics.median(times[n]),
+             "gc_share": sum(gcs[n]) / sum(times[n]), "losses": losses[n], "ok": True,
+             "torch_threads": _torch_threads() if n.startswith("torch") else None}
+            for n in models]
+
+
+def _torch_threads():
+    torch = E.optional("torch")
+    return torch.get_num_threads() if torch is not None else None
+
+
+def _graph_adapters(names: list[str]) -> list[G.Adapter]:
+    micrograd = E.optional("micrograd") if "micrograd" in names else None
+    torch = E.optional("torch") if "torch" in names else None
+    return [a for a in G.adapters(micrograd, torch) if a.name.split()[0] in names]
+
+
+def bench_chain(names: list[str], repeats: int, sizes: list[int], torch_max: int) -> list[dict]:
+    """Build and backward of x = x * 1.0001 + 0.0, per node, for each depth."""
+    rows = []
+    adapters = _graph_adapters(names)
+    failed: dict = {}
+    for nodes in sizes:
+        live = {}
+        for a in adapters:
+            if a.name in failed:
+                rows.append({"bench": "chain", "engine": a.name, "nodes": nodes, "ok": False,
+                             "error": f"not run: failed at {failed[a.name]:,} nodes"})
+            elif a.name.startswith("torch") and nodes > torch_max:
+                rows.append({"bench": "chain", "engine": a.name, "nodes": nodes, "ok": False,
+                             "error": f"skipped (above --torch-max {torch_max:,})"})
+            else:
+                live[a.name] = a
+        build: dict = {n: [] for n in live}
+        back: dict = {n: [] for n in live}
+        grads: dict = {}
+        for r, name in rounds(list(live), repeats):
+            if name in failed:
+                continue
+            a = live[name]
+            dt_build, _, (x0, x) = timed(lambda: G.chain(a, nodes))
+            try:
+                dt_back, _, _ = timed(lambda: a.backward(x))
+                grads[name] = a.grad_of(x0)
+            except RecursionError as e:
+                failed[name] = nodes
+                rows.append({"bench": "chain", "engine": name, "nodes": nodes, "ok": False,
+                             "error": f"RecursionError ({e})"[:80]})
+                continue
+            finally:
+                del x0, x
+                gc.collect()  # micrograd's graphs are cycles: free them outside the timing
+            if r >= 0:
+                build[name].append(dt_build / nodes)
+                back[name].append(dt_back / nodes)
+        expected = 1.0001 ** (nodes // 2)
+        for name in live:
+            if name in failed and failed[name] == nodes:
+                continue
+            rows.append({"bench": "chain", "engine": name, "nodes": nodes,
+                         "build": statistics.median(build[name]),
+                         "backward": statistics.median(back[name]),
+                         "ok": math.isclose(grads[name], expected, rel_tol=1e-9),
+                         "error": "" if math.isclose(grads[name], expected, rel_tol=1e-9)
+                         else f"wrong gradient {grads[name]} (expected {expected})"})
+    return rows
+
+
+def bench_wide(names: list[str], repeats: int, n: int) -> list[dict]:
+    """Build and backward of Σᵢ wᵢ·xᵢ over n terms, per term."""
+    adapters = _graph_adapters(names)
+    leaves = {a.name: G.wide_products(a, n) for a in adapters}
+    build: dict = {a.name: [] for a in adapters}
+    back: dict = {a.name: [] for a in adapters}
+    errors: dict = {}
+    by_name = {a.name: a for a in adapters}
+    for r, name in rounds(list(by_name), repeats):
+        if name in errors:
+            continue
+        a, (ws, xs) = by_name[name], leaves[name]
+        for w in ws:  # leaves accumulate: start every run from zero
+            w.grad = None if name.startswith("torch") else 0.0
+        dt_build, _, s = timed(lambda: a.total([w * x for w, x in zip(ws, xs)]))
+        try:
+            dt_back, _, _ = timed(lambda: a.backward(s))
+        except RecursionError as e:
+            errors[name] = f"RecursionError ({e})"[:80]
+            continue
+        finally:
+            del s
+            gc.collect()
+        if r >= 0:
+            build[name].append(dt_build / n)
+            back[name].append(dt_back / n)
+        if not math.isclose(a.grad_of(ws[n // 3]), xs[n // 3].data if name != "torch 0-d"
+                            else xs[n // 3].item(), rel_tol=1e-12):
+            errors[name] = "wrong gradient"
+    rows = []
+    for name in by_name:
+        if name in errors:
+            rows.append({"bench": "wide", "engine": name, "terms": n, "ok": False,
+                         "error": errors[name]})
+        else:
+            rows.append({"bench": "wide", "engine": name, "terms": n, "ok": True,
+                         "build": statistics.median(build[name]),
+                         "backward": statistics.median(back[name])})
+    return rows
+
+
+def bench_bytes(names: list[str], nodes: int) -> list[dict]:
+    """tracemalloc's bytes per node of a chain (torch's C++ memory is invisible to it)."""
+    rows = []
+    for a in _graph_adapters(names):
+        if a.name.startswith("torch"):
+            continue
+        rows.append({"bench": "bytes", "engine": a.name, "nodes": nodes,
+                     "bytes_per_node": G.bytes_per_node(a, nodes), "ok": True})
+    if rows and rows[0]["engine"] == "dagrad":
+        rows[0]["anatomy"] = G.dagrad_node_anatomy()
+    return rows
+
+
+def bench_hessian(names: list[str], repeats: int, n_points: int, k: int) -> list[dict]:
+    """A k×k Hessian of a small MLP's loss; every engine's matrix checked against dagrad's."""
+    problem = G.hessian_problem(n_points, k)
+    torch = E.optional("torch") if "torch" in names else None
+    fns = {}
+    if "dagrad" in names:
+        fns["dagrad"] = lambda: G.hessian_dagrad(problem)
+    if torch is not None:
+        fns["torch 0-d (double backward)"] = lambda: G.hessian_torch_scalar(problem, torch)
+        fns["torch batched (functional.hessian)"] = lambda: G.hessian_torch_batched(problem, torch)
+    times: dict = {n: [] for n in fns}
+    results = {}
+    for r, name in rounds(list(fns), repeats):
+        dt, _, results[name] = timed(fns[name])
+        if r >= 0:
+            times[name].append(dt)
+    ref = results.get("dagrad")
+    rows = []
+    for name in fns:
+        dev = (max(abs(a - b) for ra, rb in zip(results[name], ref) for a, b in zip(ra, rb))
+               if ref is not None else 0.0)
+        rows.append({"bench": "hessian", "engine": name, "k": k, "points": n_points,
+                     "seconds": statistics.median(times[name]), "max_dev": dev,
+                     "ok": dev <= 1e-10})
+    if "micrograd" in names and E.optional("micrograd") is not None:
+        rows.append({"bench": "hessian", "engine": "micrograd", "ok": False,
+                     "error": "no higher-order derivatives"})
+    return rows
+
+
+# --- the report -------------------------------------------------------------------------------
+def machine() -> dict:
+    cpu = "unknown"
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next((ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name")),
+                       cpu)
+    except OSError:
+        cpu = platform.processor() or cpu
+    versions = {}
+    for mod in ("micrograd", "torch"):
+        m = E.optional(mod)
+        if m is not None:
+            versions[mod] = getattr(m, "__version__", "0.1.0" if mod == "micrograd" else "?")
+    return {
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "python": platform.python_version(), "cpu": cpu, "cores": os.cpu_count(),
+        "load": os.getloadavg()[0] if hasattr(os, "getloadavg") else None, **versions,
+    }
+
+
+def _ratio(row: dict, ref: dict | None, key: Callable[[dict], float]) -> str:
+    if ref is None or not row.get("ok", True) or not ref.get("ok", True) or "error" in row and row["error"]:
+        return "–"
+    r = key(row) / key(ref)
+    return f"{r:.2f}×" if r < 10 else f"{r:.0f}×"
+
+
+def _us(x: float) -> str:
+    return f"{x * 1e6:.3f}" if x < 1e-5 else f"{x * 1e6:.2f}"
+
+
+def _status(row: dict) -> str:
+    return "ok" if row.get("ok") else f"failed: {row.get('error', '?')}"
+
+
+def markdown(info: dict, rows: list[dict], isolate: bool) -> str:
+    out = ["# dagrad benchmarks", ""]
+    ref_versions = ", ".join(f"{m} {info[m]}" for m in ("micrograd", "torch") if m in info)
+    out.append(f"{info['date']} · Python {info['python']} · {info['cpu']} · {info['cores']} cores"
+               f" · load average {info['load']:.2f} at start"
+               f" · {ref_versions or 'no reference engines installed'}"
+               f" · {'one subprocess per engine' if isolate else 'engines interleaved in one process'}")
+    by = {b: [r for r in rows if r["bench"] == b] for b in BENCHMARKS}
+
+    if by["demo"]:
+        ref = next((r for r in by["demo"] if r["engine"] == "dagrad"), None)
+        out += ["", "## micrograd's demo step (MLP(2, [16, 16, 1]), 100 moons points, "
+                "forward + zero_grad + backward + SGD)", "",
+                "| engine | s/step | time ÷ dagrad's | in cyclic GC | max loss deviation "
+                "from dagrad | status |", "|---|---:|---:|---:|---:|---|"]
+        for r in by["demo"]:
+            dev = (max(abs(a - b) for a, b in zip(r["losses"], ref["losses"]))
+                   if ref is not None else 0.0)
+            r["ok"] = r["ok"] and dev <= 1e-12
+            r["error"] = "" if r["ok"] else f"losses differ by {dev:.1e}"
+            threads = f" ({r['torch_threads']} threads)" if r.get("torch_threads") else ""
+            out.append(f"| {r['engine']}{threads} | {r['seconds']:.4f} | "
+                       f"{_ratio(r, ref, lambda x: x['seconds'])} | {r['gc_share']:.0%} | "
+                       f"{dev:.1e} | {_status(r)} |")
+        steps = len(ref["losses"]) if ref else 0
+        out.append(f"\nLosses compared at each of the {steps} steps (warm-up included).")
+
+    if by["chain"]:
+        out += ["", "## Deep chain x = x * 1.0001 + 0.0 (build and backward, per node)", "",
+                "| engine | nodes | build µs/node | backward µs/node | time ÷ dagrad's | status |",
+                "|---|---:|---:|---:|---:|---|"]
+        for r in by["chain"]:
+            ref = next((q for q in by["chain"] if q["engine"] == "dagrad"
+                        and q["nodes"] == r["nodes"]), None)
+            if r.get("ok"):
+                out.append(f"| {r['engine']} | {r['nodes']:,} | {_us(r['build'])} | "
+                           f"{_us(r['backward'])} | "
+                           f"{_ratio(r, ref, lambda x: x['build'] + x['backward'])} | ok |")
+            else:
+                out.append(f"| {r['engine']} | {r['nodes']:,} | – | – | – | {_status(r)} |")
+
+    if by["wide"]:
+        ref = next((r for r in by["wide"] if r["engine"] == "dagrad"), None)
+        out += ["", f"## Wide sum Σ wᵢ·xᵢ of {by['wide'][0]['terms']:,} products "
+                "(dagrad: autograd.sum, one node; others: Python's sum, a chain of additions)", "",
+                "| engine | build µs/term | backward µs/term | time ÷ dagrad's | status |",
+                "|---|---:|---:|---:|---|"]
+        for r in by["wide"]:
+            if r.get("ok"):
+                out.append(f"| {r['engine']} | {_us(r['build'])} | {_us(r['backward'])} | "
+                           f"{_ratio(r, ref, lambda x: x['build'] + x['backward'])} | ok |")
+            else:
+                out.append(f"| {r['engine']} | – | – | – | {_status(r)} |")
+
+    if by["bytes"]:
+        ref = next((r for r in by["bytes"] if r["engine"] == "dagrad"), None)
+        out += ["", f"## Memory: bytes per node of a {by['bytes'][0]['nodes']:,}-node chain "
+                "(tracemalloc)", "", "| engine | bytes/node | ÷ dagrad's |", "|---|---:|---:|"]
+        for r in by["bytes"]:
+            out.append(f"| {r['engine']} | {r['bytes_per_node']:.1f} | "
+                       f"{_ratio(r, ref, lambda x: x['bytes_per_node'])} |")
+        if ref is not None and "anatomy" in ref:
+            out.append("\ndagrad's node: " + ", ".join(f"{k} {v} B"
+                                                       for k, v in ref["anatomy"].items()))
+
+    if by["hessian"]:
+        ref = next((r for r in by["hessian"] if r["engine"] == "dagrad"), None)
+        h = next(r for r in by["hessian"] if "k" in r)
+        out += ["", f"## Second order: {h['k']}×{h['k']} Hessian of a tanh MLP(2, [4, 4, 1]) "
+                f"max-margin loss on {h['points']} points", "",
+                "| engine | s/Hessian | time ÷ dagrad's | max abs deviation from dagrad | status |",
+                "|---|---:|---:|---:|---|"]
+        for r in by["hessian"]:
+            if "seconds" in r:
+                out.append(f"| {r['engine']} | {r['seconds']:.4f} | "
+                           f"{_ratio(r, ref, lambda x: x['seconds'])} | {r['max_dev']:.1e} | "
+                           f"{_status(r)} |")
+            else:
+                out.append(f"| {r['engine']} | – | – | – | {_status(r)} |")
+
+    out += ["", "## Targets", ""] + targets(rows)
+    return "\n".join(out)
+
+
+def targets(rows: list[dict]) -> list[str]:
+    def find(bench, engine, **kw):
+        return next((r for r in rows if r["bench"] == bench and r["engine"] == engine
+                     and all(r.get(k) == v for k, v in kw.items())), None)
+
+    lines = []
+    d = find("demo", "dagrad")
+    for engine, goal in (("micrograd (gc on)", 10), ("micrograd (gc off)", 1.5), ("torch 0-d", 4)):
+        r = find("demo", engine)
+        if d and r:
+            ratio = r["seconds"] / d["seconds"]
+            lines.append(f"- demo step ≥ {goal}× faster than {engine}: {ratio:.1f}× "
+                         f"({'met' if ratio >= goal else 'NOT met'})")
+    b = find("bytes", "dagrad")
+    if b:
+        v = b["bytes_per_node"]
+        lines.append(f"- ≤ 150 bytes/node: {v:.1f} ({'met' if v <= 150 else 'NOT met'})")
+    chains = [r for r in rows if r["bench"] == "chain" and r["engine"] == "dagrad"]
+    for r in chains:
+        if r.get("ok"):
+            v = r["backward"] * 1e6
+            lines.append(f"- chain backward < 1 µs/node at {r['nodes']:,} nodes: {v:.3f} µs "
+                         f"({'met' if v < 1 else 'NOT met'})")
+        else:
+            lines.append(f"- chain at {r['nodes']:,} nodes: FAILED ({r.get('error')})")
+    return lines
+
+
+# --- command line -----------------------------------------------------------------------------
+def run(args) -> list[dict]:
+    names = args.engines
+    rows: list[dict] = []
+    for bench in args.only:
+        t0 = time.perf_counter()
+        if bench == "demo":
+            rows += bench_demo(names, args.repeats, args.points)
+        elif bench == "chain":
+            rows += bench_chain(names, args.repeats, args.chain, args.torch_max)
+        elif bench == "wide":
+            rows += bench_wide(names, args.repeats, args.wide)
+        elif bench == "bytes":
+            rows += bench_bytes(names, args.bytes_nodes)
+        elif bench == "hessian":
+            rows += bench_hessian(names, args.repeats, args.hessian_points, args.hessian_k)
+        print(f"[{bench}: {time.perf_counter() - t0:.1f} s]", file=sys.stderr, flush=True)
+    return rows
+
+
+def run_isolated(args, argv: list[str]) -> list[dict]:
+    """Each engine in a subprocess of its own; their rows merged."""
+    rows = []
+    for engine in args.engines:
+        cmd = [sys.executable, "-m", "benchmarks", *argv, "--engines", engine, "--json", "-"]
+        cmd = [c for c in cmd if c != "--isolate"]
+        proc = subprocess.run(cmd, capture_output=True, text=True, check=True)
+        rows += [r for r in json.loads(proc.stdout)
+                 if engine == "dagrad" or r["engine"] != "dagrad"
+                 and not r["engine"].startswith("dagrad (")]
+    return rows
+
+
+def parser() -> argparse.ArgumentParser:
+    def ints(s):
+        return [int(float(x)) for x in s.split(",")]
+
+    def names(choices):
+        def parse(s):
+            got = [x.strip() for x in s.split(",") if x.strip()]
+            bad = [x for x in got if x not in choices]
+            if bad:
+                raise argparse.ArgumentTypeError(f"unknown {bad}; choose from {choices}")
+            return got
+        return parse
+
+    p = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--quick", action="store_true",
+                   help="small sizes and 3 repeats: a smoke run of a few seconds")
+    p.add_argument("--only", type=names(BENCHMARKS), default=list(BENCHMARKS),
+                   help=f"comma-separated benchmarks from {','.join(BENCHMARKS)}")
+    p.add_argument("--engines", type=names(ENGINES), default=list(ENGINES),
+                   help="comma-separated engines (dagrad is the reference of every ratio); "
+                        "ones not installed are skipped")
+    p.add_argument("--repeats", type=int, help="timed runs per measurement (default 5)")
+    p.add_argument("--points", type=int, default=100, help="moons points of the demo step")
+    p.add_argument("--chain", type=ints, help="chain sizes in nodes (default 1e3,1e4,1e5,1e6)")
+    p.add_argument("--torch-max", type=int, default=100_000,
+                   help="largest chain run on torch 0-d tensors (default 1e5: ~10 s per run above)")
+    p.add_argument("--wide", type=int, help="terms of the wide sum (default 1e5)")
+    p.add_argument("--bytes-nodes", type=int, help="nodes of the memory graph (default 1e5)")
+    p.add_argument("--hessian-points", type=int, default=20)
+    p.add_argument("--hessian-k", type=int, default=6, help="parameters of the Hessian")
+    p.add_argument("--isolate", action="store_true",
+                   help="run each engine in its own subprocess instead of interleaving")
+    p.add_argument("--json", metavar="FILE", help="also write the raw rows as JSON ('-': stdout)")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    args = parser().parse_args(argv)
+    quick = args.quick
+    args.repeats = args.repeats or (3 if quick else 5)
+    args.chain = args.chain or ([1000, 10_000] if quick else [1000, 10_000, 100_000, 1_000_000])
+    args.wide = args.wide or (10_000 if quick else 100_000)
+    args.bytes_nodes = args.bytes_nodes or (10_000 if quick else 100_000)
+    if quick:
+        args.points = min(args.points, 20)
+    info = machine()
+    rows = run_isolated(args, argv) if args.isolate else run(args)
+    if args.json == "-":
+        print(json.dumps(rows))
+        return 0
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"machine": info, "rows": rows}, f, indent=1)
+    print(markdown(info, rows, args.isolate))
+    return 0 if all(r.get("ok", True) or r["engine"].startswith(("micrograd", "torch"))
+                    for r in rows) else 1
