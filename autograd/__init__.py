@@ -24,7 +24,8 @@ from .mode import (
     no_grad,
 )
 from .ops import OPS, Op, cos, exp, log, sigmoid, sin
-from .value import DomainError, Value, dot, logsumexp, sum
+from .value import DomainError, Value, dot, logsumexp
+from .value import sum as sum  # autograd.sum: one node for Σ (shadows the builtin on purpose)
 
 __all__ = [
     "Value", "DomainError", "OPS", "Op",

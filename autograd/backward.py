@@ -11,7 +11,7 @@ linear in the size of the graph, where summing over every path would be exponent
 from __future__ import annotations
 
 import math
-from typing import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from .mode import STATE, AnomalyError
 from .value import Value, domain_error

@@ -7,7 +7,7 @@ needs no derivative rules at all: the reference every analytic gradient is check
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from .backward import gradients
 from .functional import hessian
@@ -21,7 +21,9 @@ class GradcheckError(AssertionError):
 
 def _inputs(inputs: Sequence) -> tuple[list[float], list[str]]:
     values = [x.data if isinstance(x, Value) else float(x) for x in inputs]
-    names = [x.label if isinstance(x, Value) and x.label else f"x[{i}]" for i, x in enumerate(inputs)]
+    names = [
+        x.label if isinstance(x, Value) and x.label else f"x[{i}]" for i, x in enumerate(inputs)
+    ]
     return values, names
 
 
@@ -57,7 +59,10 @@ def _report(title: str, rows: list[tuple], atol: float, rtol: float) -> tuple[bo
         rel = err / abs(n) if n else float("inf") if err else 0.0
         mark = "" if ok else "   <-- mismatch"
         lines.append(f"{where:>12} {a:>14.6e} {n:>14.6e} {err:>10.2e} {rel:>10.2e}{mark}")
-    head = f"{title}: {bad} of {len(rows)} derivatives disagree (tolerance |a - n| <= {atol} + {rtol}·|n|)"
+    head = (
+        f"{title}: {bad} of {len(rows)} derivatives disagree "
+        f"(tolerance |a - n| <= {atol} + {rtol}·|n|)"
+    )
     return bad == 0, "\n".join([head, *lines])
 
 

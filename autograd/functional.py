@@ -8,7 +8,7 @@ so the outer transformation can differentiate them again, to any order.
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from .backward import forward_tangents, gradients
 from .value import Value

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import threading
 import traceback
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Iterator
 
 
 class _State(threading.local):
     grad_enabled = True
-    anomaly: "_Anomaly | None" = None
-    counter: "OpCount | None" = None
+    anomaly: _Anomaly | None = None
+    counter: OpCount | None = None
 
 
 STATE = _State()

@@ -10,17 +10,23 @@ An entry is ``Op(name, forward, partials, domain)``:
   and can be differentiated again, to any order).
 
 Operands may be ``Value``s or constants (plain floats kept inside the node rather than made
-into graph nodes). A partial in a position that is always a constant is never used; such
-positions hold ``0.0``. This table is the only derivative knowledge in dagrad: the reverse
-sweep, forward mode, higher order, gradcheck and the edge labels of pictures all read it.
+into graph nodes). A partial in a position that is always a constant (listed in
+``Op.constants``) is never used and holds ``0.0``. This table is the only derivative
+knowledge in dagrad: the reverse sweep, forward mode, higher order, gradcheck and the edge
+labels of pictures all read it.
+
+A new op is one new entry. An ``Op`` is also callable on its own, so a user can define and
+use an op without touching the table: ``square = Op("square", lambda a: a * a,
+lambda a, out: (2 * a,)); square(x)``.
 """
 
 from __future__ import annotations
 
 import math
 import operator
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,9 +36,16 @@ class Op:
     partials: Callable[..., tuple]
     domain: str = ""  # where the op (or its derivative) is defined, for error messages
     doc: str = ""  # the math, shown as the docstring of the matching Value method
+    constants: tuple[int, ...] = ()  # operand positions that must be numbers, not Values
 
     def __repr__(self) -> str:
         return f"<op {self.name}>"
+
+    def __call__(self, *operands):
+        """Apply the op: a new node whose operands are ``operands`` (Values or numbers)."""
+        from .value import _apply  # value.py imports this module, so import at call time
+
+        return _apply(self, operands)
 
 
 # --- polymorphic math: float in -> float out (math module); Value in -> Value out ----------
@@ -107,10 +120,10 @@ _TABLE = [
     Op("neg",        operator.neg,                lambda a, out: (-1.0,),
        doc="−a"),
     Op("pow",        _pow,                        lambda a, c, out: (c * a ** (c - 1) if c else 0.0, 0.0),
-       domain="a > 0, or a = 0 with c ≥ 1, or a < 0 with integer c",
+       domain="a > 0, or a = 0 with c ≥ 1, or a < 0 with integer c", constants=(1,),
        doc="a ** c for a constant c;  ∂/∂a = c·a^(c−1)"),
     Op("rpow",       _pow,                        lambda c, b, out: (0.0, out * log(c)),
-       domain="c > 0", doc="c ** b for a constant c;  ∂/∂b = c^b · ln c"),
+       domain="c > 0", constants=(0,), doc="c ** b for a constant c;  ∂/∂b = c^b · ln c"),
     Op("powv",       _pow,                        lambda a, b, out: (b * a ** (b - 1), out * log(a)),
        domain="a > 0", doc="a ** b, both Values;  ∂/∂a = b·a^(b−1), ∂/∂b = a^b · ln a"),
     Op("abs",        abs,                         lambda a, out: (1.0 if a > 0 else -1.0 if a < 0 else 0.0,),

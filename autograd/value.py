@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from .mode import STATE, AnomalyError
 from .ops import OPS, UNARY, Op
@@ -241,6 +241,9 @@ def _binary(op: Op, a, b):
 def _apply(op: Op, operands: Iterable) -> Value:
     """The general path: any number of operands (unary and n-ary ops)."""
     operands = tuple(x if x.__class__ is Value else _operand(op, x) for x in operands)
+    for i in op.constants:
+        if operands[i].__class__ is Value:
+            raise TypeError(f"{op.name}: operand {i} must be a number, not a Value")
     try:
         data = float(op.forward(*[x.data if x.__class__ is Value else x for x in operands]))
     except (ArithmeticError, ValueError) as e:
@@ -276,7 +279,9 @@ def dot(weights: Sequence, inputs: Sequence, bias=None) -> Value:
     The bias, if given, is an extra weight on the constant input 1.0.
     """
     if len(weights) != len(inputs):
-        raise ValueError(f"dot needs as many weights as inputs, got {len(weights)} and {len(inputs)}")
+        raise ValueError(
+            f"dot needs as many weights as inputs, got {len(weights)} and {len(inputs)}"
+        )
     if bias is not None:
         return _apply(OPS["dot"], (*weights, bias, *inputs, 1.0))
     return _apply(OPS["dot"], (*weights, *inputs))
