@@ -56,18 +56,17 @@ def timed(fn: Callable, gc_off: bool = False) -> tuple[float, float, object]:
     With ``gc_off`` the collector is disabled for the call, and the garbage it left is
     collected afterwards, outside the timing, so it does not land on the next engine's run.
     """
-    with GCTimer() as gct:
-        if gc_off:
-            gc.disable()
-        try:
+    if gc_off:
+        gc.disable()
+    try:
+        with GCTimer() as gct:
             t0 = time.perf_counter()
             result = fn()
             dt = time.perf_counter() - t0
-        finally:
-            if gc_off:
-                gc.enable()
-    if gc_off:
-        gc.collect()
+    finally:
+        if gc_off:
+            gc.enable()
+            gc.collect()
     return dt, gct.total, result
 
 
