@@ -198,19 +198,15 @@ def grad_penwidth(g: float) -> str:
 
 
 def _add_legend(g: graphviz.Digraph) -> None:
+    """One small table: the colour of gradients from -1e3 to 1e3 on the log scale."""
     lo, hi = LOG_RANGE
     ticks = [-(10.0 ** e) for e in range(int(hi), int(lo) - 1, -3)]
     ticks = ticks + [0.0] + [-t for t in reversed(ticks)]
-    with g.subgraph(name="cluster_legend") as s:
-        s.attr(label="grad (colour: sign, log |grad|)", fontsize="10", style="dashed", color="grey")
-        prev = None
-        for i, t in enumerate(ticks):
-            name = f"legend{i}"
-            s.node(name, fmt_number(t), shape="box", style="filled", fillcolor=grad_color(t),
-                   penwidth=grad_penwidth(t), fontsize="9", width="0.3", height="0.2")
-            if prev is not None:
-                s.edge(prev, name, style="invis")
-            prev = name
+    cells = "".join(f'<TD BGCOLOR="{grad_color(t)}">{fmt_number(t)}</TD>' for t in ticks)
+    label = (f'<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="2">'
+             f'<TR><TD COLSPAN="{len(ticks)}">grad: blue &gt; 0, red &lt; 0, log |grad|; '
+             f"pen width grows with |grad|</TD></TR><TR>{cells}</TR></TABLE>>")
+    g.node("legend", label, shape="plaintext", fontsize="9")
 
 
 # --- structure ------------------------------------------------------------------------------------
@@ -307,13 +303,14 @@ def _node_cost(node: Value, show_constants: bool) -> int:
     return 2 + consts
 
 
-def _collapse(order, root, paths, uses, max_nodes, show_constants) -> dict[Value, tuple]:
-    """Which nodes fold into which summary: {node: unit key} for folded nodes only.
+def _collapse(order, root, paths, uses, max_nodes, show_constants) -> tuple[dict, bool]:
+    """Which nodes fold into which summary, and whether constants stay visible.
 
-    Until the picture has at most ``max_nodes`` nodes: fold the innermost clusters (neurons),
-    then the clusters one level up (layers) and so on; then chains of unlabelled nodes that
-    each have one operand and one user into "… N nodes"; as a last resort, runs of nodes
-    consecutive in the topological order. The root is never folded.
+    Returns ({node: unit key} for folded nodes only, show_constants). Until the picture has
+    at most ``max_nodes`` nodes: fold the innermost clusters (neurons), then the clusters one
+    level up (layers) and so on; then hide constants; then fold chains of unlabelled nodes
+    that each have one Value operand and one user into "… N nodes"; as a last resort, fold
+    runs of nodes consecutive in the topological order. The root is never folded.
     """
     unit: dict[Value, tuple] = {}
     cost = {node: _node_cost(node, show_constants) for node in order}
@@ -324,12 +321,17 @@ def _collapse(order, root, paths, uses, max_nodes, show_constants) -> dict[Value
     depth = max((len(p) for p in paths.values()), default=0)
     for d in range(depth, 0, -1):
         if total() <= max_nodes:
-            return unit
+            return unit, show_constants
         for node in order:
             if node is not root and len(paths[node]) >= d:
                 unit[node] = ("cluster", paths[node][d - 1], d)
     if total() <= max_nodes:
-        return unit
+        return unit, show_constants
+    if show_constants:
+        show_constants = False
+        cost = {node: _node_cost(node, False) for node in order}
+        if total() <= max_nodes:
+            return unit, show_constants
 
     # chains: unlabelled, one Value operand, used once, not the root
     def in_chain(n: Value) -> bool:
@@ -351,14 +353,14 @@ def _collapse(order, root, paths, uses, max_nodes, show_constants) -> dict[Value
         if sizes[c] >= 2:
             unit[node] = ("chain", c)
     if total() <= max_nodes:
-        return unit
+        return unit, show_constants
 
     rest = [n for n in order if n not in unit and n is not root]
     bands = max(1, max_nodes - len(set(unit.values())) - cost[root])
     size = -(-len(rest) // bands)
     for i, node in enumerate(rest):
         unit[node] = ("band", i // size)
-    return unit
+    return unit, show_constants
 
 
 # --- the picture ----------------------------------------------------------------------------------
@@ -394,9 +396,10 @@ class _Layout:
         self.paths = (_cluster_paths(self.order, self.uses, root) if clusters
                       else dict.fromkeys(self.order, ()))
         self.unit = {}
+        self.show_constants = style.show_constants
         if style.max_nodes is not None:
-            self.unit = _collapse(self.order, root, self.paths, self.uses, style.max_nodes,
-                                  style.show_constants)
+            self.unit, self.show_constants = _collapse(
+                self.order, root, self.paths, self.uses, style.max_nodes, style.show_constants)
         # summary ids in order of their first member
         self.unit_id: dict[tuple, str] = {}
         self.unit_members: dict[tuple, list[Value]] = {}
@@ -488,7 +491,8 @@ def _build(layout: _Layout, style: _Style, grad_state, *, highlight=None, focus=
                 _put_summary(put, layout, key, grad_state, style, on_path)
             for p in node._prev:
                 if p.__class__ is not float and unit.get(p) != key:
-                    summary_edges[(vid(p), layout.unit_id[key])] += 1
+                    lit = p in on_path and node in on_path
+                    summary_edges[(vid(p), layout.unit_id[key], lit)] += 1
             continue
         path = layout.paths[node]
         state, gv = grad_state(node)
@@ -517,7 +521,7 @@ def _build(layout: _Layout, style: _Style, grad_state, *, highlight=None, focus=
             local = local_derivatives(node)
         for j, p in enumerate(node._prev):
             if p.__class__ is float:
-                if style.show_constants:
+                if layout.show_constants:
                     put(path, "node", f"v{i}c{j}", fmt_number(p), shape="plaintext",
                         fontsize="9", fontcolor="grey40", tooltip=repr(p))
                     put(path, "edge", f"v{i}c{j}", op_id, style="dashed", color="grey60",
@@ -545,8 +549,12 @@ def _build(layout: _Layout, style: _Style, grad_state, *, highlight=None, focus=
                 e.update(color=FOCUS, penwidth="3")
             target_path = path
             put(target_path, "edge", vid(p), op_id, **e)
-    for (a, b), n in summary_edges.items():
-        attrs = {"label": f"×{n}"} if n > 1 else {}
+    for (a, b, lit), n in summary_edges.items():
+        attrs = {"color": "grey55", "arrowsize": "0.6"}
+        if n > 1:
+            attrs["label"] = f"×{n}"
+        if lit:
+            attrs.update(color=HIGHLIGHT, penwidth="3")
         put((), "edge", a, b, **attrs)
 
     _emit(g, body)
@@ -576,22 +584,28 @@ def _put_summary(put, layout: _Layout, key: tuple, grad_state, style: _Style, on
     if key[0] == "cluster":
         cname, d = key[1], key[2]
         parent = layout.paths[members[0]][: d - 1]
+        lines = [html.escape(cname), f"{n} node{'s' if n != 1 else ''}"]
         title = cname
     else:
         parent = ()
         ops = Counter(m.op or "leaf" for m in members)
-        title = "… " + ", ".join(f"{op}" for op, _ in ops.most_common(3))
+        title = f"… {n} node{'s' if n != 1 else ''}"
+        lines = [title, html.escape(", ".join(op for op, _ in ops.most_common(4)))]
     grads = [(_num(v), m) for m in members for s, v in [grad_state(m)] if s != "unset"]
-    lines = [html.escape(title), f"{n} nodes"]
     attrs = {"shape": "box3d", "tooltip": f"{title}: {n} nodes folded (max_nodes)"}
     if grads:
-        leaves = [g for g, m in grads if not m._prev] or [g for g, _ in grads]
-        norm = math.sqrt(math.fsum(g * g for g in leaves))
         lo = min(abs(g) for g, _ in grads)
         hi = max(abs(g) for g, _ in grads)
-        lines.append(f"‖grad‖ {fmt_number(norm)}  |grad| {fmt_number(lo)}…{fmt_number(hi)}")
+        leaves = [g for g, m in grads if not m._prev]
+        if key[0] == "cluster" and leaves:
+            # the parameters' gradient norm: what vanishes or explodes layer by layer
+            shade = math.sqrt(math.fsum(g * g for g in leaves))
+            lines.append(f"‖grad‖ of {len(leaves)} leaves {fmt_number(shade)}")
+        else:
+            shade = hi
+        lines.append(f"|grad| {fmt_number(lo)} … {fmt_number(hi)}")
         if style.color_by_grad:
-            attrs.update(style="filled", fillcolor=grad_color(norm), penwidth=grad_penwidth(norm))
+            attrs.update(style="filled", fillcolor=grad_color(shade), penwidth=grad_penwidth(shade))
     if any(m in on_path for m in members):
         attrs.update(color=HIGHLIGHT, penwidth="3")
     label = "<" + "<BR/>".join(lines) + ">"
