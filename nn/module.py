@@ -24,7 +24,8 @@ import json
 import math
 import os
 import tempfile
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from autograd import Value
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import math
 import sys
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from autograd import Value, no_grad
 
@@ -74,7 +75,7 @@ def accuracy(outputs: Sequence, targets: Sequence, loss: str = "hinge") -> float
     f = _accuracy_fn(loss)
     if f is None or not targets:
         return math.nan
-    return sum(bool(f(o, t)) for o, t in zip(outputs, targets)) / len(targets)
+    return sum(bool(f(o, t)) for o, t in zip(outputs, targets, strict=True)) / len(targets)
 
 
 def predict(model: Module, X: Sequence) -> list:
