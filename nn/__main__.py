@@ -22,7 +22,6 @@ from collections.abc import Sequence
 from . import data as _data
 from . import optim as _optim
 from .layers import MLP, Neuron
-from .module import write_atomic
 from .train import evaluate, fit
 
 DEFAULT_SEED = 0
@@ -70,25 +69,30 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def neuron_svg(model: MLP, x: Sequence[float]) -> tuple[bytes, str]:
-    """SVG of one first-layer neuron's graph on input ``x`` after ``backward`` of its output
-    (a neuron that is active on x, so the gradients are not all 0), and its name."""
-    from autograd.draw import draw_dot  # the drawing module (needs the graphviz package)
+def write_neuron_svg(model: MLP, x: Sequence[float], path: str) -> str:
+    """Draw one first-layer neuron's graph on input ``x`` after ``backward`` of its output
+    (a neuron active on x, so its gradients are not all 0) to the SVG file ``path``
+    (written atomically). Returns the neuron's name. The model's ``.grad``s are restored."""
+    from autograd.draw import draw_dot, save  # needs the graphviz package and `dot`
 
     layer = model.layers[0]
     neuron: Neuron = next((n for n in layer.neurons if n.preactivation(x).data > 0),
                           layer.neurons[0])
-    out = neuron(x)
-    saved = [p.grad for p in neuron.parameters()]
-    for p in neuron.parameters():
+    params = neuron.parameters()
+    saved = [p.grad for p in params]
+    for p in params:
         p.grad = 0.0
+    out = neuron(x)
     out.backward()
     try:
-        svg = draw_dot(out).pipe(format="svg")
+        inputs = ", ".join(f"{v:.3f}" for v in x)
+        graph = draw_dot(out, edge_labels="local",
+                         caption=f"{neuron.name} on x = ({inputs}); grad = ∂out/∂node")
+        save(graph, path, fmt="svg")
     finally:
-        for p, g in zip(neuron.parameters(), saved, strict=True):
+        for p, g in zip(params, saved, strict=True):
             p.grad = g
-    return svg, neuron.name
+    return neuron.name
 
 
 def _say(quiet: bool, *args) -> None:
@@ -155,19 +159,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     path = os.path.join(out_dir, "neuron.svg")
     try:
-        svg, name = neuron_svg(model, X[0])
-        write_atomic(path, svg)
-        written.append(path)
-        _say(args.quiet, f"neuron picture: {name} on the first example, with the gradients "
-             "of its output")
+        import graphviz
+
+        try:
+            name = write_neuron_svg(model, X[0], path)
+            written.append(path)
+            _say(args.quiet, f"neuron picture: {name} on the first example, with the "
+                 "gradients of its output")
+        except (graphviz.ExecutableNotFound, graphviz.CalledProcessError) as e:
+            problems.append(f"no neuron picture: Graphviz's dot is missing or failed ({e}); "
+                            "install it: apt-get install graphviz / brew install graphviz")
     except ImportError as e:
-        problems.append(f"no neuron picture: {e} (autograd.draw and the graphviz package "
-                        "are needed)")
-    except Exception as e:  # graphviz.ExecutableNotFound and friends: say it, finish the rest
-        if type(e).__name__ not in ("ExecutableNotFound", "CalledProcessError"):
-            raise
-        problems.append(f"no neuron picture: Graphviz's dot failed or is missing ({e}); "
-                        "install it with apt-get install graphviz / brew install graphviz")
+        problems.append(f"no neuron picture: {e} (pip install graphviz)")
 
     print(f"wrote to {out_dir}:", flush=True)
     for p in written:
