@@ -56,7 +56,8 @@ def test_gradcheck_mlp():
 
 
 def test_gradcheck_batchnorm_train_mode():
-    model = nn.Sequential(nn.Linear(3, 3, seed=5), nn.BatchNorm(3), nn.Tanh(), nn.Linear(3, 1, seed=6))
+    model = nn.Sequential(nn.Linear(3, 3, seed=5), nn.BatchNorm(3), nn.Tanh(),
+                          nn.Linear(3, 1, seed=6))
     assert model.training
     bn = model.layers[1]
     bn.weight[0].data, bn.bias[2].data = 1.7, -0.4  # not the trivial γ = 1, β = 0
