@@ -12,7 +12,7 @@ import os
 import tempfile
 from collections.abc import Sequence
 
-from .module import Module
+from .module import Module, _usual_permissions
 
 __all__ = ["plot_history", "plot_decision_boundary", "plot_grad_norms", "save_figure"]
 
@@ -35,6 +35,7 @@ def save_figure(fig, path: str | os.PathLike, dpi: int = 120) -> str:
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix="." + ext, dir=folder)
     os.close(fd)
     try:
+        _usual_permissions(tmp)
         fig.savefig(tmp, format=ext, dpi=dpi, bbox_inches="tight")
         os.replace(tmp, path)
     except BaseException:
@@ -93,11 +94,14 @@ def plot_decision_boundary(model: Module, X: Sequence, y: Sequence,
     gx, gy, out = _grid_scores(model, X, steps)
     if out and isinstance(out[0], list):
         cls = [max(range(len(o)), key=o.__getitem__) for o in out]
-    else:
-        cls = [1 if o > 0 else 0 for o in out]
-    Z = [cls[j * steps:(j + 1) * steps] for j in range(steps)]
-    ax.contourf(gx, gy, Z, alpha=0.35, cmap="coolwarm",
-                levels=[v - 0.5 for v in range(max(cls + [1]) + 2)])
+        Z = [cls[j * steps:(j + 1) * steps] for j in range(steps)]
+        levels = [v - 0.5 for v in range(max(cls + [1]) + 2)]
+    else:  # contour the score itself at 0: a smooth boundary
+        lo, hi = min(out + [-1.0]), max(out + [1.0])
+        Z = [out[j * steps:(j + 1) * steps] for j in range(steps)]
+        levels = [lo - 1, 0.0, hi + 1]
+    ax.contourf(gx, gy, Z, alpha=0.35, cmap="coolwarm", levels=levels)
+    ax.contour(gx, gy, Z, levels=levels[1:-1], colors="k", linewidths=0.8)
     labels = sorted(set(y))
     colour = {lab: i for i, lab in enumerate(labels)}
     ax.scatter([p[0] for p in X], [p[1] for p in X], c=[colour[v] for v in y],
