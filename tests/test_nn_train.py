@@ -105,7 +105,7 @@ def test_early_stopping_restores_best():
                   callback=lambda e, h: snapshots.append(model.state_dict()))
     assert hist.stopped_early and hist.best_epoch == 0
     assert hist.epochs == 4  # the best epoch, then 3 without improvement
-    assert all(b > a for a, b in zip(hist.val_loss, hist.val_loss[1:]))
+    assert all(b > a for a, b in zip(hist.val_loss[:-1], hist.val_loss[1:], strict=True))
     assert model.state_dict() == snapshots[0]  # the weights of the best epoch are back
 
 
