@@ -211,3 +211,12 @@ def test_grad_norms_dead_relus_and_activation_stats():
     zs = [dead([x[0], x[1]]).data for x in X]
     assert zs == [0.0] * len(X)
     assert set(stats["layers.2"]) == {"z_mean", "z_std", "out_mean", "out_std", "saturated"}
+
+
+def test_early_stopping_without_validation_uses_training_loss():
+    X, y = data.make_moons(30, noise=0.1, seed=4)
+    y = data.to_pm1(y)
+    model = nn.MLP(2, [4, 1], seed=0)
+    hist = nn.fit(model, X, y, optimizer=optim.SGD(model.parameters(), lr=0.0), epochs=20,
+                  early_stopping=2, progress=False)
+    assert hist.stopped_early and hist.epochs == 3 and hist.best_epoch == 0
