@@ -10,8 +10,6 @@ orders).
 from __future__ import annotations
 
 import importlib
-import math
-import random
 
 ALPHA = 1e-4  # the L2 weight of micrograd's demo
 SIZES = (2, [16, 16, 1])  # MLP(2, [16, 16, 1])
@@ -31,61 +29,55 @@ def learning_rate(k: int) -> float:
 
 # --- data and weights, shared by every engine -------------------------------------------------
 def moons(n: int = 100, noise: float = 0.1, seed: int = 0) -> tuple[list, list]:
-    """sklearn's ``make_moons`` (without sklearn): points and labels ±1.0, as in the demo."""
-    rng = random.Random(seed)
-    n_out, n_in = n // 2, n - n // 2
-    pts = [(math.cos(math.pi * i / (n_out - 1)), math.sin(math.pi * i / (n_out - 1)))
-           for i in range(n_out)]
-    pts += [(1 - math.cos(math.pi * i / (n_in - 1)), 0.5 - math.sin(math.pi * i / (n_in - 1)))
-            for i in range(n_in)]
-    X = [[a + rng.gauss(0, noise), b + rng.gauss(0, noise)] for a, b in pts]
-    y = [-1.0] * n_out + [1.0] * n_in
-    return X, y
+    """The demo's data from ``nn.data``: 100 moons points, labels −1/1."""
+    import nn
+
+    X, y = nn.data.make_moons(n, noise=noise, seed=seed)
+    return X, nn.data.to_pm1(y)
 
 
-def initial_weights(nin: int = SIZES[0], nouts=SIZES[1], seed: int = 1) -> list:
-    """micrograd's initialisation (w ~ U(-1, 1), b = 0) as layers of (weights, bias) rows."""
-    rng = random.Random(seed)
-    sizes = [nin, *nouts]
-    return [[([rng.uniform(-1, 1) for _ in range(sizes[i])], 0.0) for _ in range(sizes[i + 1])]
-            for i in range(len(nouts))]
+def initial_weights(seed: int = 0) -> list:
+    """dagrad's ``nn.MLP(2, [16, 16, 1])`` initial weights (micrograd's init: w ~ U(−1, 1),
+    b = 0), as layers of (weights, bias) rows, to be copied into every engine's model."""
+    import nn
+
+    model = nn.MLP(SIZES[0], SIZES[1], seed=seed)
+    return [[([w.data for w in n.w], n.b.data) for n in layer.neurons] for layer in model.layers]
 
 
 # --- dagrad -----------------------------------------------------------------------------------
 class DagradDemo:
-    """The demo step on dagrad: each neuron is one ``dot`` node, then its ReLU."""
+    """The demo step as a dagrad user writes it (what ``nn.fit`` does each step): ``nn.MLP``
+    (each neuron one ``dot`` node, then its ReLU), ``nn.losses.hinge`` + 1e-4 ·
+    ``nn.losses.l2_penalty``, ``nn.optim.SGD``. Inputs are plain floats (constants)."""
 
     name = "dagrad"
 
     def __init__(self, weights: list, X: list, y: list) -> None:
-        import autograd
+        import nn
 
-        self.ag = autograd
-        V = autograd.Value
-        self.layers = [[([V(w) for w in ws], V(b)) for ws, b in layer] for layer in weights]
-        self.params = [p for layer in self.layers for ws, b in layer for p in (*ws, b)]
+        self.nn = nn
+        self.model = nn.MLP(SIZES[0], SIZES[1])
+        for layer, wlayer in zip(self.model.layers, weights, strict=True):
+            for neuron, (ws, b) in zip(layer.neurons, wlayer, strict=True):
+                for v, w in zip(neuron.w, ws, strict=True):
+                    v.data = w
+                neuron.b.data = b
+        self.params = self.model.parameters()
+        self.optimizer = nn.optim.SGD(self.params, lr=1.0)
         self.X, self.y = X, y
 
     def loss(self):
-        dot, last = self.ag.dot, len(self.layers) - 1
-        scores = []
-        for x in self.X:  # inputs are plain floats: constants inside the dot nodes
-            for i, layer in enumerate(self.layers):
-                x = [dot(ws, x, bias=b) if i == last else dot(ws, x, bias=b).relu()
-                     for ws, b in layer]
-            scores.append(x[0])
-        losses = [(1 + -yi * si).relu() for yi, si in zip(self.y, scores)]
-        data_loss = self.ag.sum(losses) * (1.0 / len(losses))
-        return data_loss + ALPHA * self.ag.sum(p * p for p in self.params)
+        losses = self.nn.losses
+        scores = self.model.forward_batch(self.X)
+        return losses.hinge(scores, self.y) + ALPHA * losses.l2_penalty(self.params)
 
     def step(self, k: int) -> float:
         total = self.loss()
-        for p in self.params:
-            p.grad = 0.0
+        self.optimizer.zero_grad()
         total.backward()
-        lr = learning_rate(k)
-        for p in self.params:
-            p.data -= lr * p.grad
+        self.optimizer.lr = learning_rate(k)
+        self.optimizer.step()
         return total.data
 
 
