@@ -181,6 +181,7 @@ def _data(x) -> float:
 
 
 _new = object.__new__
+_FLOAT = frozenset([float])
 
 
 def _result(data: float, operands: tuple, op: Op) -> Value:
@@ -240,12 +241,16 @@ def _binary(op: Op, a, b):
 
 def _apply(op: Op, operands: Iterable) -> Value:
     """The general path: any number of operands (unary and n-ary ops)."""
-    operands = tuple(x if x.__class__ is Value else _operand(op, x) for x in operands)
+    operands = tuple(operands)
+    args = [x.data if x.__class__ is Value else x for x in operands]
+    if not _FLOAT.issuperset(map(type, args)):  # a loop in C: is every operand float or Value?
+        operands = tuple([x if x.__class__ is Value else _operand(op, x) for x in operands])
+        args = [x.data if x.__class__ is Value else x for x in operands]
     for i in op.constants:
         if operands[i].__class__ is Value:
             raise TypeError(f"{op.name}: operand {i} must be a number, not a Value")
     try:
-        data = float(op.forward(*[x.data if x.__class__ is Value else x for x in operands]))
+        data = float(op.forward(*args))
     except (ArithmeticError, ValueError) as e:
         raise domain_error(op, operands, e) from None
     return _result(data, operands, op)
