@@ -14,9 +14,30 @@ from dataclasses import dataclass, field
 
 
 class _State(threading.local):
-    grad_enabled = True
-    anomaly: _Anomaly | None = None
     counter: OpCount | None = None
+    # What ops read for every node they make, as one flag: recording, with no anomaly
+    # detection (the common case). The setters of grad_enabled and anomaly keep it in step.
+    plain = True
+    _grad_enabled = True
+    _anomaly: _Anomaly | None = None
+
+    @property
+    def grad_enabled(self) -> bool:
+        return self._grad_enabled
+
+    @grad_enabled.setter
+    def grad_enabled(self, flag: bool) -> None:
+        self._grad_enabled = flag
+        self.plain = flag and self._anomaly is None
+
+    @property
+    def anomaly(self) -> _Anomaly | None:
+        return self._anomaly
+
+    @anomaly.setter
+    def anomaly(self, anomaly: _Anomaly | None) -> None:
+        self._anomaly = anomaly
+        self.plain = self._grad_enabled and anomaly is None
 
 
 STATE = _State()

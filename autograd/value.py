@@ -190,6 +190,10 @@ def _result(data: float, operands: tuple, op: Op) -> Value:
     node.data = data
     node.grad = 0.0
     node.label = ""
+    if STATE.plain:  # recording, no anomaly detection: one thread-local read per node
+        node._prev = operands
+        node._op = op
+        return node
     if STATE.grad_enabled:
         node._prev = operands
         node._op = op
