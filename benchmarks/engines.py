@@ -104,7 +104,7 @@ class MicrogradDemo:
         model, Value = self.model, self.Value
         inputs = [list(map(Value, xrow)) for xrow in self.X]
         scores = list(map(model, inputs))
-        losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(self.y, scores)]
+        losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(self.y, scores, strict=True)]
         data_loss = sum(losses) * (1.0 / len(losses))
         total_loss = data_loss + ALPHA * sum(p * p for p in model.parameters())
         model.zero_grad()
@@ -138,10 +138,10 @@ class TorchScalarDemo:
         scores = []
         for x in self.X:
             for i, layer in enumerate(self.layers):
-                acts = [sum((wi * xi for wi, xi in zip(ws, x)), b) for ws, b in layer]
+                acts = [sum((wi * xi for wi, xi in zip(ws, x, strict=True)), b) for ws, b in layer]
                 x = acts if i == last else [a.relu() for a in acts]
             scores.append(x[0])
-        losses = [(1 + -yi * si).relu() for yi, si in zip(self.y, scores)]
+        losses = [(1 + -yi * si).relu() for yi, si in zip(self.y, scores, strict=True)]
         data_loss = sum(losses) * (1.0 / len(losses))
         total = data_loss + ALPHA * sum(p * p for p in self.params)
         for p in self.params:

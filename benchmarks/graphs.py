@@ -48,7 +48,12 @@ def chain(engine: Adapter, nodes: int):
 
 def wide_products(engine: Adapter, n: int):
     """The leaves of Σᵢ wᵢ·xᵢ (made outside the timed part)."""
-    return [engine.leaf(0.5 + i / n) for i in range(n)], [engine.leaf(1.0 - i / n) for i in range(n)]
+    ws = [engine.leaf(0.5 + i / n) for i in range(n)]
+    return ws, [engine.leaf(1.0 - i / n) for i in range(n)]
+
+
+def wide_sum(engine: Adapter, ws: list, xs: list):
+    return engine.total([w * x for w, x in zip(ws, xs, strict=True)])
 
 
 def bytes_per_node(engine: Adapter, nodes: int) -> float:
@@ -109,7 +114,7 @@ def mlp_loss(weights_as, X, y, dot, tanh, total):
             if i + 1 < len(weights_as):
                 x = [tanh(a) for a in x]
         scores.append(x[0])
-    losses = [(1 - yi * si).relu() for yi, si in zip(y, scores)]
+    losses = [(1 - yi * si).relu() for yi, si in zip(y, scores, strict=True)]
     params = [p for layer in weights_as for row in layer for p in row]
     return total(losses) * (1.0 / len(losses)) + ALPHA * total([p * p for p in params])
 
@@ -131,7 +136,10 @@ def hessian_torch_scalar(problem, torch) -> list[list[float]]:
     W = [[[torch.tensor(w, dtype=torch.float64, requires_grad=True) for w in row] for row in layer]
          for layer in weights]
     ps = [p for row in W[0] for p in row[:-1]][:k]
-    loss = mlp_loss(W, X, y, lambda ws, xs: sum(w * x for w, x in zip(ws, xs)), torch.tanh, sum)
+    def dot(ws, xs):
+        return sum(w * x for w, x in zip(ws, xs, strict=True))
+
+    loss = mlp_loss(W, X, y, dot, torch.tanh, sum)
     first = torch.autograd.grad(loss, ps, create_graph=True)
     return [[g.item() for g in torch.autograd.grad(f, ps, retain_graph=True)] for f in first]
 
@@ -150,12 +158,12 @@ def hessian_torch_batched(problem, torch) -> list[list[float]]:
     def loss(theta):
         W0 = (base + torch.cat([theta, torch.zeros(mask.numel() - k, dtype=f64)])).view_as(Ws[0])
         h = Xt
-        for i, (W, b) in enumerate(zip([W0, *Ws[1:]], bs)):
+        for i, (W, b) in enumerate(zip([W0, *Ws[1:]], bs, strict=True)):
             h = h @ W.T + b
             if i + 1 < len(Ws):
                 h = torch.tanh(h)
         data_loss = (1 - yt * h[:, 0]).relu().sum() * (1.0 / len(yt))
-        reg = sum((W * W).sum() + (b * b).sum() for W, b in zip([W0, *Ws[1:]], bs))
+        reg = sum((W * W).sum() + (b * b).sum() for W, b in zip([W0, *Ws[1:]], bs, strict=True))
         return data_loss + ALPHA * reg
 
     H = torch.autograd.functional.hessian(loss, Ws[0].flatten()[:k].clone())
