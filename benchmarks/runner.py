@@ -339,7 +339,8 @@ def markdown(info: dict, rows: list[dict], isolate: bool) -> str:
     how = "one subprocess per engine" if isolate else "engines interleaved in one process"
     out.append(f"{info['date']} · Python {info['python']} · {info['cpu']} · {info['cores']} cores"
                f" · load average {info['load']:.2f} at start"
-               f" · {ref_versions or 'no reference engines installed'} · {how}")
+               f" · {ref_versions or 'no reference engines installed'} · {how}"
+               f" · {info.get('frozen', 0):,} import-time objects frozen out of the cyclic GC")
     by = {b: [r for r in rows if r["bench"] == b] for b in BENCHMARKS}
 
     if by["demo"]:
@@ -513,6 +514,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--torch-threads", type=int, default=1,
                    help="torch intra-op threads (default 1: dagrad and micrograd use one core, "
                         "and on a shared machine a second torch thread waits for a core)")
+    p.add_argument("--no-freeze", action="store_true",
+                   help="leave the objects of imported modules (torch's) to the cyclic GC")
     p.add_argument("--isolate", action="store_true",
                    help="run each engine in its own subprocess instead of interleaving")
     p.add_argument("--json", metavar="FILE", help="also write the raw rows as JSON ('-': stdout)")
@@ -531,6 +534,15 @@ def main(argv: list[str] | None = None) -> int:
     if torch is not None:
         torch.set_num_threads(args.torch_threads)
     info = machine()
+    if not args.no_freeze:
+        # Move the objects alive now (mostly the modules of torch, if imported: ~150k) out of
+        # the collector's sight, so that each engine's collections walk its own objects, as in
+        # a process of its own, rather than torch's too.
+        for name in args.engines:
+            E.optional(name if name != "dagrad" else "nn")
+        gc.collect()
+        gc.freeze()
+    info["frozen"] = gc.get_freeze_count()
     rows = run_isolated(args, argv) if args.isolate else run(args)
     check_losses(rows)
     if args.json == "-":
