@@ -473,3 +473,22 @@ def test_save_without_dot_raises_executable_not_found_and_writes_nothing(no_dot,
     assert save(g, out / "g.gv").endswith("g.gv")  # DOT source needs no dot
     assert (out / "g.gv").read_text() == g.source
     assert INSTALL_HINT in str(DotNotFound("dot"))
+
+
+def test_committed_readme_picture():
+    """docs/graph.svg (made by docs/make_pictures.py) shows values, grads and local derivatives."""
+    import pathlib
+
+    path = pathlib.Path(__file__).parent.parent / "docs" / "graph.svg"
+    root = ET.parse(path).getroot()
+    texts = {}
+    for g in root.iter(f"{SVG}g"):
+        if g.get("class") in ("node", "edge"):
+            texts[g.find(f"{SVG}title").text] = " ".join(t.text for t in g.iter(f"{SVG}text"))
+    values = sorted(t for k, t in texts.items() if re.fullmatch(r"v\d+", k))
+    assert values == sorted([
+        "a data 2 grad 6", "b data -3 grad -4", "e data -6 grad -2", "c data 10 grad -2",
+        "d data 4 grad -2", "f data -2 grad 4", "L data -8 grad 1",
+    ])
+    assert texts["v0->v2op"] == "-3" and texts["v5->v6op"] == "4"
+    assert path.stat().st_size < 30_000
