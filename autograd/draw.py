@@ -88,6 +88,11 @@ class GraphPicture(graphviz.Digraph):
         except graphviz.ExecutableNotFound as e:
             raise DotNotFound(_command_name(e)) from e
 
+    summary = ""  # what text/plain shows: stable across runs (no memory address)
+
+    def __repr__(self) -> str:
+        return f"<GraphPicture {self.summary}>" if self.summary else "<GraphPicture>"
+
     def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
         try:
             return super()._repr_mimebundle_(include, exclude, **kwargs)
@@ -558,6 +563,7 @@ def _build(layout: _Layout, style: _Style, grad_state, *, highlight=None, focus=
         put((), "edge", a, b, **attrs)
 
     _emit(g, body)
+    g.summary = f"of {len(order)} values, {len(layout.unit_id)} summaries"
     if style.color_by_grad:
         _add_legend(g)
     if caption:

@@ -425,6 +425,9 @@ def test_display_and_save_with_dot(tmp_path):
     assert (tmp_path / "g.png").read_bytes().startswith(b"\x89PNG")
     assert (tmp_path / "g.pdf").read_bytes().startswith(b"%PDF")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["g.pdf", "g.png", "g.svg"]
+    rendered = g.render(tmp_path / "r", format="svg")
+    assert rendered.endswith("r.svg") and (tmp_path / "r.svg").read_bytes().startswith(b"<?xml")
+    assert repr(g) == "<GraphPicture of 7 values, 0 summaries>"  # no address: notebooks diff
 
 
 # --- without dot ----------------------------------------------------------------------------------
