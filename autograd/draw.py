@@ -330,7 +330,14 @@ def _build(layout: _Layout, style: _Style, grad_state, *, highlight=None, focus=
     # statements per cluster path; () is the top level
     body: dict[tuple, list] = {(): []}
 
+    edges: list = []
+
     def put(path: tuple, kind: str, *args, **kwargs) -> None:
+        if kind == "edge":
+            # Edges go after all clusters, at the top level: an edge written inside a cluster
+            # would pull a node first mentioned there (from another cluster) into it.
+            edges.append((args, kwargs))
+            return
         for i in range(1, len(path) + 1):
             body.setdefault(path[:i], [])
         body[path].append((kind, args, kwargs))
@@ -396,8 +403,7 @@ def _build(layout: _Layout, style: _Style, grad_state, *, highlight=None, focus=
                 e["tooltip"] = f"∂{_short(node, i)}/∂{_short(p, index[p])} = {_num(local[j])!r}"
             elif style.edge_labels == "product" and share is not None:
                 e["label"] = f"{fmt_number(up)}×{fmt_number(local[j])}={fmt_number(share)}"
-                e["tooltip"] = (f"upstream {_num(up)!r} × local {_num(local[j])!r} = {share!r}"
-                                + (" (partial upstream)" if state == "partial" else ""))
+                e["tooltip"] = f"upstream {_num(up)!r} × local {_num(local[j])!r} = {share!r}"
             if style.color_by_grad and share is not None and state == "final":
                 e.update(color=grad_color(share), penwidth=grad_penwidth(share))
             if node in on_path and p in on_path:
@@ -406,8 +412,7 @@ def _build(layout: _Layout, style: _Style, grad_state, *, highlight=None, focus=
                 e.update(color="grey75")  # this share is not pushed yet
             if node is focus:
                 e.update(color=FOCUS, penwidth="3")
-            target_path = path
-            put(target_path, "edge", vid(p), op_id, **e)
+            put(path, "edge", vid(p), op_id, **e)
     for (a, b, lit), n in summary_edges.items():
         attrs = {"color": "grey55", "arrowsize": "0.6"}
         if n > 1:
@@ -417,6 +422,8 @@ def _build(layout: _Layout, style: _Style, grad_state, *, highlight=None, focus=
         put((), "edge", a, b, **attrs)
 
     _emit(g, body)
+    for args, kwargs in edges:
+        g.edge(*args, **kwargs)
     g.summary = f"of {len(order)} values, {len(layout.unit_id)} summaries"
     if style.color_by_grad:
         _add_legend(g)
@@ -472,6 +479,11 @@ def _put_summary(put, layout: _Layout, key: tuple, grad_state, style: _Style, on
     put(parent, "node", layout.unit_id[key], label, **attrs)
 
 
+def _natural(path: tuple) -> list:
+    """Sort key: layers.2 before layers.10."""
+    return [(0, int(t), "") if t.isdigit() else (1, 0, t) for t in path[-1].split(".")]
+
+
 def _emit(g: graphviz.Digraph, body: dict[tuple, list]) -> None:
     """Write statements, nesting cluster subgraphs (deepest first; depth = label dots only)."""
     subs: dict[tuple, graphviz.Digraph] = {}
@@ -485,9 +497,10 @@ def _emit(g: graphviz.Digraph, body: dict[tuple, list]) -> None:
                 short = name[len(parent_name) + 1:]
             target.attr(label=short, style="rounded", color="grey70", fontsize="10",
                         fontname="Helvetica")
-        for kind, args, kwargs in body[path]:
-            (target.node if kind == "node" else target.edge)(*args, **kwargs)
-        for child in sorted(c for c in subs if len(c) == len(path) + 1 and c[:-1] == path):
+        for _, args, kwargs in body[path]:
+            target.node(*args, **kwargs)
+        children = [c for c in subs if len(c) == len(path) + 1 and c[:-1] == path]
+        for child in sorted(children, key=_natural):
             target.subgraph(subs.pop(child))
         if path:
             subs[path] = target

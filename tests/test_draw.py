@@ -302,6 +302,25 @@ def test_clusters_from_dotted_labels():
     z_id = name_of(nodes, "layers.0.neurons.3.z")
     assert nodes[f"{z_id}op"][1] == neuron3
     assert "cluster" not in draw_dot(loss, clusters=False).source
+    # edges are all written at the top level, after the clusters, so that an edge can never
+    # pull a node of one cluster into another
+    depth = 0
+    for line in draw_dot(loss).source.splitlines():
+        depth += line.count("{") - line.count("}")
+        if "->" in line:
+            assert depth == 1, line
+
+
+def test_clusters_sort_naturally():
+    outs = []
+    for li in (10, 2, 1):
+        w = Value(1.0, f"layers.{li}.neurons.0.w0")
+        o = w * 2.0
+        o.label = f"layers.{li}.neurons.0.out"
+        outs.append(o)
+    src = draw_dot(autograd.sum(outs)).source
+    starts = [src.index(f'subgraph "cluster_layers.{li}" ') for li in (1, 2, 10)]
+    assert starts == sorted(starts)
 
 
 def test_unlabelled_node_shared_by_two_neurons_goes_up_to_the_layer():
