@@ -451,7 +451,10 @@ def _put_summary(put, layout: _Layout, key: tuple, grad_state, style: _Style, on
     if key[0] == "cluster":
         cname, d = key[1], key[2]
         parent = layout.paths[members[0]][: d - 1]
-        lines = [html.escape(cname), f"{n} node{'s' if n != 1 else ''}"]
+        short = cname
+        if parent and cname.startswith(parent[-1] + "."):
+            short = cname[len(parent[-1]) + 1:]
+        lines = [html.escape(short), f"{n} node{'s' if n != 1 else ''}"]
         title = cname
     else:
         parent = ()
@@ -459,7 +462,8 @@ def _put_summary(put, layout: _Layout, key: tuple, grad_state, style: _Style, on
         title = f"… {n} node{'s' if n != 1 else ''}"
         lines = [title, html.escape(", ".join(op for op, _ in ops.most_common(4)))]
     grads = [(_num(v), m) for m in members for s, v in [grad_state(m)] if s != "unset"]
-    attrs = {"shape": "box3d", "tooltip": f"{title}: {n} nodes folded (max_nodes)"}
+    attrs = {"shape": "box3d", "margin": "0.12,0.08",
+             "tooltip": f"{title}: {n} nodes folded (max_nodes)"}
     if grads:
         lo = min(abs(g) for g, _ in grads)
         hi = max(abs(g) for g, _ in grads)

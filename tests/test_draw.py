@@ -342,8 +342,13 @@ def test_mlp_folds_neurons_then_layers():
     assert n_drawn(full) > 450
     readable = draw_dot(loss, max_nodes=60, color_by_grad=True).source
     assert n_drawn(readable) <= 60
-    assert "layers.1.neurons.7<BR/>19 nodes" in readable
-    assert "layers.0.neurons.0<BR/>5 nodes" in readable
+    nodes, _ = parse_dot(readable)
+    summaries = {k: v for k, v in nodes.items() if k.startswith("s")}
+    assert len(summaries) == 33  # one per neuron
+    s7 = [v for v in summaries.values() if "layers.1.neurons.7:" in v[0]]  # full name: tooltip
+    assert len(s7) == 1 and "neurons.7<BR/>19 nodes" in s7[0][0]
+    assert s7[0][1] == ("cluster_layers.1",)  # the neuron's summary sits in its layer
+    assert "neurons.0<BR/>5 nodes" in readable
     assert "‖grad‖ of 3 leaves" in readable  # w0, w1, b of a first-layer neuron
     assert "×256" not in readable  # neurons are separate: edges between them are single
     tiny = draw_dot(loss, max_nodes=10).source
