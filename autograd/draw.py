@@ -347,6 +347,7 @@ def _build(layout: _Layout, style: _Style, grad_state, *, highlight=None, focus=
         return layout.unit_id[key] if key is not None else f"v{index[node]}"
 
     emitted: set[tuple] = set()
+    summaries: list[tuple] = []
     summary_edges: Counter = Counter()
     for node in order:
         i = index[node]
@@ -354,7 +355,7 @@ def _build(layout: _Layout, style: _Style, grad_state, *, highlight=None, focus=
         if key is not None:
             if key not in emitted:
                 emitted.add(key)
-                _put_summary(put, layout, key, grad_state, style, on_path)
+                summaries.append(key)
             for p in node._prev:
                 if p.__class__ is not float and unit.get(p) != key:
                     lit = p in on_path and node in on_path
@@ -413,6 +414,10 @@ def _build(layout: _Layout, style: _Style, grad_state, *, highlight=None, focus=
             if node is focus:
                 e.update(color=FOCUS, penwidth="3")
             put(path, "edge", vid(p), op_id, **e)
+    # summaries in natural order of their names (neurons.2 before neurons.10), so that dot
+    # stacks them in that order; their ids still follow the topological order
+    for key in sorted(summaries, key=lambda k: _natural((str(k[1]),))):
+        _put_summary(put, layout, key, grad_state, style, on_path)
     for (a, b, lit), n in summary_edges.items():
         attrs = {"color": "grey55", "arrowsize": "0.6"}
         if n > 1:
