@@ -519,3 +519,12 @@ def test_committed_readme_picture():
     ])
     assert texts["v0->v2op"] == "-3" and texts["v5->v6op"] == "4"
     assert path.stat().st_size < 30_000
+
+
+def test_values_as_gradients_after_create_graph():
+    x = Value(2.0, "x")
+    y = x**3
+    y.label = "y"
+    y.backward(create_graph=True)  # .grad is a Value now
+    src = draw_dot(y, edge_labels="product", color_by_grad=True).source
+    assert "grad 12<" in src and "1×12=12" in src
