@@ -11,8 +11,14 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from .module import Module, _usual_permissions
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from .train import History
 
 __all__ = ["plot_history", "plot_decision_boundary", "plot_grad_norms", "save_figure"]
 
