@@ -127,16 +127,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     scheduler = None
     if args.optimizer == "sgd":  # micrograd's decay: 1.0 → 0.1 over the run
         scheduler = _optim.LambdaLR(optimizer, lambda k: 1.0 - 0.9 * k / steps)
+    decay = f" with micrograd's decay lr·(1 - 0.9·k/{steps})" if scheduler else ""
     _say(args.quiet, f"training {model!r} ({len(params)} parameters) on {len(X)} "
-         f"{args.dataset} points: {args.loss} loss + {args.l2:g}·L2, {optimizer!r}, "
-         f"{steps} steps, seed {args.seed}")
+         f"{args.dataset} points: {args.loss} loss + {args.l2:g}·L2, {optimizer!r}{decay}, "
+         f"{steps} full-batch steps, seed {args.seed}" if args.batch_size is None else
+         f"training {model!r} ({len(params)} parameters) on {len(X)} {args.dataset} points: "
+         f"{args.loss} loss + {args.l2:g}·L2, {optimizer!r}{decay}, {steps} epochs of "
+         f"batches of {args.batch_size}, seed {args.seed}")
     history = fit(model, X, y, loss=args.loss, optimizer=optimizer, epochs=steps,
                   batch_size=args.batch_size, scheduler=scheduler, l2=args.l2,
                   seed=args.seed, progress=not args.quiet)
     t_train = time.perf_counter() - t_start
     loss, acc = evaluate(model, X, y, args.loss)
-    print(f"trained {history.epochs} steps in {t_train:.1f} s "
-          f"({1000 * t_train / history.epochs:.0f} ms per step): "
+    print(f"trained {history.epochs} epochs in {t_train:.1f} s "
+          f"({1000 * t_train / history.epochs:.0f} ms per epoch): "
           f"training accuracy {100 * acc:.1f} % (data loss {loss:.4f})", flush=True)
 
     out_dir = os.path.abspath(args.out)
