@@ -39,24 +39,36 @@ def _sizes(text: str) -> list[int]:
     return sizes
 
 
+class _Defaults(argparse.HelpFormatter):
+    """Show "(default: …)" after each option's help, except where the default is None."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        if action.default not in (None, argparse.SUPPRESS, False) and action.option_strings:
+            text += " (default: %(default)s)"
+        return text
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m nn",
         description="Train micrograd's demo network MLP(2, [16, 16, 1]) on a 2-D toy data set "
         "with the max-margin (hinge) loss, then write a decision-boundary plot (PNG), the "
         "graph of one neuron with its gradients (SVG) and the weights (JSON).",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=_Defaults,
     )
-    p.add_argument("--dataset", choices=sorted(_data.DATASETS), default="moons")
+    p.add_argument("--dataset", choices=sorted(_data.DATASETS), default="moons",
+                   help="2-D data set, generated with the seed")
     p.add_argument("--samples", type=int, default=100, help="number of points")
     p.add_argument("--noise", type=float, default=0.1, help="std of the Gaussian noise")
-    p.add_argument("--hidden", type=_sizes, default=[16, 16],
+    p.add_argument("--hidden", type=_sizes, default="16,16",
                    help="hidden layer sizes, comma separated")
     p.add_argument("--activation", choices=["relu", "leaky_relu", "tanh", "sigmoid"],
                    default="relu", help="hidden-layer activation")
     p.add_argument("--loss", choices=["hinge", "logistic", "bce_with_logits"],
-                   default="hinge")
-    p.add_argument("--optimizer", choices=sorted(_optim.OPTIMIZERS), default="sgd")
+                   default="hinge", help="hinge = micrograd's max-margin loss")
+    p.add_argument("--optimizer", choices=sorted(_optim.OPTIMIZERS), default="sgd",
+                   help="an nn.optim optimiser")
     p.add_argument("--lr", type=float, default=None,
                    help="learning rate (default: 1.0 for sgd, with micrograd's decay "
                    "1 - 0.9*k/steps; 0.05 for adam/adamw/rmsprop/adagrad; 1.0 for adadelta)")
