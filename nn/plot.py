@@ -11,15 +11,21 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from .module import Module, _usual_permissions
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from .train import History
 
 __all__ = ["plot_history", "plot_decision_boundary", "plot_grad_norms", "save_figure"]
 
 INSTALL_HINT = 'plots need matplotlib: pip install "dagrad[plot]"'
 
 
-def _figure(**kwargs):
+def _figure(**kwargs) -> Figure:
     try:
         from matplotlib.figure import Figure
     except ImportError:
@@ -27,7 +33,7 @@ def _figure(**kwargs):
     return Figure(**kwargs)
 
 
-def save_figure(fig, path: str | os.PathLike, dpi: int = 120) -> str:
+def save_figure(fig: Figure, path: str | os.PathLike, dpi: int = 120) -> str:
     """Save ``fig`` to ``path`` (format from the extension) via temp file + ``os.replace``."""
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
@@ -45,7 +51,7 @@ def save_figure(fig, path: str | os.PathLike, dpi: int = 120) -> str:
     return path
 
 
-def plot_history(history, path: str | os.PathLike | None = None):
+def plot_history(history: History, path: str | os.PathLike | None = None) -> Figure:
     """Loss (left) and accuracy (right) per epoch, with validation curves when present."""
     fig = _figure(figsize=(9, 3.5))
     ax_loss, ax_acc = fig.subplots(1, 2)
@@ -83,7 +89,7 @@ def _grid_scores(model: Module, X: Sequence, steps: int):
 
 def plot_decision_boundary(model: Module, X: Sequence, y: Sequence,
                            path: str | os.PathLike | None = None, steps: int = 80,
-                           title: str | None = None):
+                           title: str | None = None) -> Figure:
     """The data points over the model's decision regions on a ``steps``×``steps`` grid.
 
     One output: class by the sign of the score (threshold 0, as for hinge/logistic/logit
@@ -113,7 +119,8 @@ def plot_decision_boundary(model: Module, X: Sequence, y: Sequence,
     return fig
 
 
-def plot_grad_norms(norms, path: str | os.PathLike | None = None, log: bool = True):
+def plot_grad_norms(norms: dict[str, float] | Sequence[dict[str, float]],
+                    path: str | os.PathLike | None = None, log: bool = True) -> Figure:
     """Gradient norm per layer: a bar chart for one ``grad_norms`` dict, or one line per
     layer over training steps for a list of them (vanishing gradients show as the early
     layers' norms sinking far below the late ones')."""

@@ -3,7 +3,6 @@ early stopping, progress output; plus data sets and diagnostics."""
 
 import math
 import sys
-import time
 
 import pytest
 
@@ -21,13 +20,11 @@ def micrograd_recipe(seed, steps=100):
     return X, y, model, opt, sched
 
 
-def test_reaches_100_percent_on_moons_quickly():
+def test_reaches_100_percent_on_moons():
+    # Speed is measured by benchmarks/ (python -m benchmarks), never asserted in tests.
     X, y, model, opt, sched = micrograd_recipe(seed=1)
-    t0 = time.perf_counter()
     hist = nn.fit(model, X, y, loss="hinge", optimizer=opt, scheduler=sched, epochs=100,
                   l2=1e-4, progress=False)
-    elapsed = time.perf_counter() - t0
-    assert elapsed < 20, f"training took {elapsed:.1f} s"
     assert nn.evaluate(model, X, y, "hinge")[1] == 1.0
     assert hist.epochs == 100 and len(hist.accuracy) == 100 and hist.accuracy[-1] == 1.0
     assert hist.loss[-1] < hist.loss[0] / 10
