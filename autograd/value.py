@@ -230,10 +230,14 @@ def _binary(op: Op, a, b):
     """a op b, where one of a, b is a Value and the other a Value or a number."""
     if a.__class__ is Value:
         av = a.data
+    elif a.__class__ is float:
+        av = a
     else:
         a = av = _operand(op, a)
     if b.__class__ is Value:
         bv = b.data
+    elif b.__class__ is float:
+        bv = b
     else:
         b = bv = _operand(op, b)
     try:
