@@ -158,7 +158,7 @@ def backward(root: Value, gradient: float = 1.0, create_graph: bool = False) -> 
                     b.grad += g * db
                 continue
             args = [p if p.__class__ is float else p.data for p in prev]
-            for p, d in zip(prev, node._op.partials(*args, node.data), strict=True):
+            for p, d in zip(prev, node._op.partials(*args, node.data)):
                 if p.__class__ is not float:
                     p.grad += g * d
     except (ArithmeticError, ValueError) as e:
