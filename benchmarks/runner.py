@@ -510,7 +510,7 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true",
-                   help="smaller graphs and 3 repeats: a smoke run of about a minute")
+                   help="smaller graphs and 3 repeats: a smoke run of ~20 s (the full run: ~2 min)")
     p.add_argument("--only", type=names(BENCHMARKS), default=list(BENCHMARKS),
                    help=f"comma-separated benchmarks from {','.join(BENCHMARKS)}")
     p.add_argument("--engines", type=names(ENGINES), default=list(ENGINES),
@@ -523,7 +523,7 @@ def parser() -> argparse.ArgumentParser:
                    help="largest chain run on torch 0-d tensors (default 1e5: ~10 s per run above)")
     p.add_argument("--wide", type=int, help="terms of the wide sum (default 1e5)")
     p.add_argument("--bytes-nodes", type=int, help="nodes of the memory graph (default 1e5)")
-    p.add_argument("--hessian-points", type=int, default=20)
+    p.add_argument("--hessian-points", type=int, default=20, help="moons points of the Hessian")
     p.add_argument("--hessian-k", type=int, default=6, help="parameters of the Hessian")
     p.add_argument("--torch-threads", type=int, default=1,
                    help="torch intra-op threads (default 1: dagrad and micrograd use one core, "
