@@ -77,6 +77,19 @@ def timed(fn: Callable, *args, gc_off: bool = False) -> Timing:
     return Timing(t1 - t0, c1 - c0, gct.total, result)
 
 
+def speed_check(n: int = 200_000) -> float:
+    """ns per iteration of a fixed pure-Python loop (best of 5): a gauge of how busy the
+    machine is right now, printed at the start and the end of a run."""
+    best = math.inf
+    for _ in range(5):
+        t0 = time.perf_counter()
+        x = 0.0
+        for _ in range(n):
+            x += 1.0
+        best = min(best, time.perf_counter() - t0)
+    return best / n * 1e9
+
+
 def rounds(names: list[str], repeats: int, warmup: int = 1):
     """(round, name) pairs: warm-up rounds first (round < 0), engines rotating each round."""
     if not names:
@@ -362,6 +375,11 @@ def markdown(info: dict, rows: list[dict], isolate: bool) -> str:
                f" · load average {info['load']:.2f} at start"
                f" · {ref_versions or 'no reference engines installed'} · {how}"
                f" · {info.get('frozen', 0):,} import-time objects frozen out of the cyclic GC")
+    if "speed" in info:
+        gauge = ", ".join(f"{name} {ns:.1f}" for name, ns in info["speed"])
+        out.append(f"\nMachine load gauge, ns per iteration of a fixed Python loop (best of 5) "
+                   f"before each benchmark: {gauge}. Per-node times of the same code rise with "
+                   "it when other work shares the cores.")
     by = {b: [r for r in rows if r["bench"] == b] for b in BENCHMARKS}
 
     if by["demo"]:
@@ -468,10 +486,11 @@ def targets(rows: list[dict]) -> list[str]:
 
 
 # --- command line -----------------------------------------------------------------------------
-def run(args) -> list[dict]:
+def run(args, gauges: list) -> list[dict]:
     names = args.engines
     rows: list[dict] = []
     for bench in args.only:
+        gauges.append((bench, speed_check()))
         t0 = time.perf_counter()
         if bench == "demo":
             rows += bench_demo(names, args.repeats, args.points)
@@ -563,7 +582,10 @@ def main(argv: list[str] | None = None) -> int:
         gc.collect()
         gc.freeze()
     info["frozen"] = gc.get_freeze_count()
-    rows = run_isolated(args, argv) if args.isolate else run(args)
+    gauges: list[tuple[str, float]] = []
+    rows = run_isolated(args, argv) if args.isolate else run(args, gauges)
+    gauges.append(("end", speed_check()))
+    info["speed"] = gauges
     check_losses(rows)
     check_hessians(rows)
     if args.json == "-":
