@@ -32,6 +32,7 @@ from .value import Value
 
 __all__ = [
     "draw_dot", "count_paths", "save", "GraphPicture", "DotNotFound", "INSTALL_HINT",
+    "backward_frames", "save_frames", "frames_strip", "show_backward",
 ]
 
 INSTALL_HINT = (
@@ -112,6 +113,9 @@ def _atomic_write(path: str | os.PathLike, data: bytes | str) -> str:
     folder = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
     try:
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(tmp, 0o666 & ~mask)  # mkstemp makes 0600 files; give the usual permissions
         with os.fdopen(fd, "wb") as f:
             f.write(data.encode("utf-8") if isinstance(data, str) else data)
         os.replace(tmp, path)
@@ -447,11 +451,12 @@ FOCUS = "#e7298a"
 
 
 def _build(layout: _Layout, style: _Style, grad_state, *, highlight=None, focus=None,
-           caption: str | None = None, upstream=None) -> GraphPicture:
+           caption: str | None = None, upstream=None, sweep: bool = False) -> GraphPicture:
     """Emit the DOT: ``grad_state(node) -> ("final"|"partial"|"unset", value)``.
 
     ``upstream(node)`` gives the adjoint used for "product" edge labels when the node's
-    gradient is not shown (None: no product label).
+    gradient is not shown (None: no product label). ``sweep``: a frame of the reverse sweep
+    (edges whose share is not pushed yet are grey; ``focus`` is the node being finalised).
     """
     order, index, unit = layout.order, layout.index, layout.unit
     g = GraphPicture(name="dagrad", format=style.fmt)
@@ -520,7 +525,7 @@ def _build(layout: _Layout, style: _Style, grad_state, *, highlight=None, focus=
                 continue
             e = {}
             share = None
-            up = gv if state != "unset" else (upstream(node) if upstream else None)
+            up = gv if state == "final" else (upstream(node) if upstream else None)
             if local is not None and up is not None:
                 share = _num(up) * _num(local[j])
             if style.edge_labels == "local":
@@ -530,10 +535,14 @@ def _build(layout: _Layout, style: _Style, grad_state, *, highlight=None, focus=
                 e["label"] = f"{fmt_number(up)}×{fmt_number(local[j])}={fmt_number(share)}"
                 e["tooltip"] = (f"upstream {_num(up)!r} × local {_num(local[j])!r} = {share!r}"
                                 + (" (partial upstream)" if state == "partial" else ""))
-            if style.color_by_grad and share is not None and state != "unset":
+            if style.color_by_grad and share is not None and state == "final":
                 e.update(color=grad_color(share), penwidth=grad_penwidth(share))
             if node in on_path and p in on_path:
                 e.update(color=HIGHLIGHT, penwidth="3")
+            if sweep and state != "final":
+                e.update(color="grey75")  # this share is not pushed yet
+            if node is focus:
+                e.update(color=FOCUS, penwidth="3")
             target_path = path
             put(target_path, "edge", vid(p), op_id, **e)
     for (a, b), n in summary_edges.items():
@@ -670,3 +679,6 @@ def draw_dot(
         )
     return _build(layout, style, grad_state, highlight=src, caption=caption, upstream=upstream)
 
+
+# The step-by-step pictures live in frames.py, which builds on the definitions above.
+from .frames import backward_frames, frames_strip, save_frames, show_backward  # noqa: E402

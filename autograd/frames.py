@@ -1,0 +1,315 @@
+"""Backpropagation step by step: one picture per node of the reverse sweep.
+
+``backward_frames(root)`` draws the graph once per node, in reverse topological order, from
+``autograd.backward_steps`` (the engine's own sweep, on its own dict: ``.grad`` is not
+touched). In the frame of node k, node k is outlined in pink: its derivative ∂root/∂node is
+now final and has just been pushed to its operands. Gradients already final are shown plain,
+sums still waiting for other users are grey italic "~x (partial)", untouched ones "–"; edges
+whose share is not pushed yet are grey. Leaves show ∂root/∂leaf (what one backward from a
+zeroed graph gives), not an accumulated ``.grad``.
+
+``save_frames`` writes them as an animated SVG, a self-contained HTML flipbook, a GIF (with
+Pillow) or a folder of SVGs; ``frames_strip`` shows them all at once; ``show_backward`` gives
+a slider in Jupyter when ipywidgets can be displayed, else the strip.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+
+import graphviz
+
+from .backward import backward_steps
+from .draw import (
+    DotNotFound,
+    _atomic_write,
+    _build,
+    _command_name,
+    _Layout,
+    _Style,
+    fallback_bundle,
+    fmt_number,
+)
+from .value import Value
+
+__all__ = [
+    "backward_frames", "save_frames", "frames_strip", "show_backward", "FrameStrip",
+    "animated_svg", "flipbook_html",
+]
+
+
+def backward_frames(root: Value, *, max_frames: int | None = 300, **draw_options) -> list:
+    """One ``GraphPicture`` per node of the reverse sweep, root first.
+
+    ``draw_options`` are those of ``draw_dot`` (rankdir, edge_labels, show_constants,
+    color_by_grad, clusters, max_nodes, fmt). Each frame redraws the whole graph, so the work
+    grows with nodes²; graphs with more than ``max_frames`` nodes raise ValueError
+    (``max_frames=None`` lifts the limit).
+    """
+    unknown = set(draw_options) - {"rankdir", "edge_labels", "show_constants", "color_by_grad",
+                                   "clusters", "max_nodes", "fmt"}
+    if unknown:
+        raise TypeError(f"backward_frames got unexpected options {sorted(unknown)}")
+    style = _Style(**draw_options)
+    layout = _Layout(root, style)
+    n = len(layout.order)
+    if max_frames is not None and n > max_frames:
+        raise ValueError(
+            f"the graph has {n} nodes, so {n} frames of {n} nodes each; pass max_frames={n} "
+            "(or None) to draw them anyway, or draw a smaller graph"
+        )
+    top = root.label or "out"
+    frames = []
+    final: set[Value] = set()
+    for step, (node, adjoints) in enumerate(backward_steps(root)):
+        final.add(node)
+
+        def grad_state(v, adjoints=adjoints):
+            if v in final:
+                return "final", adjoints.get(v, 0.0)
+            if v in adjoints:
+                return "partial", adjoints[v]
+            return "unset", None
+
+        name = node.label or f"v{layout.index[node]}"
+        value = fmt_number(adjoints.get(node, 0.0))
+        if node is root:
+            what = f"the seed ∂{top}/∂{top} = 1"
+        else:
+            what = f"∂{top}/∂{name} = {value} is final (all its users have added their share)"
+        if node._prev:
+            pushed = ", ".join(
+                p.label or f"v{layout.index[p]}" for p in node._prev if p.__class__ is not float
+            )
+            what += f"; pushed {value} × local derivative to {pushed or 'no Value operand'}"
+        else:
+            what += "; a leaf: nothing to push"
+        caption = f"backward step {step + 1}/{n}: {what}"
+        frames.append(_build(layout, style, grad_state, focus=node, caption=caption, sweep=True))
+    return frames
+
+
+# --- rendering frames -------------------------------------------------------------------------
+def _svg(frame: graphviz.Digraph) -> str:
+    try:
+        return frame.pipe(format="svg", encoding="utf-8")
+    except DotNotFound:
+        raise
+    except graphviz.ExecutableNotFound as e:
+        raise DotNotFound(_command_name(e)) from e
+
+
+def _svg_element(svg: str, prefix: str) -> tuple[str, float, float]:
+    """The <svg> element of dot's output (no XML header), ids prefixed, and its size in pt."""
+    svg = svg[svg.index("<svg"):]
+    svg = re.sub(r'\bid="', f'id="{prefix}', svg)
+    svg = re.sub(r'(href|xlink:href)="#', rf'\1="#{prefix}', svg)
+    head = svg[: svg.index(">")]
+    w = float(re.search(r'width="([\d.]+)', head).group(1))
+    h = float(re.search(r'height="([\d.]+)', head).group(1))
+    return svg, w, h
+
+
+def animated_svg(svgs: list[str], seconds: float = 1.5) -> str:
+    """One SVG showing each frame for ``seconds`` in a loop (SMIL; no script)."""
+    parts, width, height = [], 0.0, 0.0
+    n = len(svgs)
+    for k, s in enumerate(svgs):
+        element, w, h = _svg_element(s, f"f{k}_")
+        width, height = max(width, w), max(height, h)
+        # The last frame is visible without animation (viewers that ignore SMIL show the end).
+        initial = "visible" if k == n - 1 else "hidden"
+        anim = ""
+        if n > 1:
+            a, b = k / n, (k + 1) / n
+            if k == 0:
+                values, times = "visible;hidden", f"0;{b:.6f}"
+            elif k == n - 1:
+                values, times = "hidden;visible", f"0;{a:.6f}"
+            else:
+                values, times = "hidden;visible;hidden", f"0;{a:.6f};{b:.6f}"
+            anim = (f'<animate attributeName="visibility" values="{values}" keyTimes="{times}" '
+                    f'dur="{n * seconds:g}s" calcMode="discrete" repeatCount="indefinite"/>')
+        parts.append(f'<g id="frame{k}" visibility="{initial}">{anim}{element}</g>')
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
+        f'width="{width:g}pt" height="{height:g}pt" viewBox="0 0 {width:g} {height:g}">\n'
+        f'<rect width="100%" height="100%" fill="white"/>\n' + "\n".join(parts) + "\n</svg>\n"
+    )
+
+
+_FLIPBOOK = """<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>{title}</title>
+<style>body{{font-family:sans-serif}} .frame{{display:none}} .frame.on{{display:block}}</style>
+</head><body>
+<div><button id="prev">&#9664;</button> <button id="play">play</button>
+<button id="next">&#9654;</button>
+<input id="step" type="range" min="0" max="{last}" value="0" style="width:50%">
+<span id="where"></span></div>
+{frames}
+<script>
+(function () {{
+  var frames = document.querySelectorAll('.frame'), step = document.getElementById('step');
+  var where = document.getElementById('where'), timer = null;
+  function show(k) {{
+    k = (k + frames.length) % frames.length;
+    frames.forEach(function (f, i) {{ f.classList.toggle('on', i === k); }});
+    step.value = k; where.textContent = 'step ' + (k + 1) + ' / ' + frames.length;
+  }}
+  step.oninput = function () {{ show(+step.value); }};
+  document.getElementById('prev').onclick = function () {{ show(+step.value - 1); }};
+  document.getElementById('next').onclick = function () {{ show(+step.value + 1); }};
+  document.getElementById('play').onclick = function () {{
+    if (timer) {{ clearInterval(timer); timer = null; return; }}
+    timer = setInterval(function () {{ show(+step.value + 1); }}, {ms});
+  }};
+  show(0);
+}})();
+</script></body></html>
+"""
+
+
+def flipbook_html(svgs: list[str], seconds: float = 1.5, title: str = "backward") -> str:
+    """A self-contained HTML page: the frames with a slider, buttons and play (no network)."""
+    body = "\n".join(
+        f'<div class="frame">{_svg_element(s, f"f{k}_")[0]}</div>' for k, s in enumerate(svgs)
+    )
+    return _FLIPBOOK.format(title=html.escape(title), last=len(svgs) - 1, frames=body,
+                            ms=int(seconds * 1000))
+
+
+def _gif(frames: list, seconds: float) -> bytes:
+    try:
+        from PIL import Image
+    except ImportError:
+        raise ImportError(
+            "writing a GIF needs Pillow (pip install pillow, it comes with matplotlib); "
+            "save_frames(frames, 'steps.svg') or '.html' need nothing extra"
+        ) from None
+    import io
+
+    images = [Image.open(io.BytesIO(f.pipe(format="png"))).convert("RGB") for f in frames]
+    w = max(i.width for i in images)
+    h = max(i.height for i in images)
+    padded = []
+    for im in images:
+        canvas = Image.new("RGB", (w, h), "white")
+        canvas.paste(im, (0, 0))
+        padded.append(canvas)
+    out = io.BytesIO()
+    padded[0].save(out, format="GIF", save_all=True, append_images=padded[1:],
+                   duration=int(seconds * 1000), loop=0)
+    return out.getvalue()
+
+
+def save_frames(frames: list, path: str | os.PathLike, seconds: float = 1.5) -> str:
+    """Write the frames: ``.svg`` animated SVG, ``.html`` flipbook, ``.gif`` (needs Pillow),
+    or a path without suffix: a folder of ``step_001.svg`` … . Returns the path.
+
+    Everything is rendered in memory first: without ``dot`` this raises ``DotNotFound``
+    (a ``graphviz.ExecutableNotFound``) and writes nothing.
+    """
+    if not frames:
+        raise ValueError("no frames to save")
+    path = os.fspath(path)
+    suffix = os.path.splitext(path)[1].lower()
+    if suffix == ".gif":
+        return _atomic_write(path, _gif(frames, seconds))
+    if suffix not in ("", ".svg", ".html", ".htm"):
+        raise ValueError(f"save_frames writes .svg, .html, .gif or a folder, not {suffix!r}")
+    svgs = [_svg(f) for f in frames]
+    if suffix == ".svg":
+        return _atomic_write(path, animated_svg(svgs, seconds))
+    if suffix in (".html", ".htm"):
+        return _atomic_write(path, flipbook_html(svgs, seconds))
+    os.makedirs(path, exist_ok=True)
+    for k, s in enumerate(svgs):
+        _atomic_write(os.path.join(path, f"step_{k + 1:03d}.svg"), s)
+    return path
+
+
+# --- in notebooks ---------------------------------------------------------------------------------
+def _frame_html(frame: graphviz.Digraph) -> str:
+    """A frame as inline SVG, or (without dot) the install hint and its DOT source."""
+    try:
+        return _svg_element(_svg(frame), "")[0]
+    except (graphviz.ExecutableNotFound, graphviz.CalledProcessError, OSError) as e:
+        return fallback_bundle(frame.source, e)["text/html"]
+
+
+class FrameStrip:
+    """All frames at once, one under the other: for pages without a live kernel."""
+
+    def __init__(self, frames: list):
+        self.frames = list(frames)
+
+    def __len__(self) -> int:
+        return len(self.frames)
+
+    def _repr_html_(self) -> str:
+        try:
+            svgs = [_svg(f) for f in self.frames]
+        except (graphviz.ExecutableNotFound, graphviz.CalledProcessError, OSError) as e:
+            # one hint for the whole strip, then each frame's DOT source
+            parts = [fallback_bundle(f.source, e)["text/html"] for f in self.frames[:1]]
+            parts += [f"<pre>{html.escape(f.source)}</pre>" for f in self.frames[1:]]
+            return "\n".join(parts)
+        return "\n".join(
+            f'<div style="border-bottom:1px solid #ccc;margin:4px 0">'
+            f"{_svg_element(s, f'f{k}_')[0]}</div>"
+            for k, s in enumerate(svgs)
+        )
+
+    def __repr__(self) -> str:
+        return f"<FrameStrip of {len(self.frames)} backward steps>"
+
+    def save(self, path: str | os.PathLike) -> str:
+        """Write the strip as one HTML page."""
+        return _atomic_write(path, f"<!DOCTYPE html><meta charset='utf-8'>{self._repr_html_()}")
+
+
+def frames_strip(frames: list) -> FrameStrip:
+    """A static strip of frames (HTML with inline SVGs) that displays in Jupyter."""
+    return FrameStrip(frames)
+
+
+def _has_widget_frontend() -> bool:
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and getattr(shell, "kernel", None) is not None
+
+
+def show_backward(root: Value, *, widget: bool | None = None, **draw_options):
+    """Step through backprop in Jupyter: an ipywidgets slider over ``backward_frames(root)``.
+
+    ``widget=None`` uses the slider when ipywidgets is importable and a kernel (a frontend
+    that can show widgets) runs this; otherwise, or if anything about widgets fails, it
+    returns the static ``frames_strip``. Returns the object to display (the cell's value).
+    Without Graphviz's ``dot`` the frames show their DOT source: this never raises for that.
+    """
+    frames = backward_frames(root, **draw_options)
+    if widget is None:
+        widget = _has_widget_frontend()
+    if widget:
+        try:
+            import ipywidgets
+
+            pages = [_frame_html(f) for f in frames]
+            slider = ipywidgets.IntSlider(value=0, min=0, max=len(frames) - 1,
+                                          description="step", continuous_update=True)
+            view = ipywidgets.HTML(pages[0])
+            slider.observe(lambda change: setattr(view, "value", pages[change["new"]]),
+                           names="value")
+            box = ipywidgets.VBox([slider, view])
+            box.frames = frames
+            return box
+        except Exception:  # no ipywidgets, or no frontend for them: the static strip below
+            pass
+    return frames_strip(frames)
+
