@@ -1,0 +1,163 @@
+"""Weight initialisers, named as in ``torch.nn.init`` (the trailing ``_`` means in place).
+
+Each takes the Values to fill: a list of ``Value``s, or a ``Neuron``/``Layer`` (then its
+weights, not its biases, and its fans are read from it: fan_in = inputs per neuron,
+fan_out = neurons in the layer). Random initialisers take ``seed`` or ``rng`` (a
+``random.Random``), so runs are reproducible.
+
+* Xavier/Glorot (keeps the variance of activations and of gradients for tanh-like units):
+  Var[w] = gain² · 2 / (fan_in + fan_out); uniform on ±gain·√(6/(fan_in + fan_out)) or
+  normal with σ = gain·√(2/(fan_in + fan_out)).
+* He/Kaiming (for ReLU: half the units are 0, so double the variance): σ = gain/√fan, with
+  gain = √2 for ReLU; uniform on ±gain·√(3/fan). ``mode="fan_in"`` keeps the forward
+  variance, ``"fan_out"`` the backward one.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from typing import Sequence
+
+from autograd import Value
+
+__all__ = [
+    "calculate_gain", "make_rng", "zeros_", "ones_", "constant_", "uniform_", "normal_",
+    "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_",
+]
+
+
+def make_rng(seed: int | None = None, rng: random.Random | None = None) -> random.Random:
+    """The ``random.Random`` to draw from: ``rng`` if given, else a new one seeded by ``seed``
+    (``seed=None``: seeded from the operating system, so not reproducible)."""
+    if rng is not None and seed is not None:
+        raise ValueError("give seed or rng, not both")
+    if rng is not None:
+        if not isinstance(rng, random.Random):
+            raise TypeError(f"rng must be a random.Random, got {type(rng).__name__}")
+        return rng
+    return random.Random(seed)
+
+
+def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
+    """PyTorch's recommended gain: linear/identity/sigmoid 1, tanh 5/3, relu √2,
+    leaky_relu √(2/(1 + slope²)) (slope ``param``, default 0.01), selu 3/4."""
+    if nonlinearity in ("linear", "identity", "sigmoid", "conv1d", "conv2d", "conv3d"):
+        return 1.0
+    if nonlinearity == "tanh":
+        return 5.0 / 3
+    if nonlinearity == "relu":
+        return math.sqrt(2.0)
+    if nonlinearity == "leaky_relu":
+        slope = 0.01 if param is None else float(param)
+        return math.sqrt(2.0 / (1 + slope**2))
+    if nonlinearity == "selu":
+        return 3.0 / 4
+    raise ValueError(f"unknown nonlinearity {nonlinearity!r}")
+
+
+def _target(values, fan_in: int | None = None, fan_out: int | None = None):
+    """(the Values to fill, fan_in, fan_out) for a list of Values or a Neuron/Layer."""
+    if hasattr(values, "weights") and hasattr(values, "fan_in"):
+        return values.weights(), fan_in or values.fan_in, fan_out or values.fan_out
+    values = list(values)
+    if values and not all(isinstance(v, Value) for v in values):
+        raise TypeError("initialisers fill Values: pass a list of Values, a Neuron or a Layer")
+    return values, fan_in, fan_out
+
+
+def _fill(values: Sequence[Value], draw) -> Sequence[Value]:
+    for v in values:
+        v.data = float(draw())
+    return values
+
+
+def zeros_(values) -> Sequence[Value]:
+    """Every value ← 0. (All units of a layer then compute the same and learn the same:
+    the herd effect; use it for biases, not weights.)"""
+    return constant_(values, 0.0)
+
+
+def ones_(values) -> Sequence[Value]:
+    return constant_(values, 1.0)
+
+
+def constant_(values, val: float) -> Sequence[Value]:
+    """Every value ← ``val``."""
+    vs, _, _ = _target(values)
+    return _fill(vs, lambda: val)
+
+
+def uniform_(values, a: float = 0.0, b: float = 1.0, *, seed: int | None = None,
+             rng: random.Random | None = None) -> Sequence[Value]:
+    """Each value ~ U(a, b) independently. ``uniform_(w, -1, 1)`` is micrograd's init."""
+    r = make_rng(seed, rng)
+    vs, _, _ = _target(values)
+    return _fill(vs, lambda: r.uniform(a, b))
+
+
+def normal_(values, mean: float = 0.0, std: float = 1.0, *, seed: int | None = None,
+            rng: random.Random | None = None) -> Sequence[Value]:
+    """Each value ~ N(mean, std²) independently."""
+    r = make_rng(seed, rng)
+    vs, _, _ = _target(values)
+    return _fill(vs, lambda: r.gauss(mean, std))
+
+
+def _need(fan: int | None, what: str) -> int:
+    if not fan or fan < 1:
+        raise ValueError(f"{what} is needed: pass {what}=… or a Neuron/Layer")
+    return fan
+
+
+def xavier_uniform_(values, gain: float = 1.0, *, fan_in: int | None = None,
+                    fan_out: int | None = None, seed: int | None = None,
+                    rng: random.Random | None = None) -> Sequence[Value]:
+    """Glorot uniform: U(−a, a) with a = gain·√(6/(fan_in + fan_out))."""
+    vs, fi, fo = _target(values, fan_in, fan_out)
+    bound = gain * math.sqrt(6.0 / (_need(fi, "fan_in") + _need(fo, "fan_out")))
+    r = make_rng(seed, rng)
+    return _fill(vs, lambda: r.uniform(-bound, bound))
+
+
+def xavier_normal_(values, gain: float = 1.0, *, fan_in: int | None = None,
+                   fan_out: int | None = None, seed: int | None = None,
+                   rng: random.Random | None = None) -> Sequence[Value]:
+    """Glorot normal: N(0, σ²) with σ = gain·√(2/(fan_in + fan_out))."""
+    vs, fi, fo = _target(values, fan_in, fan_out)
+    std = gain * math.sqrt(2.0 / (_need(fi, "fan_in") + _need(fo, "fan_out")))
+    r = make_rng(seed, rng)
+    return _fill(vs, lambda: r.gauss(0.0, std))
+
+
+def _kaiming_std(vs_fans, a: float, mode: str, nonlinearity: str) -> float:
+    _, fi, fo = vs_fans
+    if mode not in ("fan_in", "fan_out"):
+        raise ValueError(f"mode must be 'fan_in' or 'fan_out', got {mode!r}")
+    fan = _need(fi, "fan_in") if mode == "fan_in" else _need(fo, "fan_out")
+    return calculate_gain(nonlinearity, a) / math.sqrt(fan)
+
+
+def kaiming_uniform_(values, a: float = 0.0, mode: str = "fan_in",
+                     nonlinearity: str = "leaky_relu", *, fan_in: int | None = None,
+                     fan_out: int | None = None, seed: int | None = None,
+                     rng: random.Random | None = None) -> Sequence[Value]:
+    """He uniform: U(−b, b) with b = gain·√(3/fan) (σ = gain/√fan); gain √2 for ReLU.
+
+    PyTorch's defaults (``nonlinearity="leaky_relu"``, ``a=0``) give the ReLU gain √2.
+    """
+    t = _target(values, fan_in, fan_out)
+    bound = math.sqrt(3.0) * _kaiming_std(t, a, mode, nonlinearity)
+    r = make_rng(seed, rng)
+    return _fill(t[0], lambda: r.uniform(-bound, bound))
+
+
+def kaiming_normal_(values, a: float = 0.0, mode: str = "fan_in",
+                    nonlinearity: str = "leaky_relu", *, fan_in: int | None = None,
+                    fan_out: int | None = None, seed: int | None = None,
+                    rng: random.Random | None = None) -> Sequence[Value]:
+    """He normal: N(0, σ²) with σ = gain/√fan; √(2/fan_in) for ReLU keeps Var[z] steady."""
+    t = _target(values, fan_in, fan_out)
+    std = _kaiming_std(t, a, mode, nonlinearity)
+    r = make_rng(seed, rng)
+    return _fill(t[0], lambda: r.gauss(0.0, std))

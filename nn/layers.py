@@ -1,0 +1,433 @@
+"""Layers: ``Neuron``, ``Layer`` (fully connected), ``MLP``, ``Sequential``, activations,
+``Dropout``, ``BatchNorm`` and ``LayerNorm``.
+
+One example is a list of numbers or Values; a batch is a list of examples. ``module(x)``
+computes one example; ``module.forward_batch(X)`` a whole batch, which ``BatchNorm`` needs
+in training mode (it normalises each unit over the batch). ``fit`` always uses
+``forward_batch``. A layer with one output returns a ``Value``, otherwise a list (as in
+micrograd); the next layer accepts either.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Callable, Sequence
+
+import autograd
+from autograd import Value
+
+from . import init as _init
+from .module import Module
+
+ACTIVATIONS = ("relu", "leaky_relu", "tanh", "sigmoid", "linear")
+
+
+def _activation_fn(activation: str, negative_slope: float) -> Callable[[Value], Value] | None:
+    if activation == "relu":
+        return Value.relu
+    if activation == "tanh":
+        return Value.tanh
+    if activation == "sigmoid":
+        return Value.sigmoid
+    if activation == "leaky_relu":
+        return lambda z: z.leaky_relu(negative_slope)
+    if activation in ("linear", "identity", None):
+        return None
+    raise ValueError(f"unknown activation {activation!r}; choose one of {', '.join(ACTIVATIONS)}")
+
+
+INITS = ("micrograd", "zeros", "normal", "xavier_uniform", "xavier_normal",
+         "kaiming_uniform", "kaiming_normal")
+
+
+def _init_weights(w: list[Value], init: str | Callable, fan_in: int, fan_out: int,
+                  activation: str, negative_slope: float, rng: random.Random) -> None:
+    """Fill the weights ``w`` of one neuron by the scheme ``init`` (biases stay 0).
+
+    ``micrograd``: U(−1, 1), micrograd's own init; ``normal``: N(0, 1); ``zeros``;
+    Xavier and Kaiming use the gain of ``activation`` and the layer's fans.
+    A callable is called as ``init(w, fan_in=…, fan_out=…, rng=…)``.
+    """
+    if callable(init):
+        init(w, fan_in=fan_in, fan_out=fan_out, rng=rng)
+        return
+    act = "linear" if activation in ("linear", "identity", None) else activation
+    gain = _init.calculate_gain(act, negative_slope if act == "leaky_relu" else None)
+    if init == "micrograd":
+        _init.uniform_(w, -1.0, 1.0, rng=rng)
+    elif init == "normal":
+        _init.normal_(w, 0.0, 1.0, rng=rng)
+    elif init == "zeros":
+        _init.zeros_(w)
+    elif init == "xavier_uniform":
+        _init.xavier_uniform_(w, gain, fan_in=fan_in, fan_out=fan_out, rng=rng)
+    elif init == "xavier_normal":
+        _init.xavier_normal_(w, gain, fan_in=fan_in, fan_out=fan_out, rng=rng)
+    elif init in ("kaiming_uniform", "kaiming_normal"):
+        fn = _init.kaiming_uniform_ if init == "kaiming_uniform" else _init.kaiming_normal_
+        nl = act if act in ("relu", "leaky_relu", "tanh", "sigmoid") else "linear"
+        fn(w, negative_slope if nl == "leaky_relu" else 0.0, "fan_in", nl,
+           fan_in=fan_in, fan_out=fan_out, rng=rng)
+    else:
+        raise ValueError(f"unknown init {init!r}; choose one of {', '.join(INITS)} or a callable")
+
+
+def _as_list(x) -> list:
+    return [x] if isinstance(x, Value) else x
+
+
+class Neuron(Module):
+    """One unit: z = Σᵢ wᵢxᵢ + b (a single ``dot`` node), output u = g(z).
+
+    ``activation``: relu (default, as micrograd's ``nonlin=True``), leaky_relu, tanh,
+    sigmoid or linear. The nodes it makes are labelled ``<name>.z`` and ``<name>.out``
+    (no ``.out`` for a linear neuron); a standalone neuron is named ``neuron``.
+    Default init: micrograd's, weights U(−1, 1) and bias 0.
+    """
+
+    def __init__(self, nin: int, activation: str = "relu", *, init: str | Callable = "micrograd",
+                 bias: bool = True, negative_slope: float = 0.01, fan_out: int = 1,
+                 seed: int | None = None, rng: random.Random | None = None,
+                 name: str = "neuron") -> None:
+        if nin < 1:
+            raise ValueError(f"a neuron needs at least one input, got nin={nin}")
+        self.nin = self.fan_in = nin
+        self.fan_out = fan_out
+        self.activation = activation
+        self.negative_slope = negative_slope
+        self._act = _activation_fn(activation, negative_slope)
+        self.w = [Value(0.0) for _ in range(nin)]
+        self.b = Value(0.0) if bias else None
+        _init_weights(self.w, init, nin, fan_out, activation, negative_slope,
+                      _init.make_rng(seed, rng))
+        self._set_name(name)
+
+    def _set_name(self, name: str) -> None:
+        self.name = name
+        # Precomputed once: these strings label every node this neuron makes.
+        self._z_label = f"{name}.z" if name else "z"
+        self._out_label = f"{name}.out" if name else "out"
+        for attr, p in self._own_parameters():
+            p.label = f"{name}.{attr}" if name else attr
+
+    def weights(self) -> list[Value]:
+        return self.w
+
+    def preactivation(self, x: Sequence) -> Value:
+        """z = Σᵢ wᵢxᵢ + b as one node, labelled ``<name>.z``."""
+        z = autograd.dot(self.w, x, self.b) if self.b is not None else autograd.dot(self.w, x)
+        z.label = self._z_label
+        return z
+
+    def __call__(self, x: Sequence) -> Value:
+        x = _as_list(x)
+        z = autograd.dot(self.w, x, self.b) if self.b is not None else autograd.dot(self.w, x)
+        z.label = self._z_label
+        if self._act is None:
+            return z
+        out = self._act(z)
+        out.label = self._out_label
+        return out
+
+    def forward_with_z(self, x: Sequence) -> tuple[Value, Value]:
+        """(pre-activation z, output u): for diagnostics."""
+        z = self.preactivation(_as_list(x))
+        if self._act is None:
+            return z, z
+        out = self._act(z)
+        out.label = self._out_label
+        return z, out
+
+    def __repr__(self) -> str:
+        return f"Neuron({self.nin}, activation={self.activation!r})"
+
+
+class Layer(Module):
+    """A fully connected layer of ``nout`` neurons, each seeing all ``nin`` inputs.
+
+    Returns a list of ``nout`` Values, or a single Value when ``nout == 1``. A standalone
+    layer is named ``layer`` (its neurons ``layer.neurons.0`` …); inside an MLP ``layers.i``.
+    """
+
+    def __init__(self, nin: int, nout: int, activation: str = "relu", *,
+                 init: str | Callable = "micrograd", bias: bool = True,
+                 negative_slope: float = 0.01, seed: int | None = None,
+                 rng: random.Random | None = None, name: str = "layer") -> None:
+        rng = _init.make_rng(seed, rng)
+        self.nin = self.fan_in = nin
+        self.nout = self.fan_out = nout
+        self.activation = activation
+        self.neurons = [
+            Neuron(nin, activation, init=init, bias=bias, negative_slope=negative_slope,
+                   fan_out=nout, rng=rng, name=f"{name}.neurons.{i}" if name else f"neurons.{i}")
+            for i in range(nout)
+        ]
+        self.name = name
+
+    def _set_name(self, name: str) -> None:
+        self.name = name
+        for i, n in enumerate(self.neurons):
+            n._set_name(f"{name}.neurons.{i}" if name else f"neurons.{i}")
+
+    def weights(self) -> list[Value]:
+        return [w for n in self.neurons for w in n.w]
+
+    def __call__(self, x):
+        x = _as_list(x)
+        out = [n(x) for n in self.neurons]
+        return out[0] if len(out) == 1 else out
+
+    def __repr__(self) -> str:
+        return f"Layer({self.nin}, {self.nout}, activation={self.activation!r})"
+
+
+class Linear(Layer):
+    """``Layer(nin, nout, activation="linear")``, PyTorch's name; init as ``Layer``."""
+
+    def __init__(self, in_features: int, out_features: int, **kwargs) -> None:
+        super().__init__(in_features, out_features, "linear", **kwargs)
+
+    def __repr__(self) -> str:
+        return f"Linear({self.nin}, {self.nout})"
+
+
+class Sequential(Module):
+    """Modules applied in turn; children named ``layers.0``, ``layers.1`` …
+
+    ``forward_batch`` hands the whole batch from module to module, so it works with
+    ``BatchNorm``; ``model(x)`` handles one example.
+    """
+
+    def __init__(self, *modules: Module, name: str = "") -> None:
+        self.layers = list(modules)
+        self.name = name
+        self.parameters()  # name every parameter and node label now
+
+    def __call__(self, x):
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+    def forward_batch(self, X: list) -> list:
+        for layer in self.layers:
+            X = layer.forward_batch(X)
+        return X
+
+    def __repr__(self) -> str:
+        return "Sequential(" + ", ".join(repr(m) for m in self.layers) + ")"
+
+
+class MLP(Sequential):
+    """A multilayer perceptron: ``MLP(2, [16, 16, 1])`` is micrograd's demo network.
+
+    Hidden layers use ``activation`` (ReLU by default), the last layer
+    ``output_activation`` (linear by default). f = f⁽ᴸ⁾ ∘ … ∘ f⁽¹⁾. Layers are ``layers.i``.
+    """
+
+    def __init__(self, nin: int, nouts: Sequence[int], activation: str = "relu", *,
+                 output_activation: str = "linear", init: str | Callable = "micrograd",
+                 bias: bool = True, negative_slope: float = 0.01, seed: int | None = None,
+                 rng: random.Random | None = None, name: str = "") -> None:
+        nouts = list(nouts)
+        if not nouts:
+            raise ValueError("MLP needs at least one layer size, e.g. MLP(2, [16, 16, 1])")
+        rng = _init.make_rng(seed, rng)
+        sizes = [nin, *nouts]
+        self.nin, self.nouts = nin, nouts
+        self.activation, self.output_activation = activation, output_activation
+        layers = [
+            Layer(sizes[i], sizes[i + 1],
+                  activation if i < len(nouts) - 1 else output_activation,
+                  init=init, bias=bias, negative_slope=negative_slope, rng=rng,
+                  name=f"{name}.layers.{i}" if name else f"layers.{i}")
+            for i in range(len(nouts))
+        ]
+        super().__init__(*layers, name=name)
+
+    def __repr__(self) -> str:
+        extra = "" if self.output_activation == "linear" else \
+            f", output_activation={self.output_activation!r}"
+        return f"MLP({self.nin}, {self.nouts}, activation={self.activation!r}{extra})"
+
+
+# --- activations as modules (elementwise on a Value or a list of Values) ----------------------
+class _Elementwise(Module):
+    def _f(self, v: Value) -> Value:  # pragma: no cover
+        raise NotImplementedError
+
+    def __call__(self, x):
+        if isinstance(x, Value):
+            return self._f(x)
+        return [self._f(v if isinstance(v, Value) else Value(v)) for v in x]
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+class ReLU(_Elementwise):
+    """max(0, x)."""
+
+    def _f(self, v): return v.relu()
+
+
+class Tanh(_Elementwise):
+    """tanh x; derivative 1 − tanh² x."""
+
+    def _f(self, v): return v.tanh()
+
+
+class Sigmoid(_Elementwise):
+    """σ(x) = 1/(1 + e^−x); derivative σ(1 − σ)."""
+
+    def _f(self, v): return v.sigmoid()
+
+
+class Identity(_Elementwise):
+    def _f(self, v): return v
+
+
+class LeakyReLU(_Elementwise):
+    """x for x > 0, else negative_slope·x."""
+
+    def __init__(self, negative_slope: float = 0.01) -> None:
+        self.negative_slope = negative_slope
+
+    def _f(self, v): return v.leaky_relu(self.negative_slope)
+
+
+# --- regularisation and normalisation ---------------------------------------------------------
+class Dropout(Module):
+    """Inverted dropout: in training each element is zeroed with probability ``p`` and the
+    rest are scaled by 1/(1 − p), so the expected output equals the input; in eval mode
+    it is the identity. The masks come from ``seed``/``rng`` (reproducible)."""
+
+    def __init__(self, p: float = 0.5, *, seed: int | None = None,
+                 rng: random.Random | None = None) -> None:
+        if not 0.0 <= p <= 1.0:
+            raise ValueError(f"dropout probability must be in [0, 1], got {p}")
+        self.p = p
+        self._rng = _init.make_rng(seed, rng)
+
+    def __call__(self, x):
+        if not self.training or self.p == 0.0:
+            return x
+        single = isinstance(x, Value)
+        xs = [x] if single else x
+        if self.p == 1.0:
+            out = [v * 0.0 for v in xs]
+        else:
+            scale = 1.0 / (1.0 - self.p)
+            r = self._rng.random
+            out = [v * (scale if r() >= self.p else 0.0) for v in xs]
+        return out[0] if single else out
+
+    def __repr__(self) -> str:
+        return f"Dropout(p={self.p})"
+
+
+def _check_width(x: list, n: int, who: str) -> None:
+    if len(x) != n:
+        raise ValueError(f"{who} expects {n} features per example, got {len(x)}")
+
+
+class BatchNorm(Module):
+    """Batch normalisation of ``num_features`` units over a batch (PyTorch's BatchNorm1d).
+
+    Training (``forward_batch(X)``, X a list of examples): for each unit j, with μⱼ and σ²ⱼ
+    the mean and biased variance of unit j over the batch,
+    yᵢⱼ = γⱼ (xᵢⱼ − μⱼ)/√(σ²ⱼ + eps) + βⱼ, and the running averages move by ``momentum``:
+    running ← (1 − momentum)·running + momentum·statistic (the variance unbiased, n/(n−1)).
+    Eval: the running mean and variance replace the batch statistics, so single examples
+    work (``model(x)``). In training mode a single example raises: call ``forward_batch``.
+    """
+
+    _buffers = ("running_mean", "running_var")
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1,
+                 affine: bool = True) -> None:
+        self.num_features = num_features
+        self.eps, self.momentum = eps, momentum
+        self.weight = [Value(1.0) for _ in range(num_features)] if affine else None
+        self.bias = [Value(0.0) for _ in range(num_features)] if affine else None
+        self.running_mean = [0.0] * num_features
+        self.running_var = [1.0] * num_features
+
+    def forward_batch(self, X: list) -> list:
+        if not self.training:
+            return [self(x) for x in X]
+        n = len(X)
+        if n < 2:
+            raise ValueError("BatchNorm in training mode needs a batch of at least 2 examples")
+        rows = [_as_list(x) for x in X]
+        for r in rows:
+            _check_width(r, self.num_features, "BatchNorm")
+        cols = []
+        m = self.momentum
+        for j in range(self.num_features):
+            col = [r[j] for r in rows]
+            mean = autograd.sum(col) / n
+            d = [c - mean for c in col]
+            var = autograd.dot(d, d) / n  # Σ dᵢ² as one node
+            inv = (var + self.eps) ** -0.5
+            if self.weight is not None:
+                scale = inv * self.weight[j]
+                y = [di * scale + self.bias[j] for di in d]
+            else:
+                y = [di * inv for di in d]
+            cols.append(y)
+            self.running_mean[j] = (1 - m) * self.running_mean[j] + m * mean.data
+            self.running_var[j] = (1 - m) * self.running_var[j] + m * var.data * n / (n - 1)
+        out = [list(r) for r in zip(*cols)]
+        return [o[0] for o in out] if self.num_features == 1 and isinstance(X[0], Value) else out
+
+    def __call__(self, x):
+        if self.training:
+            raise ValueError(
+                "BatchNorm in training mode normalises over a batch: call "
+                "model.forward_batch(X) with a list of examples, or model.eval() first"
+            )
+        single = isinstance(x, Value)
+        xs = _as_list(x)
+        _check_width(xs, self.num_features, "BatchNorm")
+        out = []
+        for j, v in enumerate(xs):
+            inv = (self.running_var[j] + self.eps) ** -0.5
+            y = (v - self.running_mean[j]) * inv
+            if self.weight is not None:
+                y = y * self.weight[j] + self.bias[j]
+            out.append(y)
+        return out[0] if single else out
+
+    def __repr__(self) -> str:
+        return f"BatchNorm({self.num_features})"
+
+
+BatchNorm1d = BatchNorm
+
+
+class LayerNorm(Module):
+    """Layer normalisation over the units of one example (the same in train and eval):
+    yᵢ = γᵢ (xᵢ − μ)/√(σ² + eps) + βᵢ with μ, σ² the mean and biased variance of x."""
+
+    def __init__(self, normalized_shape: int, eps: float = 1e-5,
+                 elementwise_affine: bool = True) -> None:
+        self.normalized_shape = normalized_shape
+        self.eps = eps
+        self.weight = [Value(1.0) for _ in range(normalized_shape)] if elementwise_affine \
+            else None
+        self.bias = [Value(0.0) for _ in range(normalized_shape)] if elementwise_affine \
+            else None
+
+    def __call__(self, x):
+        xs = _as_list(x)
+        n = len(xs)
+        _check_width(xs, self.normalized_shape, "LayerNorm")
+        mean = autograd.sum(xs) / n
+        d = [v - mean for v in xs]
+        inv = (autograd.dot(d, d) / n + self.eps) ** -0.5
+        if self.weight is None:
+            return [di * inv for di in d]
+        return [di * inv * g + b for di, g, b in zip(d, self.weight, self.bias)]
+
+    def __repr__(self) -> str:
+        return f"LayerNorm({self.normalized_shape})"

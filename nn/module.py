@@ -1,0 +1,307 @@
+"""``Module``: the base class of every layer and network, with PyTorch's method names.
+
+A module's parameters are the ``Value`` leaves stored in its attributes: a ``Value``
+attribute ``b`` is the parameter ``b``; a list of Values ``w`` gives ``w0, w1, …``. Child
+modules are attributes holding a ``Module`` or a list of them (``layers.0``, ``neurons.3``).
+Names are paths from the root, e.g. ``layers.0.neurons.3.w1`` for weight 1 (0-based, it
+multiplies input x₁) of neuron 3 of the first layer of an ``MLP``.
+
+``named_parameters()`` also writes each name into the parameter's ``.label``, so a drawn
+graph shows which weight is which. Buffers (non-learnable state, e.g. BatchNorm's running
+averages) are lists of floats named in the class attribute ``_buffers``; they are saved in
+``state_dict()`` but are not parameters.
+
+Saving is JSON, never pickle (a pickle can run code when loaded): ``save(path)`` writes a
+temporary file next to ``path`` and renames it over ``path`` (atomic: a crash leaves the old
+file or the new one, never half a file). ``load_state_dict`` checks everything (names,
+lengths, that each entry is a finite number) before changing anything, so a bad file raises
+``StateDictError`` and leaves the model as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from typing import Any, Iterator
+
+from autograd import Value
+
+FORMAT = "dagrad.nn.state_dict"
+VERSION = 1
+
+
+class StateDictError(ValueError):
+    """A state dict or saved file does not fit the model (names, sizes or values)."""
+
+
+def _join(prefix: str, name: str) -> str:
+    return f"{prefix}.{name}" if prefix else name
+
+
+class Module:
+    """Base class: parameters, names, train/eval mode and (de)serialisation.
+
+    Subclasses define ``__call__(x)`` for one example. ``forward_batch(X)`` maps a list of
+    examples to a list of outputs; the default calls the module once per example, layers that
+    need the whole batch at once (``BatchNorm``) override it. ``training`` is True after
+    construction and after ``train()``, False after ``eval()``.
+    """
+
+    training: bool = True
+    name: str = ""  # the path of this module from the root ("" for an unnamed root)
+    _buffers: tuple[str, ...] = ()
+
+    # --- structure -----------------------------------------------------------------------
+    def _set_name(self, name: str) -> None:
+        """Record this module's path; subclasses precompute the labels they derive from it."""
+        self.name = name
+
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        """(attribute name, child) for each direct child module, lists as ``attr.i``."""
+        for attr, v in vars(self).items():
+            if isinstance(v, Module):
+                yield attr, v
+            elif isinstance(v, (list, tuple)) and v and isinstance(v[0], Module):
+                for i, m in enumerate(v):
+                    yield f"{attr}.{i}", m
+
+    def named_modules(self, prefix: str | None = None) -> Iterator[tuple[str, Module]]:
+        """(path, module) for this module and every descendant, depth first.
+
+        Paths start at ``prefix`` (default: this module's own name). Each child's ``name``
+        is set to its path, so labels a module derives from its name stay right when it is
+        put inside another module.
+        """
+        prefix = self.name if prefix is None else prefix
+        stack = [(prefix, self)]
+        while stack:
+            path, m = stack.pop()
+            if m.name != path:
+                m._set_name(path)
+            yield path, m
+            children = [(_join(path, attr), c) for attr, c in m.named_children()]
+            stack.extend(reversed(children))
+
+    def modules(self) -> Iterator[Module]:
+        for _, m in self.named_modules():
+            yield m
+
+    def _own_parameters(self) -> Iterator[tuple[str, Value]]:
+        for attr, v in vars(self).items():
+            if v.__class__ is Value:
+                yield attr, v
+            elif isinstance(v, list) and v and v[0].__class__ is Value:
+                for i, p in enumerate(v):
+                    yield f"{attr}{i}", p
+
+    def named_parameters(self) -> Iterator[tuple[str, Value]]:
+        """(name, parameter) for every parameter, e.g. ``layers.0.neurons.3.w1``.
+
+        Sets each parameter's ``.label`` to its name, so pictures of the graph show it.
+        """
+        for path, m in self.named_modules():
+            for attr, p in m._own_parameters():
+                name = _join(path, attr)
+                p.label = name
+                yield name, p
+
+    def parameters(self) -> list[Value]:
+        """Every learnable ``Value``, in a fixed order (the order of ``named_parameters``)."""
+        return [p for _, p in self.named_parameters()]
+
+    def zero_grad(self) -> None:
+        """Set every parameter's ``.grad`` to 0 (gradients accumulate across backward calls)."""
+        for p in self.parameters():
+            p.grad = 0.0
+
+    # --- modes ---------------------------------------------------------------------------
+    def train(self, mode: bool = True) -> Module:
+        """Training mode (dropout active, BatchNorm uses batch statistics); returns self."""
+        for m in self.modules():
+            m.training = mode
+        return self
+
+    def eval(self) -> Module:
+        """Evaluation mode: dropout is the identity, BatchNorm uses its running averages."""
+        return self.train(False)
+
+    # --- forward -------------------------------------------------------------------------
+    def __call__(self, x):  # pragma: no cover - every concrete module defines it
+        raise NotImplementedError(f"{type(self).__name__} does not define __call__")
+
+    def forward_batch(self, X: list) -> list:
+        """Outputs for a whole batch (a list of examples): one call per example by default."""
+        return [self(x) for x in X]
+
+    # --- state ---------------------------------------------------------------------------
+    def state_dict(self) -> dict[str, Any]:
+        """Parameter names → float, buffer names → list of floats (plain JSON-able data)."""
+        state: dict[str, Any] = {name: p.data for name, p in self.named_parameters()}
+        for path, m in self.named_modules():
+            for b in m._buffers:
+                state[_join(path, b)] = [float(v) for v in getattr(m, b)]
+        return state
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Copy values from ``state`` into the model, all or nothing.
+
+        Raises ``StateDictError`` naming the problem (missing or unexpected names, a list of
+        the wrong length, an entry that is not a finite number) before anything changes.
+        """
+        if not isinstance(state, dict):
+            raise StateDictError(f"a state dict must be a dict, got {type(state).__name__}")
+        params = dict(self.named_parameters())
+        buffers = {
+            _join(path, b): (m, b) for path, m in self.named_modules() for b in m._buffers
+        }
+        expected = set(params) | set(buffers)
+        missing = sorted(expected - set(state))
+        unexpected = sorted(set(state) - expected)
+        if missing or unexpected:
+            parts = []
+            if missing:
+                parts.append(f"missing {len(missing)} entries ({_few(missing)})")
+            if unexpected:
+                parts.append(f"unexpected {len(unexpected)} entries ({_few(unexpected)})")
+            raise StateDictError(
+                f"state dict does not fit this {type(self).__name__} (wrong architecture?): "
+                + "; ".join(parts)
+            )
+        for name in params:
+            _check_number(name, state[name])
+        for name, (m, b) in buffers.items():
+            v = state[name]
+            if not isinstance(v, list) or len(v) != len(getattr(m, b)):
+                raise StateDictError(
+                    f"{name}: expected a list of {len(getattr(m, b))} numbers, got {v!r:.80}"
+                )
+            for i, x in enumerate(v):
+                _check_number(f"{name}[{i}]", x)
+        # Everything checked: now change the model.
+        for name, p in params.items():
+            p.data = float(state[name])
+        for name, (m, b) in buffers.items():
+            setattr(m, b, [float(x) for x in state[name]])
+
+    def save(self, path: str | os.PathLike) -> None:
+        """Write ``state_dict()`` to ``path`` as JSON, atomically (temp file + rename)."""
+        doc = {"format": FORMAT, "version": VERSION, "model": repr(self),
+               "state": self.state_dict()}
+        try:
+            text = json.dumps(doc, indent=1, allow_nan=False)
+        except ValueError:
+            bad = [k for k, v in doc["state"].items() if not _all_finite(v)]
+            raise StateDictError(
+                f"cannot save non-finite values (NaN or infinity) in {_few(bad)}"
+            ) from None
+        write_atomic(path, text.encode())
+
+    def load(self, path: str | os.PathLike) -> None:
+        """Load parameters saved by ``save``; on any problem raise and change nothing."""
+        try:
+            with open(path, encoding="utf-8") as f:
+                text = f.read()
+        except UnicodeDecodeError as e:
+            raise StateDictError(f"{path}: not a text (JSON) file: {e}") from None
+
+        def reject(constant: str) -> None:
+            raise StateDictError(f"{path}: holds {constant}, not a finite number")
+
+        try:
+            doc = json.loads(text, parse_constant=reject)
+        except json.JSONDecodeError as e:
+            raise StateDictError(
+                f"{path}: not valid JSON ({e.msg} at line {e.lineno} column {e.colno}); "
+                "the file is truncated or corrupt"
+            ) from None
+        if not isinstance(doc, dict) or doc.get("format") != FORMAT or "state" not in doc:
+            raise StateDictError(f"{path}: not a dagrad nn file (no {FORMAT!r} header)")
+        if doc.get("version") != VERSION:
+            raise StateDictError(f"{path}: file version {doc.get('version')!r}, "
+                                 f"this dagrad reads version {VERSION}")
+        try:
+            self.load_state_dict(doc["state"])
+        except StateDictError as e:
+            saved = doc.get("model", "?")
+            raise StateDictError(f"{path}: {e} [file holds {saved}; model is {self!r}]") from None
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+def _few(names: list[str], n: int = 4) -> str:
+    more = f", … {len(names) - n} more" if len(names) > n else ""
+    return ", ".join(names[:n]) + more
+
+
+def _all_finite(v) -> bool:
+    return all(math.isfinite(x) for x in (v if isinstance(v, list) else [v]))
+
+
+def _check_number(name: str, x) -> None:
+    if isinstance(x, bool) or not isinstance(x, (int, float)):
+        raise StateDictError(f"{name}: expected a number, got {type(x).__name__} {x!r:.60}")
+    if not math.isfinite(x):
+        raise StateDictError(f"{name}: expected a finite number, got {x!r}")
+
+
+def write_atomic(path: str | os.PathLike, data: bytes) -> None:
+    """Write ``data`` to ``path`` via a temporary file in the same folder and ``os.replace``.
+
+    Readers see the old file or the complete new one, never a partial write.
+    """
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=os.path.basename(path), dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def functional_call(module: Module, params: dict[str, Value], fn):
+    """Run ``fn()`` with some parameters of ``module`` temporarily replaced by other Values.
+
+    ``params`` maps parameter names (as ``named_parameters`` gives them) to Values. Used to
+    gradcheck a layer: the check passes fresh Values in place of the weights.
+    (PyTorch's ``torch.func.functional_call``, reshaped for a scalar engine.)
+    """
+    slots = {}
+    for path, m in module.named_modules():
+        for attr, v in list(vars(m).items()):
+            if v.__class__ is Value:
+                slots[_join(path, attr)] = (m, attr, None)
+            elif isinstance(v, list) and v and v[0].__class__ is Value:
+                for i in range(len(v)):
+                    slots[_join(path, f"{attr}{i}")] = (m, attr, i)
+    unknown = set(params) - set(slots)
+    if unknown:
+        raise KeyError(f"no parameters named {_few(sorted(unknown))}")
+    saved = []
+    for name, new in params.items():
+        m, attr, i = slots[name]
+        if i is None:
+            saved.append((m, attr, None, getattr(m, attr)))
+            setattr(m, attr, new)
+        else:
+            lst = getattr(m, attr)
+            saved.append((m, attr, i, lst[i]))
+            lst[i] = new
+    try:
+        return fn()
+    finally:
+        for m, attr, i, old in reversed(saved):
+            if i is None:
+                setattr(m, attr, old)
+            else:
+                getattr(m, attr)[i] = old

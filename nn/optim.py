@@ -1,0 +1,266 @@
+"""Optimisers and learning-rate schedules with ``torch.optim``'s names and update rules.
+
+An optimiser holds the parameters and per-parameter state (plain floats). ``step()`` reads
+every parameter's ``.grad`` and then updates ``.data``; it runs after ``loss.backward()``
+has finished, so every gradient is computed from the same weights (the course's warning:
+never update a weight before all gradients are computed). ``step()`` runs under
+``no_grad`` and builds no graph. gₜ below is the gradient (plus weight_decay·θ if given).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Callable, Iterable
+
+from autograd import Value, no_grad
+
+__all__ = [
+    "Optimizer", "SGD", "Adagrad", "RMSprop", "Adam", "AdamW", "Adadelta",
+    "LRScheduler", "StepLR", "ExponentialLR", "CosineAnnealingLR", "LambdaLR",
+]
+
+
+class Optimizer:
+    """Base class: ``params``, ``lr``, ``step()``, ``zero_grad()`` and the step count."""
+
+    def __init__(self, params: Iterable[Value], lr: float) -> None:
+        self.params = list(params)
+        if not self.params:
+            raise ValueError("optimizer got an empty parameter list")
+        if not all(isinstance(p, Value) for p in self.params):
+            raise TypeError("optimizer params must be Values, e.g. model.parameters()")
+        if lr < 0:
+            raise ValueError(f"invalid learning rate {lr}")
+        self.lr = float(lr)
+        self.steps = 0
+
+    def zero_grad(self) -> None:
+        """Set every parameter's ``.grad`` to 0 before the next backward."""
+        for p in self.params:
+            p.grad = 0.0
+
+    def step(self) -> None:
+        """One update of every parameter from the gradients already in ``.grad``."""
+        grads = [p.grad for p in self.params]  # read all gradients first
+        self.steps += 1
+        with no_grad():
+            for i, (p, g) in enumerate(zip(self.params, grads)):
+                p.data = self._update(i, p.data, g)
+
+    def _update(self, i: int, theta: float, g: float) -> float:  # pragma: no cover
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(lr={self.lr})"
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, with heavy-ball or Nesterov momentum.
+
+    gₜ = ∇θ + λθ;  without momentum θ ← θ − η gₜ. With momentum μ:
+    b₁ = g₁, bₜ = μ bₜ₋₁ + gₜ; θ ← θ − η bₜ (heavy ball) or θ ← θ − η (gₜ + μ bₜ) (Nesterov,
+    PyTorch's form of v = γv + η∇J(θ − γv)).
+    """
+
+    def __init__(self, params: Iterable[Value], lr: float = 1e-3, momentum: float = 0.0,
+                 nesterov: bool = False, weight_decay: float = 0.0) -> None:
+        super().__init__(params, lr)
+        if nesterov and momentum <= 0:
+            raise ValueError("Nesterov momentum needs momentum > 0")
+        self.momentum, self.nesterov, self.weight_decay = momentum, nesterov, weight_decay
+        self.buf: list[float | None] = [None] * len(self.params)
+
+    def _update(self, i, theta, g):
+        if self.weight_decay:
+            g = g + self.weight_decay * theta
+        if self.momentum:
+            b = self.buf[i]
+            b = g if b is None else self.momentum * b + g
+            self.buf[i] = b
+            g = g + self.momentum * b if self.nesterov else b
+        return theta - self.lr * g
+
+
+class Adagrad(Optimizer):
+    """Adagrad: sₜ = sₜ₋₁ + gₜ²;  θ ← θ − η̃ gₜ/(√sₜ + eps), η̃ = η/(1 + (t − 1)·lr_decay)."""
+
+    def __init__(self, params: Iterable[Value], lr: float = 1e-2, lr_decay: float = 0.0,
+                 weight_decay: float = 0.0, initial_accumulator_value: float = 0.0,
+                 eps: float = 1e-10) -> None:
+        super().__init__(params, lr)
+        self.lr_decay, self.weight_decay, self.eps = lr_decay, weight_decay, eps
+        self.sum = [float(initial_accumulator_value)] * len(self.params)
+
+    def _update(self, i, theta, g):
+        if self.weight_decay:
+            g = g + self.weight_decay * theta
+        clr = self.lr / (1 + (self.steps - 1) * self.lr_decay)
+        self.sum[i] += g * g
+        return theta - clr * g / (math.sqrt(self.sum[i]) + self.eps)
+
+
+class RMSprop(Optimizer):
+    """RMSprop: vₜ = α vₜ₋₁ + (1 − α) gₜ²;  θ ← θ − η gₜ/(√vₜ + eps)  (α = 0.99).
+
+    ``centered``: vₜ is replaced by vₜ − ḡₜ² with ḡₜ = α ḡₜ₋₁ + (1 − α) gₜ. With momentum μ:
+    bₜ = μ bₜ₋₁ + gₜ/(√vₜ + eps), θ ← θ − η bₜ.
+    """
+
+    def __init__(self, params: Iterable[Value], lr: float = 1e-2, alpha: float = 0.99,
+                 eps: float = 1e-8, weight_decay: float = 0.0, momentum: float = 0.0,
+                 centered: bool = False) -> None:
+        super().__init__(params, lr)
+        self.alpha, self.eps, self.weight_decay = alpha, eps, weight_decay
+        self.momentum, self.centered = momentum, centered
+        n = len(self.params)
+        self.square_avg, self.grad_avg, self.buf = [0.0] * n, [0.0] * n, [0.0] * n
+
+    def _update(self, i, theta, g):
+        if self.weight_decay:
+            g = g + self.weight_decay * theta
+        a = self.alpha
+        self.square_avg[i] = v = a * self.square_avg[i] + (1 - a) * g * g
+        if self.centered:
+            self.grad_avg[i] = ga = a * self.grad_avg[i] + (1 - a) * g
+            v = v - ga * ga
+        step = g / (math.sqrt(v) + self.eps)
+        if self.momentum > 0:
+            self.buf[i] = step = self.momentum * self.buf[i] + step
+        return theta - self.lr * step
+
+
+class Adam(Optimizer):
+    """Adam: mₜ = β₁mₜ₋₁ + (1 − β₁)gₜ, vₜ = β₂vₜ₋₁ + (1 − β₂)gₜ²,
+    m̂ = mₜ/(1 − β₁ᵗ), v̂ = vₜ/(1 − β₂ᵗ);  θ ← θ − η m̂/(√v̂ + eps)  (β = 0.9, 0.999).
+    weight_decay adds λθ to the gradient (L2); ``AdamW`` decays the weight directly."""
+
+    def __init__(self, params: Iterable[Value], lr: float = 1e-3,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0.0, amsgrad: bool = False) -> None:
+        super().__init__(params, lr)
+        self.betas, self.eps, self.weight_decay, self.amsgrad = tuple(betas), eps, \
+            weight_decay, amsgrad
+        n = len(self.params)
+        self.exp_avg, self.exp_avg_sq, self.max_exp_avg_sq = [0.0] * n, [0.0] * n, [0.0] * n
+
+    def _decay(self, theta, g):
+        return g + self.weight_decay * theta if self.weight_decay else g
+
+    def _update(self, i, theta, g):
+        g = self._decay(theta, g)
+        b1, b2 = self.betas
+        t = self.steps
+        self.exp_avg[i] = m = b1 * self.exp_avg[i] + (1 - b1) * g
+        self.exp_avg_sq[i] = v = b2 * self.exp_avg_sq[i] + (1 - b2) * g * g
+        if self.amsgrad:
+            self.max_exp_avg_sq[i] = v = max(self.max_exp_avg_sq[i], v)
+        m_hat = m / (1 - b1**t)
+        v_hat = v / (1 - b2**t)
+        return theta - self.lr * m_hat / (math.sqrt(v_hat) + self.eps)
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay: θ ← θ(1 − ηλ) before the Adam step (λ = 0.01)."""
+
+    def __init__(self, params: Iterable[Value], lr: float = 1e-3,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 1e-2, amsgrad: bool = False) -> None:
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad)
+
+    def _decay(self, theta, g):
+        return g
+
+    def _update(self, i, theta, g):
+        return super()._update(i, theta * (1 - self.lr * self.weight_decay), g)
+
+
+class Adadelta(Optimizer):
+    """Adadelta: vₜ = ρvₜ₋₁ + (1 − ρ)gₜ², Δₜ = √(uₜ₋₁ + eps)/√(vₜ + eps) · gₜ,
+    uₜ = ρuₜ₋₁ + (1 − ρ)Δₜ²;  θ ← θ − η Δₜ  (ρ = 0.9, η = 1)."""
+
+    def __init__(self, params: Iterable[Value], lr: float = 1.0, rho: float = 0.9,
+                 eps: float = 1e-6, weight_decay: float = 0.0) -> None:
+        super().__init__(params, lr)
+        self.rho, self.eps, self.weight_decay = rho, eps, weight_decay
+        n = len(self.params)
+        self.square_avg, self.acc_delta = [0.0] * n, [0.0] * n
+
+    def _update(self, i, theta, g):
+        if self.weight_decay:
+            g = g + self.weight_decay * theta
+        r = self.rho
+        self.square_avg[i] = v = r * self.square_avg[i] + (1 - r) * g * g
+        delta = math.sqrt(self.acc_delta[i] + self.eps) / math.sqrt(v + self.eps) * g
+        self.acc_delta[i] = r * self.acc_delta[i] + (1 - r) * delta * delta
+        return theta - self.lr * delta
+
+
+OPTIMIZERS = {"sgd": SGD, "adagrad": Adagrad, "rmsprop": RMSprop, "adam": Adam,
+              "adamw": AdamW, "adadelta": Adadelta}
+
+
+# --- learning-rate schedules ------------------------------------------------------------------
+class LRScheduler:
+    """Sets ``optimizer.lr`` from the epoch count. Call ``step()`` once per epoch (or step),
+    after ``optimizer.step()``, as in PyTorch. ``get_last_lr()`` → [lr]."""
+
+    def __init__(self, optimizer: Optimizer) -> None:
+        self.optimizer = optimizer
+        self.base_lr = optimizer.lr
+        self.last_epoch = 0
+        self.optimizer.lr = self.get_lr(0)
+
+    def get_lr(self, epoch: int) -> float:  # pragma: no cover
+        raise NotImplementedError
+
+    def step(self) -> None:
+        self.last_epoch += 1
+        self.optimizer.lr = self.get_lr(self.last_epoch)
+
+    def get_last_lr(self) -> list[float]:
+        return [self.optimizer.lr]
+
+
+class StepLR(LRScheduler):
+    """η_e = η₀ · γ^⌊e / step_size⌋."""
+
+    def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1) -> None:
+        self.step_size, self.gamma = step_size, gamma
+        super().__init__(optimizer)
+
+    def get_lr(self, epoch):
+        return self.base_lr * self.gamma ** (epoch // self.step_size)
+
+
+class ExponentialLR(LRScheduler):
+    """η_e = η₀ · γ^e."""
+
+    def __init__(self, optimizer: Optimizer, gamma: float) -> None:
+        self.gamma = gamma
+        super().__init__(optimizer)
+
+    def get_lr(self, epoch):
+        return self.base_lr * self.gamma**epoch
+
+
+class CosineAnnealingLR(LRScheduler):
+    """η_e = η_min + (η₀ − η_min)(1 + cos(π e / T_max))/2."""
+
+    def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0) -> None:  # noqa: N803
+        self.T_max, self.eta_min = T_max, eta_min
+        super().__init__(optimizer)
+
+    def get_lr(self, epoch):
+        return self.eta_min + (self.base_lr - self.eta_min) * (
+            1 + math.cos(math.pi * epoch / self.T_max)) / 2
+
+
+class LambdaLR(LRScheduler):
+    """η_e = η₀ · f(e). micrograd's demo decay: ``LambdaLR(opt, lambda k: 1 - 0.9*k/100)``."""
+
+    def __init__(self, optimizer: Optimizer, lr_lambda: Callable[[int], float]) -> None:
+        self.lr_lambda = lr_lambda
+        super().__init__(optimizer)
+
+    def get_lr(self, epoch):
+        return self.base_lr * self.lr_lambda(epoch)

@@ -1,0 +1,134 @@
+"""Matplotlib pictures: loss/accuracy curves, decision boundaries, gradient norms.
+
+matplotlib is optional (``pip install "dagrad[plot]"``); it is imported inside each
+function, and a clear ``ImportError`` says how to install it. Each function returns a
+``matplotlib.figure.Figure`` (made without pyplot, so no window opens and nothing is
+shown twice in a notebook) and, given ``path``, also saves it there atomically.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from typing import Sequence
+
+from .module import Module
+
+__all__ = ["plot_history", "plot_decision_boundary", "plot_grad_norms", "save_figure"]
+
+INSTALL_HINT = 'plots need matplotlib: pip install "dagrad[plot]"'
+
+
+def _figure(**kwargs):
+    try:
+        from matplotlib.figure import Figure
+    except ImportError:
+        raise ImportError(INSTALL_HINT) from None
+    return Figure(**kwargs)
+
+
+def save_figure(fig, path: str | os.PathLike, dpi: int = 120) -> str:
+    """Save ``fig`` to ``path`` (format from the extension) via temp file + ``os.replace``."""
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    ext = os.path.splitext(path)[1].lstrip(".") or "png"
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix="." + ext, dir=folder)
+    os.close(fd)
+    try:
+        fig.savefig(tmp, format=ext, dpi=dpi, bbox_inches="tight")
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def plot_history(history, path: str | os.PathLike | None = None):
+    """Loss (left) and accuracy (right) per epoch, with validation curves when present."""
+    fig = _figure(figsize=(9, 3.5))
+    ax_loss, ax_acc = fig.subplots(1, 2)
+    epochs = range(1, len(history.loss) + 1)
+    ax_loss.plot(epochs, history.loss, label="train")
+    if history.val_loss:
+        ax_loss.plot(epochs[: len(history.val_loss)], history.val_loss, label="validation")
+    ax_loss.set(xlabel="epoch", ylabel="loss", title="loss")
+    ax_loss.legend()
+    ax_acc.plot(epochs, [100 * a for a in history.accuracy], label="train")
+    if history.val_accuracy:
+        ax_acc.plot(epochs[: len(history.val_accuracy)],
+                    [100 * a for a in history.val_accuracy], label="validation")
+    ax_acc.set(xlabel="epoch", ylabel="accuracy (%)", title="accuracy", ylim=(0, 102))
+    ax_acc.legend()
+    if path is not None:
+        save_figure(fig, path)
+    return fig
+
+
+def _grid_scores(model: Module, X: Sequence, steps: int):
+    from .train import predict
+
+    xs = [p[0] for p in X]
+    ys = [p[1] for p in X]
+    pad_x = 0.1 * (max(xs) - min(xs)) + 0.25
+    pad_y = 0.1 * (max(ys) - min(ys)) + 0.25
+    x0, x1 = min(xs) - pad_x, max(xs) + pad_x
+    y0, y1 = min(ys) - pad_y, max(ys) + pad_y
+    gx = [x0 + (x1 - x0) * i / (steps - 1) for i in range(steps)]
+    gy = [y0 + (y1 - y0) * j / (steps - 1) for j in range(steps)]
+    out = predict(model, [[a, b] for b in gy for a in gx])
+    return gx, gy, out
+
+
+def plot_decision_boundary(model: Module, X: Sequence, y: Sequence,
+                           path: str | os.PathLike | None = None, steps: int = 80,
+                           title: str | None = None):
+    """The data points over the model's decision regions on a ``steps``×``steps`` grid.
+
+    One output: class by the sign of the score (threshold 0, as for hinge/logistic/logit
+    losses); several outputs: the argmax.
+    """
+    fig = _figure(figsize=(5, 4.5))
+    ax = fig.subplots()
+    gx, gy, out = _grid_scores(model, X, steps)
+    if out and isinstance(out[0], list):
+        cls = [max(range(len(o)), key=o.__getitem__) for o in out]
+    else:
+        cls = [1 if o > 0 else 0 for o in out]
+    Z = [cls[j * steps:(j + 1) * steps] for j in range(steps)]
+    ax.contourf(gx, gy, Z, alpha=0.35, cmap="coolwarm",
+                levels=[v - 0.5 for v in range(max(cls + [1]) + 2)])
+    labels = sorted(set(y))
+    colour = {lab: i for i, lab in enumerate(labels)}
+    ax.scatter([p[0] for p in X], [p[1] for p in X], c=[colour[v] for v in y],
+               cmap="coolwarm", s=22, edgecolors="k", linewidths=0.5)
+    ax.set(xlabel="x₁", ylabel="x₂", title=title or f"decision boundary of {model!r}")
+    ax.title.set_fontsize(9)
+    if path is not None:
+        save_figure(fig, path)
+    return fig
+
+
+def plot_grad_norms(norms, path: str | os.PathLike | None = None, log: bool = True):
+    """Gradient norm per layer: a bar chart for one ``grad_norms`` dict, or one line per
+    layer over training steps for a list of them (vanishing gradients show as the early
+    layers' norms sinking far below the late ones')."""
+    fig = _figure(figsize=(6, 3.5))
+    ax = fig.subplots()
+    if isinstance(norms, dict):
+        names = list(norms)
+        ax.bar(range(len(names)), [norms[n] for n in names])
+        ax.set_xticks(range(len(names)), names, rotation=30, ha="right")
+        ax.set(ylabel="‖∂L/∂θ‖₂", title="gradient norm per layer")
+    else:
+        names = list(norms[0]) if norms else []
+        for n in names:
+            ax.plot([d[n] for d in norms], label=n)
+        ax.set(xlabel="step", ylabel="‖∂L/∂θ‖₂", title="gradient norm per layer")
+        if names:
+            ax.legend(fontsize=8)
+    if log:
+        ax.set_yscale("log")
+    if path is not None:
+        save_figure(fig, path)
+    return fig
