@@ -28,6 +28,14 @@ from collections import Counter
 import graphviz
 
 from .backward import backward_steps, local_derivatives, topological_order
+from .draw_layout import (
+    _cluster_paths,
+    _collapse,
+    _consumers,
+    _reaches,
+    _sweep_size,
+    count_paths,
+)
 from .value import Value
 
 __all__ = [
@@ -87,6 +95,11 @@ class GraphPicture(graphviz.Digraph):
             raise
         except graphviz.ExecutableNotFound as e:
             raise DotNotFound(_command_name(e)) from e
+
+    summary = ""  # what text/plain shows: stable across runs (no memory address)
+
+    def __repr__(self) -> str:
+        return f"<GraphPicture {self.summary}>" if self.summary else "<GraphPicture>"
 
     def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
         try:
@@ -198,167 +211,15 @@ def grad_penwidth(g: float) -> str:
 
 
 def _add_legend(g: graphviz.Digraph) -> None:
+    """One small table: the colour of gradients from -1e3 to 1e3 on the log scale."""
     lo, hi = LOG_RANGE
     ticks = [-(10.0 ** e) for e in range(int(hi), int(lo) - 1, -3)]
     ticks = ticks + [0.0] + [-t for t in reversed(ticks)]
-    with g.subgraph(name="cluster_legend") as s:
-        s.attr(label="grad (colour: sign, log |grad|)", fontsize="10", style="dashed", color="grey")
-        prev = None
-        for i, t in enumerate(ticks):
-            name = f"legend{i}"
-            s.node(name, fmt_number(t), shape="box", style="filled", fillcolor=grad_color(t),
-                   penwidth=grad_penwidth(t), fontsize="9", width="0.3", height="0.2")
-            if prev is not None:
-                s.edge(prev, name, style="invis")
-            prev = name
-
-
-# --- structure ------------------------------------------------------------------------------------
-def _consumers(order: list[Value]) -> dict[Value, int]:
-    """How many edges leave each node (a Value used twice by one op counts twice)."""
-    uses: Counter = Counter()
-    for node in order:
-        for p in node._prev:
-            if p.__class__ is not float:
-                uses[p] += 1
-    return uses
-
-
-def count_paths(source: Value, root: Value, order: list[Value] | None = None) -> int:
-    """Number of distinct paths source → root in the DAG (dynamic programming, exact int).
-
-    Paths are counted on edges: a node used twice by one op (x * x) gives two paths, just as
-    the chain rule sums two terms there. One pass in topological order, no enumeration.
-    """
-    order = topological_order(root) if order is None else order
-    paths: dict[Value, int] = {source: 1}
-    for node in order:
-        if node is source:
-            continue
-        total = 0
-        for p in node._prev:
-            if p.__class__ is not float:
-                total += paths.get(p, 0)
-        if total:
-            paths[node] = total
-    return paths.get(root, 0)
-
-
-def _sweep_size(order: list[Value]) -> tuple[int, int]:
-    """Node visits and edge products of the cached reverse sweep over ``order``."""
-    edges = 0
-    for node in order:
-        for p in node._prev:
-            edges += p.__class__ is not float
-    return len(order), edges
-
-
-def _reaches(source: Value, order: list[Value]) -> set[Value]:
-    """Nodes of ``order`` reachable from ``source``: every one lies on a path to the root."""
-    reach = {source}
-    for node in order:
-        if node not in reach and any(p in reach for p in node._prev if p.__class__ is not float):
-            reach.add(node)
-    return reach
-
-
-def _cluster_paths(order: list[Value], uses: dict[Value, int], root: Value) -> dict:
-    """Cluster path of each node from dotted labels (``layers.0.neurons.3.w1``).
-
-    A labelled node's innermost cluster is its label before the last dot
-    (``layers.0.neurons.3``); outer clusters are the shorter prefixes ending in a number
-    (``layers.0``). An unlabelled node joins the deepest cluster shared by all the nodes that
-    use it (so the constants and products inside a neuron join the neuron); the root and
-    nodes used across clusters stay outside.
-    """
-    paths: dict[Value, tuple[str, ...]] = {}
-    consumers_path: dict[Value, tuple[str, ...] | None] = {}
-    for node in reversed(order):
-        label = node.label
-        if label and "." in label:
-            parts = label.split(".")
-            inner = ".".join(parts[:-1])
-            outer = [".".join(parts[: i + 1]) for i in range(len(parts) - 2) if parts[i].isdigit()]
-            path = tuple(outer) + (inner,)
-        elif label or node is root:
-            path = ()
-        else:
-            path = consumers_path.get(node) or ()
-        paths[node] = path
-        for p in node._prev:
-            if p.__class__ is float:
-                continue
-            if p in consumers_path:
-                shared = consumers_path[p] or ()
-                k = 0
-                while k < min(len(shared), len(path)) and shared[k] == path[k]:
-                    k += 1
-                consumers_path[p] = shared[:k]
-            else:
-                consumers_path[p] = path
-    return paths
-
-
-# --- collapsing big graphs ------------------------------------------------------------------------
-def _node_cost(node: Value, show_constants: bool) -> int:
-    if not node._prev:
-        return 1
-    consts = sum(p.__class__ is float for p in node._prev) if show_constants else 0
-    return 2 + consts
-
-
-def _collapse(order, root, paths, uses, max_nodes, show_constants) -> dict[Value, tuple]:
-    """Which nodes fold into which summary: {node: unit key} for folded nodes only.
-
-    Until the picture has at most ``max_nodes`` nodes: fold the innermost clusters (neurons),
-    then the clusters one level up (layers) and so on; then chains of unlabelled nodes that
-    each have one operand and one user into "… N nodes"; as a last resort, runs of nodes
-    consecutive in the topological order. The root is never folded.
-    """
-    unit: dict[Value, tuple] = {}
-    cost = {node: _node_cost(node, show_constants) for node in order}
-
-    def total() -> int:
-        return sum(cost[n] for n in order if n not in unit) + len(set(unit.values()))
-
-    depth = max((len(p) for p in paths.values()), default=0)
-    for d in range(depth, 0, -1):
-        if total() <= max_nodes:
-            return unit
-        for node in order:
-            if node is not root and len(paths[node]) >= d:
-                unit[node] = ("cluster", paths[node][d - 1], d)
-    if total() <= max_nodes:
-        return unit
-
-    # chains: unlabelled, one Value operand, used once, not the root
-    def in_chain(n: Value) -> bool:
-        return (n is not root and n not in unit and not n.label and uses.get(n, 0) == 1
-                and len([p for p in n._prev if p.__class__ is not float]) == 1)
-
-    chain_of: dict[Value, int] = {}
-    count = 0
-    for node in order:
-        if in_chain(node):
-            (p,) = [p for p in node._prev if p.__class__ is not float]
-            if p in chain_of:
-                chain_of[node] = chain_of[p]
-            else:
-                chain_of[node] = count
-                count += 1
-    sizes = Counter(chain_of.values())
-    for node, c in chain_of.items():
-        if sizes[c] >= 2:
-            unit[node] = ("chain", c)
-    if total() <= max_nodes:
-        return unit
-
-    rest = [n for n in order if n not in unit and n is not root]
-    bands = max(1, max_nodes - len(set(unit.values())) - cost[root])
-    size = -(-len(rest) // bands)
-    for i, node in enumerate(rest):
-        unit[node] = ("band", i // size)
-    return unit
+    cells = "".join(f'<TD BGCOLOR="{grad_color(t)}">{fmt_number(t)}</TD>' for t in ticks)
+    label = (f'<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="2">'
+             f'<TR><TD COLSPAN="{len(ticks)}">grad: blue &gt; 0, red &lt; 0, log |grad|; '
+             f"pen width grows with |grad|</TD></TR><TR>{cells}</TR></TABLE>>")
+    g.node("legend", label, shape="plaintext", fontsize="9")
 
 
 # --- the picture ----------------------------------------------------------------------------------
@@ -394,9 +255,10 @@ class _Layout:
         self.paths = (_cluster_paths(self.order, self.uses, root) if clusters
                       else dict.fromkeys(self.order, ()))
         self.unit = {}
+        self.show_constants = style.show_constants
         if style.max_nodes is not None:
-            self.unit = _collapse(self.order, root, self.paths, self.uses, style.max_nodes,
-                                  style.show_constants)
+            self.unit, self.show_constants = _collapse(
+                self.order, root, self.paths, self.uses, style.max_nodes, style.show_constants)
         # summary ids in order of their first member
         self.unit_id: dict[tuple, str] = {}
         self.unit_members: dict[tuple, list[Value]] = {}
@@ -468,7 +330,14 @@ def _build(layout: _Layout, style: _Style, grad_state, *, highlight=None, focus=
     # statements per cluster path; () is the top level
     body: dict[tuple, list] = {(): []}
 
+    edges: list = []
+
     def put(path: tuple, kind: str, *args, **kwargs) -> None:
+        if kind == "edge":
+            # Edges go after all clusters, at the top level: an edge written inside a cluster
+            # would pull a node first mentioned there (from another cluster) into it.
+            edges.append((args, kwargs))
+            return
         for i in range(1, len(path) + 1):
             body.setdefault(path[:i], [])
         body[path].append((kind, args, kwargs))
@@ -478,6 +347,7 @@ def _build(layout: _Layout, style: _Style, grad_state, *, highlight=None, focus=
         return layout.unit_id[key] if key is not None else f"v{index[node]}"
 
     emitted: set[tuple] = set()
+    summaries: list[tuple] = []
     summary_edges: Counter = Counter()
     for node in order:
         i = index[node]
@@ -485,10 +355,11 @@ def _build(layout: _Layout, style: _Style, grad_state, *, highlight=None, focus=
         if key is not None:
             if key not in emitted:
                 emitted.add(key)
-                _put_summary(put, layout, key, grad_state, style, on_path)
+                summaries.append(key)
             for p in node._prev:
                 if p.__class__ is not float and unit.get(p) != key:
-                    summary_edges[(vid(p), layout.unit_id[key])] += 1
+                    lit = p in on_path and node in on_path
+                    summary_edges[(vid(p), layout.unit_id[key], lit)] += 1
             continue
         path = layout.paths[node]
         state, gv = grad_state(node)
@@ -517,7 +388,7 @@ def _build(layout: _Layout, style: _Style, grad_state, *, highlight=None, focus=
             local = local_derivatives(node)
         for j, p in enumerate(node._prev):
             if p.__class__ is float:
-                if style.show_constants:
+                if layout.show_constants:
                     put(path, "node", f"v{i}c{j}", fmt_number(p), shape="plaintext",
                         fontsize="9", fontcolor="grey40", tooltip=repr(p))
                     put(path, "edge", f"v{i}c{j}", op_id, style="dashed", color="grey60",
@@ -533,8 +404,7 @@ def _build(layout: _Layout, style: _Style, grad_state, *, highlight=None, focus=
                 e["tooltip"] = f"∂{_short(node, i)}/∂{_short(p, index[p])} = {_num(local[j])!r}"
             elif style.edge_labels == "product" and share is not None:
                 e["label"] = f"{fmt_number(up)}×{fmt_number(local[j])}={fmt_number(share)}"
-                e["tooltip"] = (f"upstream {_num(up)!r} × local {_num(local[j])!r} = {share!r}"
-                                + (" (partial upstream)" if state == "partial" else ""))
+                e["tooltip"] = f"upstream {_num(up)!r} × local {_num(local[j])!r} = {share!r}"
             if style.color_by_grad and share is not None and state == "final":
                 e.update(color=grad_color(share), penwidth=grad_penwidth(share))
             if node in on_path and p in on_path:
@@ -543,13 +413,23 @@ def _build(layout: _Layout, style: _Style, grad_state, *, highlight=None, focus=
                 e.update(color="grey75")  # this share is not pushed yet
             if node is focus:
                 e.update(color=FOCUS, penwidth="3")
-            target_path = path
-            put(target_path, "edge", vid(p), op_id, **e)
-    for (a, b), n in summary_edges.items():
-        attrs = {"label": f"×{n}"} if n > 1 else {}
+            put(path, "edge", vid(p), op_id, **e)
+    # summaries in natural order of their names (neurons.2 before neurons.10), so that dot
+    # stacks them in that order; their ids still follow the topological order
+    for key in sorted(summaries, key=lambda k: _natural((str(k[1]),))):
+        _put_summary(put, layout, key, grad_state, style, on_path)
+    for (a, b, lit), n in summary_edges.items():
+        attrs = {"color": "grey55", "arrowsize": "0.6"}
+        if n > 1:
+            attrs["label"] = f"×{n}"
+        if lit:
+            attrs.update(color=HIGHLIGHT, penwidth="3")
         put((), "edge", a, b, **attrs)
 
     _emit(g, body)
+    for args, kwargs in edges:
+        g.edge(*args, **kwargs)
+    g.summary = f"of {len(order)} values, {len(layout.unit_id)} summaries"
     if style.color_by_grad:
         _add_legend(g)
     if caption:
@@ -576,26 +456,41 @@ def _put_summary(put, layout: _Layout, key: tuple, grad_state, style: _Style, on
     if key[0] == "cluster":
         cname, d = key[1], key[2]
         parent = layout.paths[members[0]][: d - 1]
+        short = cname
+        if parent and cname.startswith(parent[-1] + "."):
+            short = cname[len(parent[-1]) + 1:]
+        lines = [html.escape(short), f"{n} node{'s' if n != 1 else ''}"]
         title = cname
     else:
         parent = ()
         ops = Counter(m.op or "leaf" for m in members)
-        title = "… " + ", ".join(f"{op}" for op, _ in ops.most_common(3))
+        title = f"… {n} node{'s' if n != 1 else ''}"
+        lines = [title, html.escape(", ".join(op for op, _ in ops.most_common(4)))]
     grads = [(_num(v), m) for m in members for s, v in [grad_state(m)] if s != "unset"]
-    lines = [html.escape(title), f"{n} nodes"]
-    attrs = {"shape": "box3d", "tooltip": f"{title}: {n} nodes folded (max_nodes)"}
+    attrs = {"shape": "box3d", "margin": "0.12,0.08",
+             "tooltip": f"{title}: {n} nodes folded (max_nodes)"}
     if grads:
-        leaves = [g for g, m in grads if not m._prev] or [g for g, _ in grads]
-        norm = math.sqrt(math.fsum(g * g for g in leaves))
         lo = min(abs(g) for g, _ in grads)
         hi = max(abs(g) for g, _ in grads)
-        lines.append(f"‖grad‖ {fmt_number(norm)}  |grad| {fmt_number(lo)}…{fmt_number(hi)}")
+        leaves = [g for g, m in grads if not m._prev]
+        if key[0] == "cluster" and leaves:
+            # the parameters' gradient norm: what vanishes or explodes layer by layer
+            shade = math.sqrt(math.fsum(g * g for g in leaves))
+            lines.append(f"‖grad‖ of {len(leaves)} leaves {fmt_number(shade)}")
+        else:
+            shade = hi
+        lines.append(f"|grad| {fmt_number(lo)} … {fmt_number(hi)}")
         if style.color_by_grad:
-            attrs.update(style="filled", fillcolor=grad_color(norm), penwidth=grad_penwidth(norm))
+            attrs.update(style="filled", fillcolor=grad_color(shade), penwidth=grad_penwidth(shade))
     if any(m in on_path for m in members):
         attrs.update(color=HIGHLIGHT, penwidth="3")
     label = "<" + "<BR/>".join(lines) + ">"
     put(parent, "node", layout.unit_id[key], label, **attrs)
+
+
+def _natural(path: tuple) -> list:
+    """Sort key: layers.2 before layers.10."""
+    return [(0, int(t), "") if t.isdigit() else (1, 0, t) for t in path[-1].split(".")]
 
 
 def _emit(g: graphviz.Digraph, body: dict[tuple, list]) -> None:
@@ -611,9 +506,10 @@ def _emit(g: graphviz.Digraph, body: dict[tuple, list]) -> None:
                 short = name[len(parent_name) + 1:]
             target.attr(label=short, style="rounded", color="grey70", fontsize="10",
                         fontname="Helvetica")
-        for kind, args, kwargs in body[path]:
-            (target.node if kind == "node" else target.edge)(*args, **kwargs)
-        for child in sorted(c for c in subs if len(c) == len(path) + 1 and c[:-1] == path):
+        for _, args, kwargs in body[path]:
+            target.node(*args, **kwargs)
+        children = [c for c in subs if len(c) == len(path) + 1 and c[:-1] == path]
+        for child in sorted(children, key=_natural):
             target.subgraph(subs.pop(child))
         if path:
             subs[path] = target

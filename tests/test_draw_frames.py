@@ -1,0 +1,190 @@
+"""Backprop step by step: frames, their states, animation files, strip and slider."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import xml.etree.ElementTree as ET
+
+import graphviz
+import pytest
+
+import autograd
+from autograd import Value
+from autograd.draw import (
+    DotNotFound,
+    backward_frames,
+    draw_dot,
+    frames_strip,
+    save_frames,
+    show_backward,
+)
+from autograd.frames import FrameStrip
+
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz `dot` missing")
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def graph():
+    """x used twice, so its gradient is partial for a while: L = (x*y + x) * 2."""
+    x, y = Value(3.0, "x"), Value(-2.0, "y")
+    p = x * y
+    p.label = "p"
+    s = p + x
+    s.label = "s"
+    L = s * 2.0
+    L.label = "L"
+    return L, x, y, p, s
+
+
+def states(frame_source: str) -> dict[str, str]:
+    """{label: 'final <v>' | 'partial <v>' | 'unset'} read from a frame's DOT source."""
+    out = {}
+    for m in re.finditer(r"<B>(\w+)</B></TD><TD>data [^<]*</TD><TD>(.*?)</TD></TR>", frame_source):
+        cell = m.group(2)
+        if "grad –" in cell:
+            out[m.group(1)] = "unset"
+        elif "(partial)" in cell:
+            out[m.group(1)] = "partial " + re.search(r"~([-\d.e+]+)", cell).group(1)
+        else:
+            out[m.group(1)] = "final " + re.search(r"grad ([-\d.e+]+)", cell).group(1)
+    return out
+
+
+def focus_of(frame_source: str) -> str:
+    (line,) = [ln for ln in frame_source.splitlines()
+               if 'color="#e7298a"' in ln and "penwidth=4" in ln]
+    return re.search(r"<B>(\w+)</B>", line).group(1)
+
+
+def test_one_frame_per_node_in_reverse_topological_order():
+    L, x, y, p, s = graph()
+    frames = backward_frames(L)
+    order = autograd.topological_order(L)
+    assert len(frames) == len(order) == 5
+    assert [focus_of(f.source) for f in frames] == [n.label for n in reversed(order)]
+    assert all(isinstance(f, graphviz.Digraph) for f in frames)
+    assert L.grad == 0.0 and x.grad == 0.0  # frames never write .grad
+
+
+def test_states_final_partial_untouched():
+    L, x, y, p, s = graph()
+    frames = [states(f.source) for f in backward_frames(L)]
+    order = [n.label for n in reversed(autograd.topological_order(L))]
+    assert order == ["L", "s", "p", "y", "x"]
+    first = frames[0]
+    assert first["L"] == "final 1" and first["s"] == "partial 2"
+    assert first["x"] == first["p"] == first["y"] == "unset"
+    # after s: x has s's share (2) but still waits for p's, so it is partial
+    after_s = frames[order.index("s")]
+    assert after_s["s"] == "final 2"
+    assert after_s["x"] == "partial 2" and after_s["p"] == "partial 2"
+    after_p = frames[order.index("p")]
+    assert after_p["x"] == "partial -2" and after_p["y"] == "partial 6"  # + 2·y, + 2·x
+    # the last frame agrees with backward()
+    last = frames[-1]
+    L.backward()
+    for node in (L, x, y, p, s):
+        assert last[node.label] == "final " + f"{node.grad:.4g}", node.label
+    assert x.grad == 2 * (y.data + 1)  # -2: both shares arrived
+    # every frame: final ones never change afterwards
+    for k, frame in enumerate(frames):
+        for name, st in frame.items():
+            if st.startswith("final"):
+                assert all(later[name] == st for later in frames[k:])
+
+
+def test_frames_caption_and_pending_edges():
+    L, *_ = graph()
+    frames = backward_frames(L, edge_labels="product")
+    assert "backward step 1/5" in frames[0].source
+    assert "seed ∂L/∂L = 1" in frames[0].source
+    assert "grey75" in frames[0].source  # shares not pushed yet
+    assert "grey75" not in frames[-1].source
+    assert "1×2=2" in frames[0].source  # L's share to s: upstream 1 × local 2
+
+
+def test_frames_options_and_limits():
+    L, *_ = graph()
+    with pytest.raises(TypeError):
+        backward_frames(L, highlight_everything=True)
+    x = Value(1.0, "x")
+    y = x
+    for _ in range(400):
+        y = y * 1.0
+    with pytest.raises(ValueError, match="max_frames"):
+        backward_frames(y)
+    assert len(backward_frames(y, max_frames=None, max_nodes=10)) == 401
+
+
+@needs_dot
+def test_save_frames_formats(tmp_path):
+    L, *_ = graph()
+    frames = backward_frames(L, edge_labels="local")
+    svg = ET.parse(save_frames(frames, tmp_path / "steps.svg")).getroot()
+    groups = [g for g in svg if g.get("id", "").startswith("frame")]
+    assert len(groups) == 5
+    assert all(g.find(f"{SVG}animate") is not None for g in groups)
+    assert [g.get("visibility") for g in groups] == ["hidden"] * 4 + ["visible"]
+    ids = [e.get("id") for e in svg.iter() if e.get("id")]
+    assert len(ids) == len(set(ids))  # frames' ids are prefixed: no clash
+    page = (tmp_path / "steps.html")
+    save_frames(frames, page)
+    text = page.read_text()
+    assert text.count('<div class="frame">') == 5 and "<script>" in text
+    body = text.split("<body>")[1].replace("http://www.w3.org", "")
+    assert "http" not in body and "src=" not in body  # self-contained
+    folder = save_frames(frames, tmp_path / "seq")
+    assert sorted(p.name for p in (tmp_path / "seq").iterdir()) == [
+        f"step_{k:03d}.svg" for k in range(1, 6)]
+    assert folder.endswith("seq")
+    pil = pytest.importorskip("PIL.Image")
+    gif = save_frames(frames, tmp_path / "steps.gif")
+    with pil.open(gif) as im:
+        assert im.n_frames == 5
+    with pytest.raises(ValueError):
+        save_frames(frames, tmp_path / "steps.mp4")
+
+
+def test_save_frames_without_dot_writes_nothing(monkeypatch, tmp_path):
+    monkeypatch.setattr(graphviz.backend.dot_command, "DOT_BINARY", tmp_path / "nope" / "dot")
+    L, *_ = graph()
+    frames = backward_frames(L)
+    out = tmp_path / "out"
+    out.mkdir()
+    for name in ("a.svg", "a.html", "a.gif", "seq"):
+        with pytest.raises(graphviz.ExecutableNotFound) as err:
+            save_frames(frames, out / name)
+        assert isinstance(err.value, DotNotFound) and "apt-get install graphviz" in str(err.value)
+    assert list(out.iterdir()) == []
+    # in a notebook the strip and the slider show the DOT source instead of raising
+    html = frames_strip(frames)._repr_html_()
+    assert "apt-get install graphviz" in html and html.count("digraph dagrad") == 5
+    box = show_backward(L, widget=True)
+    assert "apt-get install graphviz" in box.children[1].value
+
+
+@needs_dot
+def test_strip_and_slider():
+    L, *_ = graph()
+    strip = frames_strip(backward_frames(L))
+    assert isinstance(strip, FrameStrip) and len(strip) == 5
+    assert strip._repr_html_().count("<svg") == 5
+    assert isinstance(show_backward(L), FrameStrip)  # no kernel here: the static strip
+    assert isinstance(show_backward(L, widget=False), FrameStrip)
+    ipywidgets = pytest.importorskip("ipywidgets")
+    box = show_backward(L, widget=True, edge_labels="local")
+    slider, view = box.children
+    assert isinstance(slider, ipywidgets.IntSlider) and slider.max == 4
+    first = view.value
+    slider.value = 3
+    assert view.value != first and "<svg" in view.value
+    assert "backward step 4/5" in view.value
+
+
+def test_draw_dot_and_last_frame_agree_on_structure():
+    L, *_ = graph()
+    last = backward_frames(L)[-1].source
+    plain = draw_dot(L).source
+    node_ids = set(re.findall(r"^\t(v\w+) \[", plain, re.M))
+    assert node_ids == set(re.findall(r"^\t(v\w+) \[", last, re.M))
