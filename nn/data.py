@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import random
-from typing import Iterator, Sequence
+from collections.abc import Iterator, Sequence
 
 from .init import make_rng
 
@@ -78,7 +78,7 @@ def make_xor(n_samples: int = 100, noise: float = 0.1, seed: int | None = 0, *,
              rng: random.Random | None = None):
     """Points around the four corners (±1, ±1); class 1 where the signs differ (x1·x2 < 0)."""
     r = make_rng(None if rng is not None else seed, rng)
-    corners = [(-1.0, -1.0), (1.0, 1.0), (-1.0, 1.0), (1.0, -1.0)]
+    corners = [(-1.0, -1.0), (-1.0, 1.0), (1.0, 1.0), (1.0, -1.0)]  # classes 0, 1, 0, 1
     pts = [corners[i % 4] for i in range(n_samples)]
     labels = [0 if a * b > 0 else 1 for a, b in pts]
     return _finish(pts, labels, noise, r)

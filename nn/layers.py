@@ -11,7 +11,7 @@ micrograd); the next layer accepts either.
 from __future__ import annotations
 
 import random
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import autograd
 from autograd import Value
@@ -377,7 +377,7 @@ class BatchNorm(Module):
             cols.append(y)
             self.running_mean[j] = (1 - m) * self.running_mean[j] + m * mean.data
             self.running_var[j] = (1 - m) * self.running_var[j] + m * var.data * n / (n - 1)
-        out = [list(r) for r in zip(*cols)]
+        out = [list(r) for r in zip(*cols, strict=True)]
         return [o[0] for o in out] if self.num_features == 1 and isinstance(X[0], Value) else out
 
     def __call__(self, x):
@@ -427,7 +427,7 @@ class LayerNorm(Module):
         inv = (autograd.dot(d, d) / n + self.eps) ** -0.5
         if self.weight is None:
             return [di * inv for di in d]
-        return [di * inv * g + b for di, g, b in zip(d, self.weight, self.bias)]
+        return [di * inv * g + b for di, g, b in zip(d, self.weight, self.bias, strict=True)]
 
     def __repr__(self) -> str:
         return f"LayerNorm({self.normalized_shape})"

@@ -9,7 +9,7 @@ without overflow.
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import autograd
 from autograd import Value
@@ -36,7 +36,7 @@ def _pairs(preds, targets) -> list[tuple]:
     targets = [targets] if isinstance(targets, (int, float, Value)) else list(targets)
     if len(preds) != len(targets):
         raise ValueError(f"{len(preds)} predictions but {len(targets)} targets")
-    return list(zip(preds, targets))
+    return list(zip(preds, targets, strict=True))
 
 
 def _v(x) -> Value:

@@ -24,7 +24,8 @@ import json
 import math
 import os
 import tempfile
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from autograd import Value
 
@@ -247,6 +248,13 @@ def _check_number(name: str, x) -> None:
         raise StateDictError(f"{name}: expected a finite number, got {x!r}")
 
 
+def _usual_permissions(path: str) -> None:
+    """mkstemp makes 0600 files; give the new file the permissions open() would (umask)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    os.chmod(path, 0o666 & ~mask)
+
+
 def write_atomic(path: str | os.PathLike, data: bytes) -> None:
     """Write ``data`` to ``path`` via a temporary file in the same folder and ``os.replace``.
 
@@ -256,6 +264,7 @@ def write_atomic(path: str | os.PathLike, data: bytes) -> None:
     folder = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=os.path.basename(path), dir=folder)
     try:
+        _usual_permissions(tmp)
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()

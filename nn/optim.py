@@ -10,7 +10,7 @@ never update a weight before all gradients are computed). ``step()`` runs under
 from __future__ import annotations
 
 import math
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 from autograd import Value, no_grad
 
@@ -44,7 +44,7 @@ class Optimizer:
         grads = [p.grad for p in self.params]  # read all gradients first
         self.steps += 1
         with no_grad():
-            for i, (p, g) in enumerate(zip(self.params, grads)):
+            for i, (p, g) in enumerate(zip(self.params, grads, strict=True)):
                 p.data = self._update(i, p.data, g)
 
     def _update(self, i: int, theta: float, g: float) -> float:  # pragma: no cover

@@ -10,16 +10,22 @@ from __future__ import annotations
 
 import os
 import tempfile
-from typing import Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from .module import Module
+from .module import Module, _usual_permissions
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from .train import History
 
 __all__ = ["plot_history", "plot_decision_boundary", "plot_grad_norms", "save_figure"]
 
 INSTALL_HINT = 'plots need matplotlib: pip install "dagrad[plot]"'
 
 
-def _figure(**kwargs):
+def _figure(**kwargs) -> Figure:
     try:
         from matplotlib.figure import Figure
     except ImportError:
@@ -27,7 +33,7 @@ def _figure(**kwargs):
     return Figure(**kwargs)
 
 
-def save_figure(fig, path: str | os.PathLike, dpi: int = 120) -> str:
+def save_figure(fig: Figure, path: str | os.PathLike, dpi: int = 120) -> str:
     """Save ``fig`` to ``path`` (format from the extension) via temp file + ``os.replace``."""
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
@@ -35,6 +41,7 @@ def save_figure(fig, path: str | os.PathLike, dpi: int = 120) -> str:
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix="." + ext, dir=folder)
     os.close(fd)
     try:
+        _usual_permissions(tmp)
         fig.savefig(tmp, format=ext, dpi=dpi, bbox_inches="tight")
         os.replace(tmp, path)
     except BaseException:
@@ -44,7 +51,7 @@ def save_figure(fig, path: str | os.PathLike, dpi: int = 120) -> str:
     return path
 
 
-def plot_history(history, path: str | os.PathLike | None = None):
+def plot_history(history: History, path: str | os.PathLike | None = None) -> Figure:
     """Loss (left) and accuracy (right) per epoch, with validation curves when present."""
     fig = _figure(figsize=(9, 3.5))
     ax_loss, ax_acc = fig.subplots(1, 2)
@@ -82,7 +89,7 @@ def _grid_scores(model: Module, X: Sequence, steps: int):
 
 def plot_decision_boundary(model: Module, X: Sequence, y: Sequence,
                            path: str | os.PathLike | None = None, steps: int = 80,
-                           title: str | None = None):
+                           title: str | None = None) -> Figure:
     """The data points over the model's decision regions on a ``steps``×``steps`` grid.
 
     One output: class by the sign of the score (threshold 0, as for hinge/logistic/logit
@@ -93,11 +100,14 @@ def plot_decision_boundary(model: Module, X: Sequence, y: Sequence,
     gx, gy, out = _grid_scores(model, X, steps)
     if out and isinstance(out[0], list):
         cls = [max(range(len(o)), key=o.__getitem__) for o in out]
-    else:
-        cls = [1 if o > 0 else 0 for o in out]
-    Z = [cls[j * steps:(j + 1) * steps] for j in range(steps)]
-    ax.contourf(gx, gy, Z, alpha=0.35, cmap="coolwarm",
-                levels=[v - 0.5 for v in range(max(cls + [1]) + 2)])
+        Z = [cls[j * steps:(j + 1) * steps] for j in range(steps)]
+        levels = [v - 0.5 for v in range(max(cls + [1]) + 2)]
+    else:  # contour the score itself at 0: a smooth boundary
+        lo, hi = min(out + [-1.0]), max(out + [1.0])
+        Z = [out[j * steps:(j + 1) * steps] for j in range(steps)]
+        levels = [lo - 1, 0.0, hi + 1]
+    ax.contourf(gx, gy, Z, alpha=0.35, cmap="coolwarm", levels=levels)
+    ax.contour(gx, gy, Z, levels=levels[1:-1], colors="k", linewidths=0.8)
     labels = sorted(set(y))
     colour = {lab: i for i, lab in enumerate(labels)}
     ax.scatter([p[0] for p in X], [p[1] for p in X], c=[colour[v] for v in y],
@@ -109,7 +119,8 @@ def plot_decision_boundary(model: Module, X: Sequence, y: Sequence,
     return fig
 
 
-def plot_grad_norms(norms, path: str | os.PathLike | None = None, log: bool = True):
+def plot_grad_norms(norms: dict[str, float] | Sequence[dict[str, float]],
+                    path: str | os.PathLike | None = None, log: bool = True) -> Figure:
     """Gradient norm per layer: a bar chart for one ``grad_norms`` dict, or one line per
     layer over training steps for a list of them (vanishing gradients show as the early
     layers' norms sinking far below the late ones')."""

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import math
 import sys
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from autograd import Value, no_grad
 
@@ -74,7 +75,7 @@ def accuracy(outputs: Sequence, targets: Sequence, loss: str = "hinge") -> float
     f = _accuracy_fn(loss)
     if f is None or not targets:
         return math.nan
-    return sum(bool(f(o, t)) for o, t in zip(outputs, targets)) / len(targets)
+    return sum(bool(f(o, t)) for o, t in zip(outputs, targets, strict=True)) / len(targets)
 
 
 def predict(model: Module, X: Sequence) -> list:
@@ -192,8 +193,9 @@ def fit(
       mini-batches, reshuffled each epoch from ``seed``.
     * ``val=(X_val, y_val)`` or ``val_fraction`` (split off the training data) adds
       ``val_loss``/``val_accuracy``. ``early_stopping=patience`` stops after ``patience``
-      epochs without a better validation loss (training loss without a validation set)
-      and, with ``restore_best``, puts back the best weights.
+      epochs without a better validation loss (without a validation set: the training data
+      loss, evaluated after the epoch) and, with ``restore_best``, puts back the weights of
+      the best epoch.
     * ``progress``: a tqdm bar with loss and accuracy (plain lines without tqdm); False
       for silence. ``callback(epoch, history)`` runs after each epoch; returning True stops.
     """
@@ -251,7 +253,10 @@ def fit(
             if callback is not None and callback(epoch, history):
                 break
             if early_stopping is not None:
-                monitored = history.val_loss[-1] if val is not None else history.loss[-1]
+                if val is not None:
+                    monitored = history.val_loss[-1]
+                else:  # the training loss at the weights this epoch ended with
+                    monitored = evaluate(model, X, y, loss)[0]
                 if monitored < best:
                     best, waited, history.best_epoch = monitored, 0, epoch
                     best_state = model.state_dict() if restore_best else None

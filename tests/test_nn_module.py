@@ -1,0 +1,161 @@
+"""Module: parameters, zero_grad, modes, state_dict and JSON save/load with corrupt files."""
+
+import json
+import os
+
+import pytest
+
+import nn
+from nn import StateDictError
+
+
+def snapshot(model):
+    return [p.data for p in model.parameters()]
+
+
+def test_parameters_zero_grad_and_modes():
+    model = nn.Sequential(nn.Linear(2, 3, seed=0), nn.Dropout(0.5), nn.Linear(3, 1, seed=1))
+    ps = model.parameters()
+    assert len(ps) == 3 * 3 + 4
+    for p in ps:
+        p.grad = 1.5
+    model.zero_grad()
+    assert all(p.grad == 0.0 for p in ps)
+    assert all(m.training for m in model.modules())
+    assert model.eval() is model and not any(m.training for m in model.modules())
+    model.train()
+    assert model.layers[1].training
+
+
+def test_state_dict_round_trip(tmp_path):
+    model = nn.Sequential(nn.Linear(2, 3, seed=0), nn.BatchNorm(3), nn.ReLU(),
+                          nn.Linear(3, 1, seed=1))
+    model.forward_batch([[0.1, 0.2], [0.5, -1.0], [2.0, 0.3]])  # move the running averages
+    path = tmp_path / "model.json"
+    model.save(path)
+    doc = json.loads(path.read_text())
+    assert doc["format"] == "dagrad.nn.state_dict" and doc["version"] == 1
+    assert doc["state"]["layers.0.neurons.2.w1"] == model.layers[0].neurons[2].w[1].data
+    other = nn.Sequential(nn.Linear(2, 3, seed=5), nn.BatchNorm(3), nn.ReLU(),
+                          nn.Linear(3, 1, seed=6))
+    assert snapshot(other) != snapshot(model)
+    other.load(path)
+    assert snapshot(other) == snapshot(model)
+    assert other.layers[1].running_mean == model.layers[1].running_mean
+    assert other.layers[1].running_var == model.layers[1].running_var
+    x = [0.3, -0.4]
+    model.eval(), other.eval()
+    assert other(x).data == model(x).data
+    # no temporary files left behind
+    assert os.listdir(tmp_path) == ["model.json"]
+
+
+def test_save_replaces_atomically(tmp_path, monkeypatch):
+    model = nn.MLP(2, [3, 1], seed=0)
+    path = tmp_path / "m.json"
+    model.save(path)
+    before = path.read_text()
+    # a crash while writing leaves the old file intact and no temporary file
+    monkeypatch.setattr(os, "fsync", lambda fd: (_ for _ in ()).throw(OSError("disk full")))
+    model.layers[0].neurons[0].w[0].data = 123.0
+    with pytest.raises(OSError, match="disk full"):
+        model.save(path)
+    assert path.read_text() == before
+    assert os.listdir(tmp_path) == ["m.json"]
+
+
+@pytest.fixture
+def saved(tmp_path):
+    model = nn.MLP(2, [4, 1], seed=0)
+    path = tmp_path / "model.json"
+    model.save(path)
+    return path
+
+
+def check_unchanged_after_error(path, match):
+    model = nn.MLP(2, [4, 1], seed=1)
+    before = snapshot(model)
+    with pytest.raises(StateDictError, match=match):
+        model.load(path)
+    assert snapshot(model) == before
+
+
+def test_wrong_architecture(saved, tmp_path):
+    bigger = nn.MLP(2, [5, 1], seed=1)
+    before = snapshot(bigger)
+    with pytest.raises(StateDictError, match=r"wrong architecture.*missing 4 entries.*"
+                       r"file holds MLP\(2, \[4, 1\]"):
+        bigger.load(saved)
+    assert snapshot(bigger) == before
+    smaller = nn.MLP(2, [3, 1], seed=1)
+    before = snapshot(smaller)
+    with pytest.raises(StateDictError, match="unexpected 4 entries"):
+        smaller.load(saved)
+    assert snapshot(smaller) == before
+
+
+def test_truncated_file(saved):
+    text = saved.read_text()
+    saved.write_text(text[: len(text) // 2])
+    check_unchanged_after_error(saved, "not valid JSON.*truncated or corrupt")
+
+
+@pytest.mark.parametrize("bad", ['"0.5"', "null", "true", "[1.0]", "NaN", "Infinity"])
+def test_non_number(saved, bad):
+    doc = json.loads(saved.read_text())
+    doc["state"]["layers.0.neurons.2.w1"] = "PLACEHOLDER"
+    saved.write_text(json.dumps(doc).replace('"PLACEHOLDER"', bad))
+    check_unchanged_after_error(saved, "layers.0.neurons.2.w1|not a finite number")
+
+
+def test_non_number_last_entry_changes_nothing(saved):
+    # the bad entry comes after many good ones: still nothing may change
+    doc = json.loads(saved.read_text())
+    doc["state"]["layers.1.neurons.0.b"] = "x"
+    saved.write_text(json.dumps(doc))
+    check_unchanged_after_error(saved, "layers.1.neurons.0.b: expected a number")
+
+
+def test_not_a_dagrad_file(tmp_path):
+    p = tmp_path / "x.json"
+    p.write_text('{"hello": 1}')
+    check_unchanged_after_error(p, "not a dagrad nn file")
+    p.write_bytes(b"\xff\xfe\x00garbage")
+    check_unchanged_after_error(p, "not a text")
+
+
+def test_load_state_dict_errors_change_nothing():
+    model = nn.MLP(2, [2, 1], seed=0)
+    state = model.state_dict()
+    state["layers.0.neurons.0.w0"] = 7.0
+    state["layers.1.neurons.0.b"] = float("nan")
+    before = snapshot(model)
+    with pytest.raises(StateDictError, match="finite"):
+        model.load_state_dict(state)
+    assert snapshot(model) == before
+    bn = nn.BatchNorm(2)
+    s = bn.state_dict()
+    s["running_var"] = [1.0]
+    with pytest.raises(StateDictError, match="list of 2 numbers"):
+        bn.load_state_dict(s)
+    assert bn.running_var == [1.0, 1.0]
+
+
+def test_cannot_save_nan(tmp_path):
+    model = nn.MLP(2, [2, 1], seed=0)
+    model.layers[0].neurons[0].b.data = float("nan")
+    with pytest.raises(StateDictError, match="non-finite.*layers.0.neurons.0.b"):
+        model.save(tmp_path / "m.json")
+    assert not os.listdir(tmp_path)
+
+
+def test_functional_call_restores():
+    from autograd import Value
+
+    n = nn.Neuron(2, "linear", seed=0)
+    w0 = n.w[0]
+    out = nn.functional_call(n, {"neuron.w0": Value(10.0), "neuron.b": Value(1.0)},
+                             lambda: n([1.0, 0.0]))
+    assert out.data == 11.0 and n.w[0] is w0
+    with pytest.raises(KeyError):
+        nn.functional_call(n, {"nope": Value(1.0)}, lambda: None)
