@@ -32,16 +32,28 @@ def test_notebook_is_clean(path):
     assert nb["cells"][0]["cell_type"] == "markdown", "start with a title and the idea"
 
 
+def _code(path):
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    return "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_no_cell_needs_dot(path):
+    """Pictures are displayed (which falls back to DOT source without Graphviz), never
+    rendered or saved, which would need the `dot` program."""
+    source = _code(path)
+    for call in (".render(", ".pipe(", "save_frames(", "draw.save(", ".view("):
+        assert call not in source, f"{call} needs Graphviz's dot; display the picture instead"
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_randomness_is_seeded(path):
     """Every random source used is seeded: random.Random(seed) / random.seed / np seeds."""
-    source = "\n".join(
-        "".join(c["source"]) for c in json.loads(path.read_text(encoding="utf-8"))["cells"]
-        if c["cell_type"] == "code"
-    )
+    source = _code(path)
     # bare module-level random.* draws without a seed anywhere make outputs irreproducible
     if re.search(r"\brandom\.(random|uniform|gauss|choice|shuffle|sample)\(", source):
         assert re.search(r"\brandom\.seed\(", source), "random.* used without random.seed()"
     assert "Random()" not in source, "random.Random() without a seed"
     if re.search(r"\bnp\.random\.", source):
-        assert re.search(r"np\.random\.(seed|default_rng)\(\s*\d", source), "numpy randomness unseeded"
+        seeded = re.search(r"np\.random\.(seed|default_rng)\(\s*\d", source)
+        assert seeded, "numpy randomness unseeded"
