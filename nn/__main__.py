@@ -39,24 +39,36 @@ def _sizes(text: str) -> list[int]:
     return sizes
 
 
+class _Defaults(argparse.HelpFormatter):
+    """Show "(default: …)" after each option's help, except where the default is None."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        if action.default not in (None, argparse.SUPPRESS, False) and action.option_strings:
+            text += " (default: %(default)s)"
+        return text
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m nn",
         description="Train micrograd's demo network MLP(2, [16, 16, 1]) on a 2-D toy data set "
         "with the max-margin (hinge) loss, then write a decision-boundary plot (PNG), the "
         "graph of one neuron with its gradients (SVG) and the weights (JSON).",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=_Defaults,
     )
-    p.add_argument("--dataset", choices=sorted(_data.DATASETS), default="moons")
+    p.add_argument("--dataset", choices=sorted(_data.DATASETS), default="moons",
+                   help="2-D data set, generated with the seed")
     p.add_argument("--samples", type=int, default=100, help="number of points")
     p.add_argument("--noise", type=float, default=0.1, help="std of the Gaussian noise")
-    p.add_argument("--hidden", type=_sizes, default=[16, 16],
+    p.add_argument("--hidden", type=_sizes, default="16,16",
                    help="hidden layer sizes, comma separated")
     p.add_argument("--activation", choices=["relu", "leaky_relu", "tanh", "sigmoid"],
                    default="relu", help="hidden-layer activation")
     p.add_argument("--loss", choices=["hinge", "logistic", "bce_with_logits"],
-                   default="hinge")
-    p.add_argument("--optimizer", choices=sorted(_optim.OPTIMIZERS), default="sgd")
+                   default="hinge", help="hinge = micrograd's max-margin loss")
+    p.add_argument("--optimizer", choices=sorted(_optim.OPTIMIZERS), default="sgd",
+                   help="an nn.optim optimiser")
     p.add_argument("--lr", type=float, default=None,
                    help="learning rate (default: 1.0 for sgd, with micrograd's decay "
                    "1 - 0.9*k/steps; 0.05 for adam/adamw/rmsprop/adagrad; 1.0 for adadelta)")
@@ -127,16 +139,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     scheduler = None
     if args.optimizer == "sgd":  # micrograd's decay: 1.0 → 0.1 over the run
         scheduler = _optim.LambdaLR(optimizer, lambda k: 1.0 - 0.9 * k / steps)
+    decay = f" with micrograd's decay lr·(1 - 0.9·k/{steps})" if scheduler else ""
     _say(args.quiet, f"training {model!r} ({len(params)} parameters) on {len(X)} "
-         f"{args.dataset} points: {args.loss} loss + {args.l2:g}·L2, {optimizer!r}, "
-         f"{steps} steps, seed {args.seed}")
+         f"{args.dataset} points: {args.loss} loss + {args.l2:g}·L2, {optimizer!r}{decay}, "
+         f"{steps} full-batch steps, seed {args.seed}" if args.batch_size is None else
+         f"training {model!r} ({len(params)} parameters) on {len(X)} {args.dataset} points: "
+         f"{args.loss} loss + {args.l2:g}·L2, {optimizer!r}{decay}, {steps} epochs of "
+         f"batches of {args.batch_size}, seed {args.seed}")
     history = fit(model, X, y, loss=args.loss, optimizer=optimizer, epochs=steps,
                   batch_size=args.batch_size, scheduler=scheduler, l2=args.l2,
                   seed=args.seed, progress=not args.quiet)
     t_train = time.perf_counter() - t_start
     loss, acc = evaluate(model, X, y, args.loss)
-    print(f"trained {history.epochs} steps in {t_train:.1f} s "
-          f"({1000 * t_train / history.epochs:.0f} ms per step): "
+    print(f"trained {history.epochs} epochs in {t_train:.1f} s "
+          f"({1000 * t_train / history.epochs:.0f} ms per epoch): "
           f"training accuracy {100 * acc:.1f} % (data loss {loss:.4f})", flush=True)
 
     out_dir = os.path.abspath(args.out)

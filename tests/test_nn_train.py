@@ -23,11 +23,12 @@ def micrograd_recipe(seed, steps=100):
 
 def test_reaches_100_percent_on_moons_quickly():
     X, y, model, opt, sched = micrograd_recipe(seed=1)
-    t0 = time.perf_counter()
+    # CPU time of this process: other jobs sharing the machine do not count against it
+    t0 = time.process_time()
     hist = nn.fit(model, X, y, loss="hinge", optimizer=opt, scheduler=sched, epochs=100,
                   l2=1e-4, progress=False)
-    elapsed = time.perf_counter() - t0
-    assert elapsed < 20, f"training took {elapsed:.1f} s"
+    elapsed = time.process_time() - t0
+    assert elapsed < 20, f"training took {elapsed:.1f} s of CPU time"
     assert nn.evaluate(model, X, y, "hinge")[1] == 1.0
     assert hist.epochs == 100 and len(hist.accuracy) == 100 and hist.accuracy[-1] == 1.0
     assert hist.loss[-1] < hist.loss[0] / 10
