@@ -22,7 +22,6 @@ from __future__ import annotations
 import html
 import math
 import os
-import tempfile
 from collections import Counter
 
 import graphviz
@@ -36,6 +35,7 @@ from .draw_layout import (
     _sweep_size,
     count_paths,
 )
+from .files import write_atomic
 from .value import Value
 
 __all__ = [
@@ -120,25 +120,6 @@ def fallback_bundle(source: str, error: BaseException) -> dict:
     return {"text/plain": text, "text/html": page}
 
 
-def _atomic_write(path: str | os.PathLike, data: bytes | str) -> str:
-    """Write to a temporary name in the same folder, then rename: never a half-written file."""
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
-    try:
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)  # mkstemp makes 0600 files; give the usual permissions
-        with os.fdopen(fd, "wb") as f:
-            f.write(data.encode("utf-8") if isinstance(data, str) else data)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
-
-
 def save(graph: graphviz.Digraph, path: str | os.PathLike, fmt: str | None = None) -> str:
     """Write ``graph`` to ``path`` as svg/png/pdf/… (from the suffix, or ``fmt``); returns path.
 
@@ -147,14 +128,14 @@ def save(graph: graphviz.Digraph, path: str | os.PathLike, fmt: str | None = Non
     """
     fmt = (fmt or os.path.splitext(os.fspath(path))[1].lstrip(".") or "svg").lower()
     if fmt in ("gv", "dot"):
-        return _atomic_write(path, graph.source)
+        return write_atomic(path, graph.source)
     try:
         data = graph.pipe(format=fmt)
     except DotNotFound:
         raise
     except graphviz.ExecutableNotFound as e:
         raise DotNotFound(_command_name(e)) from e
-    return _atomic_write(path, data)
+    return write_atomic(path, data)
 
 
 # --- formatting ---------------------------------------------------------------------------------

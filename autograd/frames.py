@@ -24,7 +24,6 @@ import graphviz
 from .backward import backward_steps
 from .draw import (
     DotNotFound,
-    _atomic_write,
     _build,
     _command_name,
     _Layout,
@@ -32,6 +31,7 @@ from .draw import (
     fallback_bundle,
     fmt_number,
 )
+from .files import write_atomic
 from .value import Value
 
 __all__ = [
@@ -217,17 +217,17 @@ def save_frames(frames: list, path: str | os.PathLike, seconds: float = 1.5) -> 
     path = os.fspath(path)
     suffix = os.path.splitext(path)[1].lower()
     if suffix == ".gif":
-        return _atomic_write(path, _gif(frames, seconds))
+        return write_atomic(path, _gif(frames, seconds))
     if suffix not in ("", ".svg", ".html", ".htm"):
         raise ValueError(f"save_frames writes .svg, .html, .gif or a folder, not {suffix!r}")
     svgs = [_svg(f) for f in frames]
     if suffix == ".svg":
-        return _atomic_write(path, animated_svg(svgs, seconds))
+        return write_atomic(path, animated_svg(svgs, seconds))
     if suffix in (".html", ".htm"):
-        return _atomic_write(path, flipbook_html(svgs, seconds))
+        return write_atomic(path, flipbook_html(svgs, seconds))
     os.makedirs(path, exist_ok=True)
     for k, s in enumerate(svgs):
-        _atomic_write(os.path.join(path, f"step_{k + 1:03d}.svg"), s)
+        write_atomic(os.path.join(path, f"step_{k + 1:03d}.svg"), s)
     return path
 
 
@@ -268,7 +268,7 @@ class FrameStrip:
 
     def save(self, path: str | os.PathLike) -> str:
         """Write the strip as one HTML page."""
-        return _atomic_write(path, f"<!DOCTYPE html><meta charset='utf-8'>{self._repr_html_()}")
+        return write_atomic(path, f"<!DOCTYPE html><meta charset='utf-8'>{self._repr_html_()}")
 
 
 def frames_strip(frames: list) -> FrameStrip:

@@ -45,14 +45,15 @@ def _init_weights(w: list[Value], init: str | Callable, fan_in: int, fan_out: in
     """Fill the weights ``w`` of one neuron by the scheme ``init`` (biases stay 0).
 
     ``micrograd``: U(−1, 1), micrograd's own init; ``normal``: N(0, 1); ``zeros``;
-    Xavier and Kaiming use the gain of ``activation`` and the layer's fans.
+    Xavier/Glorot uses gain 1 (as published, and PyTorch's default), so it stays distinct from
+    He on ReLU layers; Kaiming/He uses the gain of ``activation`` (√2 for ReLU).
+    For Xavier with a gain, call ``nn.init.xavier_normal_(w, gain)`` through a callable.
     A callable is called as ``init(w, fan_in=…, fan_out=…, rng=…)``.
     """
     if callable(init):
         init(w, fan_in=fan_in, fan_out=fan_out, rng=rng)
         return
     act = "linear" if activation in ("linear", "identity", None) else activation
-    gain = _init.calculate_gain(act, negative_slope if act == "leaky_relu" else None)
     if init == "micrograd":
         _init.uniform_(w, -1.0, 1.0, rng=rng)
     elif init == "normal":
@@ -60,9 +61,9 @@ def _init_weights(w: list[Value], init: str | Callable, fan_in: int, fan_out: in
     elif init == "zeros":
         _init.zeros_(w)
     elif init == "xavier_uniform":
-        _init.xavier_uniform_(w, gain, fan_in=fan_in, fan_out=fan_out, rng=rng)
+        _init.xavier_uniform_(w, 1.0, fan_in=fan_in, fan_out=fan_out, rng=rng)
     elif init == "xavier_normal":
-        _init.xavier_normal_(w, gain, fan_in=fan_in, fan_out=fan_out, rng=rng)
+        _init.xavier_normal_(w, 1.0, fan_in=fan_in, fan_out=fan_out, rng=rng)
     elif init in ("kaiming_uniform", "kaiming_normal"):
         fn = _init.kaiming_uniform_ if init == "kaiming_uniform" else _init.kaiming_normal_
         nl = act if act in ("relu", "leaky_relu", "tanh", "sigmoid") else "linear"

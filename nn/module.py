@@ -23,11 +23,11 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 from collections.abc import Iterator
 from typing import Any
 
 from autograd import Value
+from autograd.files import write_atomic
 
 FORMAT = "dagrad.nn.state_dict"
 VERSION = 1
@@ -246,36 +246,6 @@ def _check_number(name: str, x) -> None:
         raise StateDictError(f"{name}: expected a number, got {type(x).__name__} {x!r:.60}")
     if not math.isfinite(x):
         raise StateDictError(f"{name}: expected a finite number, got {x!r}")
-
-
-def _usual_permissions(path: str) -> None:
-    """mkstemp makes 0600 files; give the new file the permissions open() would (umask)."""
-    mask = os.umask(0)
-    os.umask(mask)
-    os.chmod(path, 0o666 & ~mask)
-
-
-def write_atomic(path: str | os.PathLike, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temporary file in the same folder and ``os.replace``.
-
-    Readers see the old file or the complete new one, never a partial write.
-    """
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=os.path.basename(path), dir=folder)
-    try:
-        _usual_permissions(tmp)
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
 
 
 def functional_call(module: Module, params: dict[str, Value], fn):

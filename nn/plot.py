@@ -9,11 +9,12 @@ shown twice in a notebook) and, given ``path``, also saves it there atomically.
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from .module import Module, _usual_permissions
+from autograd.files import atomic_path
+
+from .module import Module
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -34,21 +35,11 @@ def _figure(**kwargs) -> Figure:
 
 
 def save_figure(fig: Figure, path: str | os.PathLike, dpi: int = 120) -> str:
-    """Save ``fig`` to ``path`` (format from the extension) via temp file + ``os.replace``."""
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    ext = os.path.splitext(path)[1].lstrip(".") or "png"
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix="." + ext, dir=folder)
-    os.close(fd)
-    try:
-        _usual_permissions(tmp)
+    """Save ``fig`` to ``path`` (format from the extension), never leaving a partial file."""
+    ext = os.path.splitext(os.fspath(path))[1].lstrip(".") or "png"
+    with atomic_path(path) as tmp:
         fig.savefig(tmp, format=ext, dpi=dpi, bbox_inches="tight")
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
+    return os.fspath(path)
 
 
 def plot_history(history: History, path: str | os.PathLike | None = None) -> Figure:
