@@ -121,14 +121,7 @@ class Neuron(Module):
         return z
 
     def __call__(self, x: Sequence) -> Value:
-        x = _as_list(x)
-        z = autograd.dot(self.w, x, self.b) if self.b is not None else autograd.dot(self.w, x)
-        z.label = self._z_label
-        if self._act is None:
-            return z
-        out = self._act(z)
-        out.label = self._out_label
-        return out
+        return self.forward_with_z(x)[1]
 
     def forward_with_z(self, x: Sequence) -> tuple[Value, Value]:
         """(pre-activation z, output u): for diagnostics."""
