@@ -30,6 +30,9 @@ def test_notebook_is_clean(path):
         assert cell.get("outputs") == [], f"committed outputs in cell {first!r}: clear them"
         assert cell.get("execution_count") is None, f"execution count in cell {first!r}"
     assert nb["cells"][0]["cell_type"] == "markdown", "start with a title and the idea"
+    ids = [c.get("id") for c in nb["cells"]]
+    assert None not in ids, "every cell needs an id (nbformat 4.5); nbformat.validator.normalize"
+    assert len(set(ids)) == len(ids), "cell ids must be unique"
 
 
 def _code(path):
