@@ -64,16 +64,21 @@ def local_derivatives(node: Value, create_graph: bool = False) -> tuple:
             return node._op.partials(*prev, node)
         return node._op.partials(*[p if p.__class__ is float else p.data for p in prev], node.data)
     except (ArithmeticError, ValueError) as e:
-        raise domain_error(node._op, prev, e, when="backward: the derivative of ") from None
+        raise _backward_error(node, e) from None
 
 
-def _count(kind: str, order: list[Value], passes: int = 1) -> None:
+def _backward_error(node: Value, cause: Exception):
+    return domain_error(node._op, node._prev, cause, when="backward: the derivative of ")
+
+
+def _count(kind: str, order: list[Value]) -> None:
+    """Record one pass of ``kind`` over ``order`` (one product per edge) in count_ops()."""
     if STATE.counter is not None:
         edges = 0
         for node in order:
             for p in node._prev:
                 edges += p.__class__ is not float
-        STATE.counter.add(kind, passes, edges * passes)
+        STATE.counter.add(kind, 1, edges)
 
 
 def _finite(x) -> bool:
@@ -162,7 +167,7 @@ def backward(root: Value, gradient: float = 1.0, create_graph: bool = False) -> 
                 if p.__class__ is not float:
                     p.grad += g * d
     except (ArithmeticError, ValueError) as e:
-        raise domain_error(node._op, node._prev, e, when="backward: the derivative of ") from None
+        raise _backward_error(node, e) from None
 
 
 def gradients(
@@ -177,8 +182,7 @@ def gradients(
     With ``create_graph=True`` the results are Values that can be differentiated again.
     """
     outputs = [outputs] if isinstance(outputs, Value) else list(outputs)
-    single = isinstance(inputs, Value)
-    inputs = [inputs] if single else list(inputs)
+    inputs = [inputs] if isinstance(inputs, Value) else list(inputs)
     if grad_outputs is None:
         grad_outputs = [1.0] * len(outputs)
     adjoints: dict = {}

@@ -32,7 +32,6 @@ from .draw_layout import (
     _collapse,
     _consumers,
     _reaches,
-    _sweep_size,
     count_paths,
 )
 from .files import write_atomic
@@ -545,7 +544,7 @@ def draw_dot(
     if highlight is not None:
         src = _resolve(highlight, layout.order)
         n_paths = count_paths(src, root, layout.order)
-        nodes, edges = _sweep_size(layout.order)
+        nodes, edges = len(layout.order), sum(layout.uses.values())
         name = src.label or f"v{layout.index[src]}"
         top = root.label or "the output"
         caption = (

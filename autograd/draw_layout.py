@@ -44,15 +44,6 @@ def count_paths(source: Value, root: Value, order: list[Value] | None = None) ->
     return paths.get(root, 0)
 
 
-def _sweep_size(order: list[Value]) -> tuple[int, int]:
-    """Node visits and edge products of the cached reverse sweep over ``order``."""
-    edges = 0
-    for node in order:
-        for p in node._prev:
-            edges += p.__class__ is not float
-    return len(order), edges
-
-
 def _reaches(source: Value, order: list[Value]) -> set[Value]:
     """Nodes of ``order`` reachable from ``source``: every one lies on a path to the root."""
     reach = {source}
