@@ -74,7 +74,7 @@ def bce(probs: Sequence, targets: Sequence, reduction: str = "mean") -> Value:
             t = t + y * _clamped_log(p)
         if y != 1:
             t = t + (1 - y) * _clamped_log(1 - p)
-        terms.append(-_v(t) if not isinstance(t, Value) else -t)
+        terms.append(-_v(t))
     return _reduce(terms, reduction)
 
 
