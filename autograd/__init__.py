@@ -4,14 +4,6 @@ Note: HIPS autograd uses the import name ``autograd`` too; install dagrad in its
 virtual environment.
 """
 
-from .backward import (
-    backward,
-    backward_steps,
-    forward_tangents,
-    gradients,
-    local_derivatives,
-    topological_order,
-)
 from .check import GradcheckError, gradcheck, gradgradcheck, numeric_grad
 from .functional import grad, hessian, jvp, value_and_grad
 from .mode import (
@@ -24,6 +16,14 @@ from .mode import (
     no_grad,
 )
 from .ops import OPS, Op, cos, exp, log, sigmoid, sin
+from .sweep import (
+    backward,
+    backward_steps,
+    forward_tangents,
+    gradients,
+    local_derivatives,
+    topological_order,
+)
 from .value import DomainError, Value, dot, logsumexp
 from .value import sum as sum  # autograd.sum: one node for Σ (shadows the builtin on purpose)
 

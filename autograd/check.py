@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from .backward import gradients
 from .functional import hessian
 from .mode import STATE, no_grad
+from .sweep import gradients
 from .value import Value
 
 

@@ -26,7 +26,6 @@ from collections import Counter
 
 import graphviz
 
-from .backward import backward_steps, local_derivatives, topological_order
 from .draw_layout import (
     _cluster_paths,
     _collapse,
@@ -35,6 +34,7 @@ from .draw_layout import (
     count_paths,
 )
 from .files import write_atomic
+from .sweep import backward_steps, local_derivatives, topological_order
 from .value import Value
 
 __all__ = [
@@ -336,7 +336,7 @@ def _build(layout: _Layout, style: _Style, grad_state, *, highlight=None, focus=
             if key not in emitted:
                 emitted.add(key)
                 summaries.append(key)
-            for p in node._prev:
+            for p in node.operands:
                 if p.__class__ is not float and unit.get(p) != key:
                     lit = p in on_path and node in on_path
                     summary_edges[(vid(p), layout.unit_id[key], lit)] += 1
@@ -354,7 +354,7 @@ def _build(layout: _Layout, style: _Style, grad_state, *, highlight=None, focus=
             attrs.update(color=FOCUS, penwidth="4")
         name = node.label
         put(path, "node", f"v{i}", _value_label(node, name, state, gv), **attrs)
-        if not node._prev:
+        if not node.operands:
             continue
         op_id = f"v{i}op"
         op_attrs = {"shape": "ellipse", "fontsize": "10", "margin": "0.02,0.01",
@@ -366,7 +366,7 @@ def _build(layout: _Layout, style: _Style, grad_state, *, highlight=None, focus=
         local = None
         if style.edge_labels is not None or style.color_by_grad:
             local = local_derivatives(node)
-        for j, p in enumerate(node._prev):
+        for j, p in enumerate(node.operands):
             if p.__class__ is float:
                 if layout.show_constants:
                     put(path, "node", f"v{i}c{j}", fmt_number(p), shape="plaintext",
@@ -452,7 +452,7 @@ def _put_summary(put, layout: _Layout, key: tuple, grad_state, style: _Style, on
     if grads:
         lo = min(abs(g) for g, _ in grads)
         hi = max(abs(g) for g, _ in grads)
-        leaves = [g for g, m in grads if not m._prev]
+        leaves = [g for g, m in grads if not m.operands]
         if key[0] == "cluster" and leaves:
             # the parameters' gradient norm: what vanishes or explodes layer by layer
             shade = math.sqrt(math.fsum(g * g for g in leaves))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from .backward import topological_order
+from .sweep import topological_order
 from .value import Value
 
 __all__ = ["count_paths"]
@@ -18,7 +18,7 @@ def _consumers(order: list[Value]) -> dict[Value, int]:
     """How many edges leave each node (a Value used twice by one op counts twice)."""
     uses: Counter = Counter()
     for node in order:
-        for p in node._prev:
+        for p in node.operands:
             if p.__class__ is not float:
                 uses[p] += 1
     return uses
@@ -36,7 +36,7 @@ def count_paths(source: Value, root: Value, order: list[Value] | None = None) ->
         if node is source:
             continue
         total = 0
-        for p in node._prev:
+        for p in node.operands:
             if p.__class__ is not float:
                 total += paths.get(p, 0)
         if total:
@@ -48,7 +48,7 @@ def _reaches(source: Value, order: list[Value]) -> set[Value]:
     """Nodes of ``order`` reachable from ``source``: every one lies on a path to the root."""
     reach = {source}
     for node in order:
-        if node not in reach and any(p in reach for p in node._prev if p.__class__ is not float):
+        if node not in reach and any(p in reach for p in node.operands if p.__class__ is not float):
             reach.add(node)
     return reach
 
@@ -76,7 +76,7 @@ def _cluster_paths(order: list[Value], uses: dict[Value, int], root: Value) -> d
         else:
             path = consumers_path.get(node) or ()
         paths[node] = path
-        for p in node._prev:
+        for p in node.operands:
             if p.__class__ is float:
                 continue
             if p in consumers_path:
@@ -92,9 +92,9 @@ def _cluster_paths(order: list[Value], uses: dict[Value, int], root: Value) -> d
 
 # --- collapsing big graphs ------------------------------------------------------------------------
 def _node_cost(node: Value, show_constants: bool) -> int:
-    if not node._prev:
+    if not node.operands:
         return 1
-    consts = sum(p.__class__ is float for p in node._prev) if show_constants else 0
+    consts = sum(p.__class__ is float for p in node.operands) if show_constants else 0
     return 2 + consts
 
 
@@ -131,13 +131,13 @@ def _collapse(order, root, paths, uses, max_nodes, show_constants) -> tuple[dict
     # chains: unlabelled, one Value operand, used once, not the root
     def in_chain(n: Value) -> bool:
         return (n is not root and n not in unit and not n.label and uses.get(n, 0) == 1
-                and len([p for p in n._prev if p.__class__ is not float]) == 1)
+                and len([p for p in n.operands if p.__class__ is not float]) == 1)
 
     chain_of: dict[Value, int] = {}
     count = 0
     for node in order:
         if in_chain(node):
-            (p,) = [p for p in node._prev if p.__class__ is not float]
+            (p,) = [p for p in node.operands if p.__class__ is not float]
             if p in chain_of:
                 chain_of[node] = chain_of[p]
             else:

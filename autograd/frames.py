@@ -21,7 +21,6 @@ import re
 
 import graphviz
 
-from .backward import backward_steps
 from .draw import (
     DotNotFound,
     _build,
@@ -32,6 +31,7 @@ from .draw import (
     fmt_number,
 )
 from .files import write_atomic
+from .sweep import backward_steps
 from .value import Value
 
 __all__ = [
@@ -79,9 +79,9 @@ def backward_frames(root: Value, *, max_frames: int | None = 300, **draw_options
             what = f"the seed ∂{top}/∂{top} = 1"
         else:
             what = f"∂{top}/∂{name} = {value} is final (all its users have added their share)"
-        if node._prev:
+        if node.operands:
             pushed = ", ".join(
-                p.label or f"v{layout.index[p]}" for p in node._prev if p.__class__ is not float
+                p.label or f"v{layout.index[p]}" for p in node.operands if p.__class__ is not float
             )
             what += f"; pushed {value} × local derivative to {pushed or 'no Value operand'}"
         else:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from .backward import forward_tangents, gradients
+from .sweep import forward_tangents, gradients
 from .value import Value
 
 Argnums = int | Sequence[int]

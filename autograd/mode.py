@@ -6,6 +6,7 @@ stops another thread from recording its graph.
 
 from __future__ import annotations
 
+import os
 import threading
 import traceback
 from collections.abc import Iterator
@@ -43,6 +44,14 @@ class _State(threading.local):
 STATE = _State()
 
 
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def _in_package(filename: str) -> bool:
+    """Whether a stack frame's file is dagrad's engine (not the user's code that called it)."""
+    return os.path.abspath(filename).startswith(_PACKAGE_DIR)
+
+
 class AnomalyError(FloatingPointError):
     """A NaN or infinity appeared while ``detect_anomaly()`` was on."""
 
@@ -59,7 +68,7 @@ class _Anomaly:
 
     def remember(self, node) -> None:
         stack = traceback.extract_stack(limit=12)
-        inside = [f for f in stack if "/autograd/" not in f.filename.replace("\\", "/")]
+        inside = [f for f in stack if not _in_package(f.filename)]
         if inside:
             self.created_at[node] = inside[-1]
 

@@ -65,9 +65,10 @@ class Value:
     nodes show the gradient of the latest backward through them.
     """
 
-    # _prev: the operands in order (Values, or float constants kept inside the node);
-    # _op: the table entry that made the node (None for a leaf).
-    __slots__ = ("data", "grad", "_prev", "_op", "label")
+    # _operands: the operands in order (Values, or float constants kept inside the node);
+    # _rule: the table entry that made the node (None for a leaf). micrograd's names
+    # (_prev, _op, _backward) are views below, for code written against micrograd.
+    __slots__ = ("data", "grad", "_operands", "_rule", "label")
 
     def __init__(self, data: Number, label: str = "") -> None:
         if data.__class__ is not float:
@@ -88,28 +89,51 @@ class Value:
             raise TypeError(f"label must be a str, got {type(label).__name__}")
         self.data = data
         self.grad = 0.0
-        self._prev = ()
-        self._op = None
+        self._operands = ()
+        self._rule = None
         self.label = label
 
     # --- graph structure ------------------------------------------------------------------
     @property
     def op(self) -> str:
         """Name of the op that made this node ('' for a leaf)."""
-        return self._op.name if self._op is not None else ""
+        return self._rule.name if self._rule is not None else ""
 
     @property
     def operands(self) -> tuple:
         """The op's operands in order: Values, and float constants kept inside this node."""
-        return self._prev
+        return self._operands
 
     @property
     def parents(self) -> tuple[Value, ...]:
         """The Value operands in order (a Value used twice appears twice)."""
-        return tuple(p for p in self._prev if p.__class__ is not float)
+        return tuple(p for p in self._operands if p.__class__ is not float)
 
     def is_leaf(self) -> bool:
-        return not self._prev
+        return not self._operands
+
+    # --- micrograd's names, so code written for micrograd's Value runs unchanged -----------
+    @property
+    def _prev(self) -> set[Value]:
+        """micrograd's ``_prev``: the set of Value operands (constants are not nodes)."""
+        return {p for p in self._operands if p.__class__ is not float}
+
+    @property
+    def _op(self) -> str:
+        """micrograd's ``_op``: the op's name as a string ('' for a leaf)."""
+        return self.op
+
+    def _backward(self) -> None:
+        """micrograd's ``_backward``: one chain-rule step, operandᵢ.grad += grad × ∂self/∂operandᵢ.
+
+        Called on every node in reverse topological order after setting the root's grad to 1
+        (the lecture's hand-written backward), it gives exactly ``backward()``'s gradients.
+        """
+        from .sweep import local_derivatives
+
+        for p, d in zip(self._operands, local_derivatives(self)):
+            if p.__class__ is not float:
+                p.grad += self.grad * d
 
     # --- arithmetic: each operator is one entry of the table ------------------------------
     def __add__(self, other): return _binary(_ADD, self, other)
@@ -134,8 +158,18 @@ class Value:
         """x for x > 0, else slope·x;  derivative 1 or slope."""
         return _binary(OPS["leaky_relu"], self, slope)
 
-    # exp, log, sqrt, tanh, sigmoid, relu, sin, cos, softplus, abs: generated from the table
-    # below this class, each documented with its math.
+    # Unary ops, one table entry each; their docstrings (the math) are copied from the table
+    # below this class, so the two cannot drift.
+    def exp(self) -> Value: return _apply(OPS["exp"], (self,))
+    def log(self) -> Value: return _apply(OPS["log"], (self,))
+    def sqrt(self) -> Value: return _apply(OPS["sqrt"], (self,))
+    def tanh(self) -> Value: return _apply(OPS["tanh"], (self,))
+    def sigmoid(self) -> Value: return _apply(OPS["sigmoid"], (self,))
+    def relu(self) -> Value: return _apply(OPS["relu"], (self,))
+    def sin(self) -> Value: return _apply(OPS["sin"], (self,))
+    def cos(self) -> Value: return _apply(OPS["cos"], (self,))
+    def softplus(self) -> Value: return _apply(OPS["softplus"], (self,))
+    def abs(self) -> Value: return _apply(OPS["abs"], (self,))
 
     # --- comparisons read data only (they are not differentiable) -------------------------
     def __lt__(self, other): return self.data < _data(other)
@@ -169,9 +203,9 @@ class Value:
         One reverse sweep in topological order. ``retain_graph`` is accepted for PyTorch
         compatibility: dagrad never frees the graph, so backward can always run again.
         With ``create_graph=True`` the gradients are Values with graphs of their own, for
-        higher derivatives (see ``autograd.backward``).
+        higher derivatives (see ``autograd.sweep.backward``).
         """
-        from .backward import backward
+        from .sweep import backward
 
         backward(self, gradient, create_graph=create_graph)
 
@@ -191,15 +225,15 @@ def _result(data: float, operands: tuple, op: Op) -> Value:
     node.grad = 0.0
     node.label = ""
     if STATE.plain:  # recording, no anomaly detection: one thread-local read per node
-        node._prev = operands
-        node._op = op
+        node._operands = operands
+        node._rule = op
         return node
     if STATE.grad_enabled:
-        node._prev = operands
-        node._op = op
+        node._operands = operands
+        node._rule = op
     else:
-        node._prev = ()
-        node._op = None
+        node._operands = ()
+        node._rule = None
     if STATE.anomaly is not None:
         _check_forward(node, op, operands)
     return node
@@ -264,17 +298,8 @@ def _apply(op: Op, operands: Iterable) -> Value:
     return _result(data, operands, op)
 
 
-def _unary_method(op: Op):
-    def method(self: Value) -> Value:
-        return _apply(op, (self,))
-
-    method.__name__ = method.__qualname__ = op.name
-    method.__doc__ = op.doc
-    return method
-
-
 for _name in UNARY:
-    setattr(Value, _name, _unary_method(OPS[_name]))
+    getattr(Value, _name).__doc__ = OPS[_name].doc
 
 _ADD, _SUB, _MUL, _DIV = OPS["add"], OPS["sub"], OPS["mul"], OPS["div"]
 _NEG, _ABS, _POW, _RPOW, _POWV = OPS["neg"], OPS["abs"], OPS["pow"], OPS["rpow"], OPS["powv"]

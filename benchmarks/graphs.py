@@ -84,7 +84,7 @@ def dagrad_node_anatomy() -> dict[str, int]:
         "Value (5 slots + header)": sys.getsizeof(node),
         "of which GC header": gc_head,
         "data float": sys.getsizeof(node.data),
-        "operand tuple (2)": sys.getsizeof(node._prev),
+        "operand tuple (2)": sys.getsizeof(node._operands),
     }
 
 

@@ -6,7 +6,7 @@ import struct
 import pytest
 
 import autograd
-from autograd import DomainError, Value
+from autograd import OPS, DomainError, Value
 
 
 def bits(x: float) -> bytes:
@@ -206,3 +206,22 @@ def test_nary_helpers_are_one_node():
         autograd.dot(ws, xs[:2])
     with pytest.raises(ValueError, match="at least one"):
         autograd.logsumexp([])
+
+
+def test_unary_methods_are_written_out_with_the_table_s_docstrings():
+    # Written in the class body (so IDEs and type checkers see them), documented by the table.
+    from autograd.ops import UNARY
+
+    for name in UNARY:
+        method = Value.__dict__[name]
+        assert method.__qualname__ == f"Value.{name}"
+        assert method.__doc__ == OPS[name].doc
+
+
+def test_the_sweep_module_and_the_backward_function_have_different_names():
+    import importlib
+
+    import autograd
+
+    assert importlib.import_module("autograd.sweep").backward is autograd.backward
+    assert callable(autograd.backward)

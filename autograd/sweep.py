@@ -19,10 +19,6 @@ from .value import Value, domain_error
 
 def topological_order(roots: Value | Iterable[Value]) -> list[Value]:
     """Every node the roots depend on, operands before the nodes that use them."""
-    return _post_order(roots, zero_inner_grads=False)
-
-
-def _post_order(roots: Value | Iterable[Value], zero_inner_grads: bool) -> list[Value]:
     roots = [roots] if isinstance(roots, Value) else list(roots)
     order: list[Value] = []
     seen: set[Value] = set()
@@ -31,7 +27,6 @@ def _post_order(roots: Value | Iterable[Value], zero_inner_grads: bool) -> list[
     # marker comes back up, all of the node's operands are in ``order``, so the node goes next.
     # A node pushed twice is skipped the second time (it is in ``seen``, so already placed).
     # The order is that of a recursive depth-first search, operands left to right.
-    # backward's fast path also zeroes each inner node's .grad here, saving a pass.
     stack = roots[::-1]
     push = stack.append
     while stack:
@@ -40,10 +35,8 @@ def _post_order(roots: Value | Iterable[Value], zero_inner_grads: bool) -> list[
             order.append(stack.pop())
         elif node not in seen:
             seen.add(node)
-            prev = node._prev
+            prev = node._operands
             if prev:
-                if zero_inner_grads:
-                    node.grad = 0.0
                 push(node)
                 push(None)
                 for p in prev[::-1]:  # so the first operand's subtree is placed first
@@ -56,19 +49,20 @@ def _post_order(roots: Value | Iterable[Value], zero_inner_grads: bool) -> list[
 
 def local_derivatives(node: Value, create_graph: bool = False) -> tuple:
     """∂node/∂operandᵢ for each operand, from the op table (floats, or Values if create_graph)."""
-    prev = node._prev
+    prev = node._operands
     if not prev:
         return ()
     try:
         if create_graph:
-            return node._op.partials(*prev, node)
-        return node._op.partials(*[p if p.__class__ is float else p.data for p in prev], node.data)
+            return node._rule.partials(*prev, node)
+        args = [p if p.__class__ is float else p.data for p in prev]
+        return node._rule.partials(*args, node.data)
     except (ArithmeticError, ValueError) as e:
         raise _backward_error(node, e) from None
 
 
 def _backward_error(node: Value, cause: Exception):
-    return domain_error(node._op, node._prev, cause, when="backward: the derivative of ")
+    return domain_error(node._rule, node._operands, cause, when="backward: the derivative of ")
 
 
 def _count(kind: str, order: list[Value]) -> None:
@@ -76,7 +70,7 @@ def _count(kind: str, order: list[Value]) -> None:
     if STATE.counter is not None:
         edges = 0
         for node in order:
-            for p in node._prev:
+            for p in node._operands:
                 edges += p.__class__ is not float
         STATE.counter.add(kind, 1, edges)
 
@@ -101,8 +95,8 @@ def backward_steps(
     anomaly = STATE.anomaly
     for node in reversed(order):
         g = adjoints.get(node)
-        if g is not None and node._prev:
-            for p, d in zip(node._prev, local_derivatives(node, create_graph)):
+        if g is not None and node._operands:
+            for p, d in zip(node._operands, local_derivatives(node, create_graph)):
                 if p.__class__ is float:
                     continue
                 share = g * d
@@ -130,7 +124,7 @@ def backward(root: Value, gradient: float = 1.0, create_graph: bool = False) -> 
     if create_graph or STATE.anomaly is not None:
         adjoints = {root: gradient}
         for node, _ in backward_steps(root, adjoints, create_graph):
-            if node._prev:
+            if node._operands:
                 node.grad = adjoints.get(node, 0.0)
             else:
                 node.grad += adjoints.get(node, 0.0)
@@ -138,13 +132,16 @@ def backward(root: Value, gradient: float = 1.0, create_graph: bool = False) -> 
 
     # The fast path: the same sweep as backward_steps, with the adjoints cached straight on
     # the nodes' .grad (no dict, no generator), because this loop is most of training time.
-    order = _post_order(root, zero_inner_grads=True)
+    order = topological_order(root)
     _count("reverse", order)
+    for node in order:  # inner nodes hold this sweep's adjoint only; leaves accumulate
+        if node._operands:
+            node.grad = 0.0
     root.grad += gradient
     node = root
     try:
         for node in reversed(order):
-            prev = node._prev
+            prev = node._operands
             if not prev:
                 continue
             g = node.grad
@@ -152,7 +149,7 @@ def backward(root: Value, gradient: float = 1.0, create_graph: bool = False) -> 
             # one place where speed bends the code, as this loop is half of training time.
             if len(prev) == 2:
                 a, b = prev
-                da, db = node._op.partials(
+                da, db = node._rule.partials(
                     a if a.__class__ is float else a.data,
                     b if b.__class__ is float else b.data,
                     node.data,
@@ -163,7 +160,7 @@ def backward(root: Value, gradient: float = 1.0, create_graph: bool = False) -> 
                     b.grad += g * db
                 continue
             args = [p if p.__class__ is float else p.data for p in prev]
-            for p, d in zip(prev, node._op.partials(*args, node.data)):
+            for p, d in zip(prev, node._rule.partials(*args, node.data)):
                 if p.__class__ is not float:
                     p.grad += g * d
     except (ArithmeticError, ValueError) as e:
@@ -207,9 +204,9 @@ def forward_tangents(roots: Value | Sequence[Value], seeds: dict[Value, float]) 
     _count("forward", order)
     tangents = dict(seeds)
     for node in order:
-        if node._prev and node not in seeds:
+        if node._operands and node not in seeds:
             t = 0.0
-            for p, d in zip(node._prev, local_derivatives(node)):
+            for p, d in zip(node._operands, local_derivatives(node)):
                 if p.__class__ is not float:
                     t += d * tangents.get(p, 0.0)
             tangents[node] = t
