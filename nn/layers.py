@@ -21,6 +21,7 @@ from autograd import Value
 from . import init as _init
 from .module import Module
 
+
 @dataclass(frozen=True)
 class Activation:
     """One entry of ``ACTIVATIONS``: what a neuron's output u = g(z) is and what goes with it.

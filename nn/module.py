@@ -8,9 +8,9 @@ multiplies input x₁) of neuron 3 of the first layer of an ``MLP``.
 
 ``assign_names()`` (called by the constructors) writes each name into the parameter's
 ``.label``, so a drawn graph shows which weight is which. A module or parameter used twice
-(weight tying) is listed once, under its first name, as in PyTorch. Buffers (non-learnable state, e.g. BatchNorm's running
-averages) are lists of floats named in the class attribute ``_buffers``; they are saved in
-``state_dict()`` but are not parameters.
+(weight tying) is listed once, under its first name, as in PyTorch. Buffers
+(non-learnable state, e.g. BatchNorm's running averages) are lists of floats named in the
+class attribute ``_buffers``; they are saved in ``state_dict()`` but are not parameters.
 
 Saving is JSON, never pickle (a pickle can run code when loaded): ``save(path)`` writes a
 temporary file next to ``path`` and renames it over ``path`` (atomic: a crash leaves the old
