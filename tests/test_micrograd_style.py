@@ -164,7 +164,7 @@ def test_the_demo_loop_trains_dagrad_to_full_accuracy():
 
     X, y = moons(40)
     _, losses, acc = demo_training(Value, nn.MLP, X, y, steps=50)
-    assert losses[-1] < 0.1 * losses[0] and acc >= 0.95
+    assert losses[-1] < 0.2 * losses[0] and acc >= 0.95
 
 
 def test_micrograd_nn_api_neuron_layer_mlp():
