@@ -174,16 +174,12 @@ def _is_class_index(y) -> bool:
     return not isinstance(y, bool) and y == int(y) and y >= 0
 
 
-def _sign_right(o, t) -> bool:
-    return (_score(o) > 0) == (t > 0)
+def _sign_right(score: float, t) -> bool:
+    return (score > 0) == (t > 0)
 
 
-def _argmax_right(o, t) -> bool:
-    return max(range(len(o)), key=lambda k: _score(o[k])) == int(t)
-
-
-def _score(o) -> float:
-    return o.data if isinstance(o, Value) else float(o)
+def _argmax_right(scores: list[float], t) -> bool:
+    return max(range(len(scores)), key=scores.__getitem__) == int(t)
 
 
 @dataclass(frozen=True)
@@ -193,8 +189,8 @@ class Loss:
     * ``fn(outputs, targets, reduction="mean") -> Value``: the loss itself;
     * ``valid_label(y) -> bool`` and ``labels`` (its description, for errors): the label
       domain ``fit`` checks before training (``None``: any number);
-    * ``correct(output, target) -> bool``: the decision rule behind ``accuracy``
-      (``None``: a regression loss, accuracy NaN);
+    * ``correct(output, target) -> bool``: the decision rule behind ``accuracy``, given the
+      output as a float (a list of floats for several) (``None``: regression, accuracy NaN);
     * ``classes``: (negative, positive) label when one score with this loss is a binary
       classifier ``python -m nn --loss`` can train (``None``: not offered there).
 
@@ -231,10 +227,10 @@ def _label_ok(valid, y) -> bool:
 LOSSES: dict[str, Loss] = {
     "mse": Loss(mse),
     "mae": Loss(mae),
-    "bce": Loss(bce, "labels in [0, 1]", _in_unit_interval, lambda o, t: (_score(o) > 0.5)
-                == (t > 0.5)),
+    "bce": Loss(bce, "labels in [0, 1]", _in_unit_interval,
+                lambda p, t: (p > 0.5) == (t > 0.5)),
     "bce_with_logits": Loss(bce_with_logits, "labels in [0, 1]", _in_unit_interval,
-                            lambda o, t: (_score(o) > 0) == (t > 0.5), classes=(0.0, 1.0)),
+                            lambda z, t: (z > 0) == (t > 0.5), classes=(0.0, 1.0)),
     "cross_entropy": Loss(cross_entropy, "class indices 0, 1, … (whole numbers)",
                           _is_class_index, _argmax_right),
     "hinge": Loss(hinge, "labels -1/1 (convert 0/1 labels with nn.data.to_pm1(y))",

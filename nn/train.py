@@ -83,8 +83,9 @@ def accuracy(outputs: Sequence, targets: Sequence, loss: str | Callable = "hinge
     entry = _loss_entry(loss)
     if entry is None or entry.correct is None or not targets:
         return math.nan
-    right = entry.correct
-    return sum(bool(right(o, t)) for o, t in zip(outputs, targets, strict=True)) / len(targets)
+    right = entry.correct  # it sees outputs as floats (lists of floats for several)
+    return sum(bool(right(_floats(o), t))
+               for o, t in zip(outputs, targets, strict=True)) / len(targets)
 
 
 def _floats(o):
