@@ -116,7 +116,7 @@ def bce_with_logits(logits: Sequence, targets: Sequence, reduction: str = "mean"
 def _class_index(c) -> int:
     """A class label as an int; 2.0 is class 2, but 0.99 is an error (not class 0)."""
     v = c.data if isinstance(c, Value) else c
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or v != int(v):
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not float(v).is_integer():
         raise ValueError(f"class labels must be whole numbers 0, 1, …, got {v!r}")
     return int(v)
 
