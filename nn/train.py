@@ -1,9 +1,11 @@
 """The training loop: ``fit`` with mini-batches, validation, early stopping and a history.
 
-One step: forward the batch (``model.forward_batch``), compute the loss (+ penalties),
-``zero_grad()``, ``loss.backward()`` (every gradient, one reverse sweep), then
-``optimizer.step()`` (every update). The step never starts before the sweep has finished,
-so no weight changes while gradients are still being computed.
+One step, ``train_step``, is the body of micrograd's demo loop: forward the batch
+(``model.forward_batch``), compute the loss (+ penalties), ``zero_grad()``,
+``loss.backward()`` (every gradient, one reverse sweep), then ``optimizer.step()`` (every
+update). The step never starts before the sweep has finished, so no weight changes while
+gradients are still being computed. ``fit`` is epochs of such steps (``_train_epoch``),
+with validation and ``_EarlyStopping``.
 """
 
 from __future__ import annotations
