@@ -6,6 +6,11 @@ computes one example; ``module.forward_batch(X)`` a whole batch, which ``BatchNo
 in training mode (it normalises each unit over the batch). ``fit`` always uses
 ``forward_batch``. A layer with one output returns a ``Value``, otherwise a list (as in
 micrograd); the next layer accepts either.
+
+Activations (``ACTIVATIONS``: function, gain, saturation) and weight initialisers
+(``INITS``) are tables: adding one is one entry. ``Neuron``, ``Layer`` and ``MLP`` take
+micrograd's arguments too (``nin``, ``nonlin=``), and without ``seed``/``rng`` draw their
+weights from Python's global ``random`` in micrograd's order.
 """
 
 from __future__ import annotations
