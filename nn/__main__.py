@@ -14,6 +14,7 @@ training accuracy, then writes to the output folder (default ``out/``):
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 import time
@@ -21,7 +22,8 @@ from collections.abc import Sequence
 
 from . import data as _data
 from . import optim as _optim
-from .layers import MLP, Neuron
+from .layers import ACTIVATIONS, MLP, Neuron
+from .losses import LOSSES
 from .train import evaluate, fit
 
 # With micrograd's exact recipe (100 SGD steps, lr 1 → 0.1) seeds 1-11 reach 100 % training
@@ -63,9 +65,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--noise", type=float, default=0.1, help="std of the Gaussian noise")
     p.add_argument("--hidden", type=_sizes, default="16,16",
                    help="hidden layer sizes, comma separated")
-    p.add_argument("--activation", choices=["relu", "leaky_relu", "tanh", "sigmoid"],
+    # Choices come from the tables, so a registered activation or loss is offered here.
+    p.add_argument("--activation", choices=[a for a in ACTIVATIONS if a != "linear"],
                    default="relu", help="hidden-layer activation")
-    p.add_argument("--loss", choices=["hinge", "logistic", "bce_with_logits"],
+    p.add_argument("--loss", choices=[n for n, e in LOSSES.items() if e.classes is not None],
                    default="hinge", help="hinge = micrograd's max-margin loss")
     p.add_argument("--optimizer", choices=sorted(_optim.OPTIMIZERS), default="sgd",
                    help="an nn.optim optimiser")
@@ -81,6 +84,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="out", help="output folder")
     p.add_argument("--quiet", action="store_true", help="print only errors and the summary")
     return p
+
+
+def _check_args(p: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Reject nonsense before any training, with argparse's usage line and exit code 2."""
+    if args.steps < 1:
+        p.error(f"argument --steps: must be >= 1, got {args.steps}")
+    if args.samples < 4:
+        p.error(f"argument --samples: must be >= 4, got {args.samples}")
+    if args.batch_size is not None and args.batch_size < 1:
+        p.error(f"argument --batch-size: must be >= 1, got {args.batch_size}")
+    for flag, value in (("--lr", args.lr), ("--noise", args.noise), ("--l2", args.l2)):
+        if value is not None and not (math.isfinite(value) and value >= 0):
+            p.error(f"argument {flag}: must be a finite number >= 0, got {value}")
+    if os.path.exists(args.out) and not os.path.isdir(args.out):
+        p.error(f"argument --out: {args.out!r} is an existing file; the output is a folder "
+                "(give a new or existing folder)")
 
 
 def write_neuron_svg(model: MLP, x: Sequence[float], path: str) -> str:
@@ -116,17 +135,17 @@ def _say(quiet: bool, *args) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the main job; returns the process exit code (0 on success)."""
-    args = build_parser().parse_args(argv)
-    if args.steps < 1 or args.samples < 4:
-        print("error: --steps must be >= 1 and --samples >= 4", file=sys.stderr)
-        return 2
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _check_args(parser, args)
     t_start = time.perf_counter()
     make = _data.DATASETS[args.dataset]
     X, y01 = make(args.samples, noise=args.noise, seed=args.seed)
     if len(set(y01)) > 2:
         print("error: the main job trains a binary classifier", file=sys.stderr)
         return 2
-    y = _data.to_pm1(y01) if args.loss in ("hinge", "logistic") else y01
+    negative, positive = LOSSES[args.loss].classes  # the labels this loss wants
+    y = [positive if c == 1 else negative for c in y01]
 
     model = MLP(2, [*args.hidden, 1], activation=args.activation, seed=args.seed)
     params = model.parameters()

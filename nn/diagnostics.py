@@ -15,10 +15,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from autograd import no_grad
-
-from .layers import BatchNorm, Layer, LayerNorm, _as_list
-from .module import Module
+from .layers import BatchNorm, Layer, LayerNorm, _as_list, activation_entry
+from .module import Module, eval_mode
 
 __all__ = ["grad_norms", "dead_relu_fraction", "activation_stats"]
 
@@ -52,30 +50,28 @@ def _trace(model: Module, X: Sequence) -> list[tuple[str, Layer, list, list]]:
     """Run X through the layers (eval mode, no graph); for each ``Layer``:
     (name, layer, pre-activations per unit, outputs per unit) as lists of floats."""
     seq = _layer_sequence(model)
-    was = model.training
-    model.eval()
+    X = list(X)
+    if not X:
+        raise ValueError("diagnostics need at least one example in X, got none")
     records = []
-    try:
-        with no_grad():
-            batch = [list(x) for x in X]
-            for m in seq:
-                if isinstance(m, Layer):
-                    zs = [[0.0] * len(batch) for _ in m.neurons]
-                    us = [[0.0] * len(batch) for _ in m.neurons]
-                    out = []
-                    for i, x in enumerate(batch):
-                        row = []
-                        for j, n in enumerate(m.neurons):
-                            z, u = n.forward_with_z(x)
-                            zs[j][i], us[j][i] = z.data, u.data
-                            row.append(u)
-                        out.append(row)
-                    records.append((m.name, m, zs, us))
-                    batch = out
-                else:
-                    batch = [_as_list(o) for o in m.forward_batch(batch)]
-    finally:
-        model.train(was)
+    with eval_mode(model):
+        batch = [list(x) for x in X]
+        for m in seq:
+            if isinstance(m, Layer):
+                zs = [[0.0] * len(batch) for _ in m.neurons]
+                us = [[0.0] * len(batch) for _ in m.neurons]
+                out = []
+                for i, x in enumerate(batch):
+                    row = []
+                    for j, n in enumerate(m.neurons):
+                        z, u = n.forward_with_z(x)
+                        zs[j][i], us[j][i] = z.data, u.data
+                        row.append(u)
+                    out.append(row)
+                records.append((m.name, m, zs, us))
+                batch = out
+            else:
+                batch = [_as_list(o) for o in m.forward_batch(batch)]
     return records
 
 
@@ -107,15 +103,8 @@ def activation_stats(model: Module, X: Sequence) -> dict[str, dict[str, float]]:
         u_all = [u for unit in us for u in unit]
         zm, zsd = _mean_std(z_all)
         um, usd = _mean_std(u_all)
-        act = layer.activation
-        if act == "relu":
-            sat = sum(u == 0.0 for u in u_all)
-        elif act == "tanh":
-            sat = sum(abs(u) > 0.99 for u in u_all)
-        elif act == "sigmoid":
-            sat = sum(u < 0.01 or u > 0.99 for u in u_all)
-        else:
-            sat = 0
+        saturated = activation_entry(layer.activation).saturated
+        sat = sum(saturated(u) for u in u_all)
         stats[name] = {"z_mean": zm, "z_std": zsd, "out_mean": um, "out_std": usd,
                        "saturated": sat / len(u_all)}
     return stats

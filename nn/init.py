@@ -28,32 +28,37 @@ __all__ = [
 
 
 def make_rng(seed: int | None = None, rng: random.Random | None = None) -> random.Random:
-    """The ``random.Random`` to draw from: ``rng`` if given, else a new one seeded by ``seed``
-    (``seed=None``: seeded from the operating system, so not reproducible)."""
+    """The ``random.Random`` to draw from: ``rng`` if given, else a new one seeded by ``seed``;
+    with neither, Python's global generator (the one ``random.seed(n)`` seeds), so that, as
+    in micrograd (and as ``torch.manual_seed`` does for PyTorch's layers), ``random.seed(n)``
+    before building a model makes it repeatable."""
     if rng is not None and seed is not None:
         raise ValueError("give seed or rng, not both")
     if rng is not None:
         if not isinstance(rng, random.Random):
             raise TypeError(f"rng must be a random.Random, got {type(rng).__name__}")
         return rng
+    if seed is None:
+        return random._inst  # the generator behind random.random(), random.seed(), …
     return random.Random(seed)
+
+
+# PyTorch's recommended gains, as functions of the negative slope (leaky_relu's ``param``).
+GAINS = {
+    "linear": lambda s: 1.0, "identity": lambda s: 1.0, "sigmoid": lambda s: 1.0,
+    "conv1d": lambda s: 1.0, "conv2d": lambda s: 1.0, "conv3d": lambda s: 1.0,
+    "tanh": lambda s: 5.0 / 3, "relu": lambda s: math.sqrt(2.0),
+    "leaky_relu": lambda s: math.sqrt(2.0 / (1 + s**2)), "selu": lambda s: 3.0 / 4,
+}
 
 
 def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     """PyTorch's recommended gain: linear/identity/sigmoid 1, tanh 5/3, relu √2,
     leaky_relu √(2/(1 + slope²)) (slope ``param``, default 0.01), selu 3/4."""
-    if nonlinearity in ("linear", "identity", "sigmoid", "conv1d", "conv2d", "conv3d"):
-        return 1.0
-    if nonlinearity == "tanh":
-        return 5.0 / 3
-    if nonlinearity == "relu":
-        return math.sqrt(2.0)
-    if nonlinearity == "leaky_relu":
-        slope = 0.01 if param is None else float(param)
-        return math.sqrt(2.0 / (1 + slope**2))
-    if nonlinearity == "selu":
-        return 3.0 / 4
-    raise ValueError(f"unknown nonlinearity {nonlinearity!r}")
+    if nonlinearity not in GAINS:
+        raise ValueError(f"unknown nonlinearity {nonlinearity!r}; choose one of "
+                         f"{', '.join(GAINS)}")
+    return GAINS[nonlinearity](0.01 if param is None else float(param))
 
 
 def _target(values, fan_in: int | None = None, fan_out: int | None = None):

@@ -6,12 +6,19 @@ computes one example; ``module.forward_batch(X)`` a whole batch, which ``BatchNo
 in training mode (it normalises each unit over the batch). ``fit`` always uses
 ``forward_batch``. A layer with one output returns a ``Value``, otherwise a list (as in
 micrograd); the next layer accepts either.
+
+Activations (``ACTIVATIONS``: function, gain, saturation) and weight initialisers
+(``INITS``) are tables: adding one is one entry. ``Neuron``, ``Layer`` and ``MLP`` take
+micrograd's arguments too (``nin``, ``nonlin=``), and without ``seed``/``rng`` draw their
+weights from Python's global ``random`` in micrograd's order.
 """
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
 import autograd
 from autograd import Value
@@ -19,58 +26,104 @@ from autograd import Value
 from . import init as _init
 from .module import Module
 
-ACTIVATIONS = ("relu", "leaky_relu", "tanh", "sigmoid", "linear")
+
+@dataclass(frozen=True)
+class Activation:
+    """One entry of ``ACTIVATIONS``: what a neuron's output u = g(z) is and what goes with it.
+
+    ``fn(z, negative_slope)`` builds u from the pre-activation z (``None``: u = z, linear);
+    ``gain(negative_slope)`` is the factor by which He/Kaiming initialisation scales the
+    weights' spread so Var[u] stays steady through layers (PyTorch's ``calculate_gain``);
+    ``saturated(u)`` says whether an output sits where the slope is (nearly) 0 (for
+    ``nn.diagnostics.activation_stats``).
+    """
+
+    fn: Callable[[Value, float], Value] | None
+    gain: Callable[[float], float]
+    saturated: Callable[[float], bool] = field(default=lambda u: False)
 
 
-def _activation_fn(activation: str, negative_slope: float) -> Callable[[Value], Value] | None:
-    if activation == "relu":
-        return Value.relu
-    if activation == "tanh":
-        return Value.tanh
-    if activation == "sigmoid":
-        return Value.sigmoid
-    if activation == "leaky_relu":
-        return lambda z: z.leaky_relu(negative_slope)
-    if activation in ("linear", "identity", None):
-        return None
-    raise ValueError(f"unknown activation {activation!r}; choose one of {', '.join(ACTIVATIONS)}")
+def _never(u: float) -> bool:
+    return False
 
 
-INITS = ("micrograd", "zeros", "normal", "xavier_uniform", "xavier_normal",
-         "kaiming_uniform", "kaiming_normal")
+# Adding an activation is one entry here; ``Neuron``, ``Layer``, ``MLP``, the Kaiming
+# initialisers, the diagnostics and ``python -m nn --activation`` all read this table.
+ACTIVATIONS: dict[str, Activation] = {
+    "relu": Activation(lambda z, s: z.relu(), lambda s: math.sqrt(2.0), lambda u: u == 0.0),
+    "leaky_relu": Activation(lambda z, s: z.leaky_relu(s),
+                             lambda s: math.sqrt(2.0 / (1 + s**2)), _never),
+    "tanh": Activation(lambda z, s: z.tanh(), lambda s: 5.0 / 3, lambda u: abs(u) > 0.99),
+    "sigmoid": Activation(lambda z, s: z.sigmoid(), lambda s: 1.0,
+                          lambda u: u < 0.01 or u > 0.99),
+    "linear": Activation(None, lambda s: 1.0, _never),
+}
+_ALIASES = {"identity": "linear", None: "linear"}
+
+
+def activation_entry(activation: str | None) -> Activation:
+    """The ``ACTIVATIONS`` entry for a name (``identity``/``None`` mean ``linear``)."""
+    try:
+        return ACTIVATIONS[_ALIASES.get(activation, activation)]
+    except (KeyError, TypeError):
+        raise ValueError(f"unknown activation {activation!r}; choose one of "
+                         f"{', '.join(ACTIVATIONS)} (or register one in nn.ACTIVATIONS)"
+                         ) from None
+
+
+def _kaiming_bound(fan_in: int, gain: float) -> float:
+    return math.sqrt(3.0) * (gain / math.sqrt(fan_in))
+
+
+# Weight initialisers by name: ``init(w, fan_in, fan_out, gain, rng)`` fills the weights ``w``
+# of one neuron (biases stay 0); ``gain`` is the neuron's activation gain. Adding one is one
+# entry. micrograd: U(−1, 1), micrograd's own; normal: N(0, 1); Xavier/Glorot uses gain 1
+# (as published and PyTorch's default), so it stays distinct from He on ReLU layers;
+# Kaiming/He: σ = gain/√fan_in (√2 for ReLU).
+INITS: dict[str, Callable[..., object]] = {
+    "micrograd": lambda w, fi, fo, gain, rng: _init.uniform_(w, -1.0, 1.0, rng=rng),
+    "zeros": lambda w, fi, fo, gain, rng: _init.zeros_(w),
+    "normal": lambda w, fi, fo, gain, rng: _init.normal_(w, 0.0, 1.0, rng=rng),
+    "xavier_uniform": lambda w, fi, fo, gain, rng: _init.xavier_uniform_(
+        w, 1.0, fan_in=fi, fan_out=fo, rng=rng),
+    "xavier_normal": lambda w, fi, fo, gain, rng: _init.xavier_normal_(
+        w, 1.0, fan_in=fi, fan_out=fo, rng=rng),
+    "kaiming_uniform": lambda w, fi, fo, gain, rng: _init.uniform_(
+        w, -_kaiming_bound(fi, gain), _kaiming_bound(fi, gain), rng=rng),
+    "kaiming_normal": lambda w, fi, fo, gain, rng: _init.normal_(
+        w, 0.0, gain / math.sqrt(fi), rng=rng),
+}
+
+
+def _check_init(init) -> None:
+    if not callable(init) and init not in INITS:
+        raise ValueError(f"unknown init {init!r}; choose one of {', '.join(INITS)} or a "
+                         "callable init(w, fan_in=…, fan_out=…, rng=…)")
 
 
 def _init_weights(w: list[Value], init: str | Callable, fan_in: int, fan_out: int,
-                  activation: str, negative_slope: float, rng: random.Random) -> None:
-    """Fill the weights ``w`` of one neuron by the scheme ``init`` (biases stay 0).
-
-    ``micrograd``: U(−1, 1), micrograd's own init; ``normal``: N(0, 1); ``zeros``;
-    Xavier/Glorot uses gain 1 (as published, and PyTorch's default), so it stays distinct from
-    He on ReLU layers; Kaiming/He uses the gain of ``activation`` (√2 for ReLU).
-    For Xavier with a gain, call ``nn.init.xavier_normal_(w, gain)`` through a callable.
-    A callable is called as ``init(w, fan_in=…, fan_out=…, rng=…)``.
-    """
+                  gain: float, rng: random.Random) -> None:
+    """Fill the weights ``w`` of one neuron by the scheme ``init``: a name from ``INITS``
+    or a callable, called as ``init(w, fan_in=…, fan_out=…, rng=…)``."""
     if callable(init):
         init(w, fan_in=fan_in, fan_out=fan_out, rng=rng)
-        return
-    act = "linear" if activation in ("linear", "identity", None) else activation
-    if init == "micrograd":
-        _init.uniform_(w, -1.0, 1.0, rng=rng)
-    elif init == "normal":
-        _init.normal_(w, 0.0, 1.0, rng=rng)
-    elif init == "zeros":
-        _init.zeros_(w)
-    elif init == "xavier_uniform":
-        _init.xavier_uniform_(w, 1.0, fan_in=fan_in, fan_out=fan_out, rng=rng)
-    elif init == "xavier_normal":
-        _init.xavier_normal_(w, 1.0, fan_in=fan_in, fan_out=fan_out, rng=rng)
-    elif init in ("kaiming_uniform", "kaiming_normal"):
-        fn = _init.kaiming_uniform_ if init == "kaiming_uniform" else _init.kaiming_normal_
-        nl = act if act in ("relu", "leaky_relu", "tanh", "sigmoid") else "linear"
-        fn(w, negative_slope if nl == "leaky_relu" else 0.0, "fan_in", nl,
-           fan_in=fan_in, fan_out=fan_out, rng=rng)
     else:
-        raise ValueError(f"unknown init {init!r}; choose one of {', '.join(INITS)} or a callable")
+        INITS[init](w, fan_in, fan_out, gain, rng)
+
+
+def _positive_int(value, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{what} must be a positive whole number, got {value!r}")
+    return value
+
+
+def _resolve_activation(activation: str | None, nonlin: bool | None) -> str:
+    """micrograd's ``nonlin=True/False`` means relu/linear; dagrad's ``activation`` names one."""
+    if nonlin is None:
+        return "relu" if activation is None else activation
+    if activation is not None:
+        raise ValueError("give activation=… or micrograd's nonlin=…, not both")
+    return "relu" if nonlin else "linear"
 
 
 def _as_list(x) -> list:
@@ -80,36 +133,47 @@ def _as_list(x) -> list:
 class Neuron(Module):
     """One unit: z = Σᵢ wᵢxᵢ + b (a single ``dot`` node), output u = g(z).
 
-    ``activation``: relu (default, as micrograd's ``nonlin=True``), leaky_relu, tanh,
-    sigmoid or linear. The nodes it makes are labelled ``<name>.z`` and ``<name>.out``
-    (no ``.out`` for a linear neuron); a standalone neuron is named ``neuron``.
-    Default init: micrograd's, weights U(−1, 1) and bias 0.
+    ``activation``: a name from ``ACTIVATIONS``: relu (default, as micrograd's
+    ``nonlin=True``; ``nonlin=False`` is linear), leaky_relu, tanh, sigmoid or linear. The
+    nodes it makes are labelled ``<name>.z`` and ``<name>.out`` (no ``.out`` for a linear
+    neuron); a standalone neuron is named ``neuron``. Default init: micrograd's, weights
+    U(−1, 1) and bias 0, drawn from ``rng``, a new ``random.Random(seed)``, or (neither
+    given) Python's global ``random``, so ``random.seed(n)`` makes it repeatable.
     """
 
-    def __init__(self, nin: int, activation: str = "relu", *, init: str | Callable = "micrograd",
-                 bias: bool = True, negative_slope: float = 0.01, fan_out: int = 1,
-                 seed: int | None = None, rng: random.Random | None = None,
-                 name: str = "neuron") -> None:
-        if nin < 1:
-            raise ValueError(f"a neuron needs at least one input, got nin={nin}")
-        self.nin = self.fan_in = nin
+    def __init__(self, nin: int, activation: str | None = None, *, nonlin: bool | None = None,
+                 init: str | Callable = "micrograd", bias: bool = True,
+                 negative_slope: float = 0.01, fan_out: int = 1, seed: int | None = None,
+                 rng: random.Random | None = None, name: str = "neuron") -> None:
+        self.nin = self.fan_in = _positive_int(nin, "nin (the number of inputs)")
         self.fan_out = fan_out
-        self.activation = activation
+        self.activation = _resolve_activation(activation, nonlin)
         self.negative_slope = negative_slope
-        self._act = _activation_fn(activation, negative_slope)
+        entry = activation_entry(self.activation)
+        self._act = entry.fn
+        _check_init(init)
         self.w = [Value(0.0) for _ in range(nin)]
         self.b = Value(0.0) if bias else None
-        _init_weights(self.w, init, nin, fan_out, activation, negative_slope,
+        _init_weights(self.w, init, nin, fan_out, entry.gain(negative_slope),
                       _init.make_rng(seed, rng))
-        self._set_name(name)
+        self.name = name
+        self.assign_names()
 
     def _set_name(self, name: str) -> None:
         self.name = name
         # Precomputed once: these strings label every node this neuron makes.
         self._z_label = f"{name}.z" if name else "z"
         self._out_label = f"{name}.out" if name else "out"
-        for attr, p in self._own_parameters():
-            p.label = f"{name}.{attr}" if name else attr
+
+    # The activation function comes from the table; a pickle stores its name instead.
+    def __getstate__(self) -> dict:
+        state = dict(vars(self))
+        del state["_act"]
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        vars(self).update(state)
+        self._act = activation_entry(self.activation).fn
 
     def weights(self) -> list[Value]:
         return self.w
@@ -128,7 +192,7 @@ class Neuron(Module):
         z = self.preactivation(_as_list(x))
         if self._act is None:
             return z, z
-        out = self._act(z)
+        out = self._act(z, self.negative_slope)
         out.label = self._out_label
         return z, out
 
@@ -141,27 +205,26 @@ class Layer(Module):
 
     Returns a list of ``nout`` Values, or a single Value when ``nout == 1``. A standalone
     layer is named ``layer`` (its neurons ``layer.neurons.0`` …); inside an MLP ``layers.i``.
+    ``nonlin=`` (micrograd's) and the other keywords are passed on to each ``Neuron``.
     """
 
-    def __init__(self, nin: int, nout: int, activation: str = "relu", *,
-                 init: str | Callable = "micrograd", bias: bool = True,
-                 negative_slope: float = 0.01, seed: int | None = None,
+    def __init__(self, nin: int, nout: int, activation: str | None = None, *,
+                 nonlin: bool | None = None, init: str | Callable = "micrograd",
+                 bias: bool = True, negative_slope: float = 0.01, seed: int | None = None,
                  rng: random.Random | None = None, name: str = "layer") -> None:
+        _positive_int(nin, "nin (the number of inputs)")
+        _positive_int(nout, "nout (the number of neurons)")
         rng = _init.make_rng(seed, rng)
         self.nin = self.fan_in = nin
         self.nout = self.fan_out = nout
-        self.activation = activation
+        self.activation = _resolve_activation(activation, nonlin)
         self.neurons = [
-            Neuron(nin, activation, init=init, bias=bias, negative_slope=negative_slope,
-                   fan_out=nout, rng=rng, name=f"{name}.neurons.{i}" if name else f"neurons.{i}")
-            for i in range(nout)
+            Neuron(nin, self.activation, init=init, bias=bias, negative_slope=negative_slope,
+                   fan_out=nout, rng=rng, name="")
+            for _ in range(nout)
         ]
         self.name = name
-
-    def _set_name(self, name: str) -> None:
-        self.name = name
-        for i, n in enumerate(self.neurons):
-            n._set_name(f"{name}.neurons.{i}" if name else f"neurons.{i}")
+        self.assign_names()
 
     def weights(self) -> list[Value]:
         return [w for n in self.neurons for w in n.w]
@@ -193,9 +256,15 @@ class Sequential(Module):
     """
 
     def __init__(self, *modules: Module, name: str = "") -> None:
+        for i, m in enumerate(modules):
+            if not isinstance(m, Module):
+                raise TypeError(
+                    f"Sequential's argument {i} is a {type(m).__name__}, not a Module: "
+                    "wrap a function in a Module subclass with a __call__ (e.g. nn.Tanh())"
+                )
         self.layers = list(modules)
         self.name = name
-        self.parameters()  # name every parameter and node label now
+        self.assign_names()  # the modules given get their paths in this one
 
     def __call__(self, x):
         for layer in self.layers:
@@ -218,13 +287,16 @@ class MLP(Sequential):
     ``output_activation`` (linear by default). f = f⁽ᴸ⁾ ∘ … ∘ f⁽¹⁾. Layers are ``layers.i``.
     """
 
-    def __init__(self, nin: int, nouts: Sequence[int], activation: str = "relu", *,
+    def __init__(self, nin: int, nouts: Sequence[int], activation: str | None = "relu", *,
                  output_activation: str = "linear", init: str | Callable = "micrograd",
                  bias: bool = True, negative_slope: float = 0.01, seed: int | None = None,
                  rng: random.Random | None = None, name: str = "") -> None:
         nouts = list(nouts)
         if not nouts:
             raise ValueError("MLP needs at least one layer size, e.g. MLP(2, [16, 16, 1])")
+        _positive_int(nin, "MLP's nin (the number of inputs)")
+        for i, n in enumerate(nouts):
+            _positive_int(n, f"MLP's nouts[{i}] (the size of layer {i})")
         rng = _init.make_rng(seed, rng)
         sizes = [nin, *nouts]
         self.nin, self.nouts = nin, nouts
@@ -297,10 +369,12 @@ class Dropout(Module):
 
     def __init__(self, p: float = 0.5, *, seed: int | None = None,
                  rng: random.Random | None = None) -> None:
-        if not 0.0 <= p <= 1.0:
-            raise ValueError(f"dropout probability must be in [0, 1], got {p}")
+        if not 0.0 <= p <= 1.0:  # also rejects NaN
+            raise ValueError(f"dropout probability p must be in [0, 1], got {p}")
         self.p = p
-        self._rng = _init.make_rng(seed, rng)
+        # No seed or rng: Python's global generator, looked up at each call (so a pickled
+        # or copied model keeps following random.seed).
+        self._rng = None if seed is None and rng is None else _init.make_rng(seed, rng)
 
     def __call__(self, x):
         if not self.training or self.p == 0.0:
@@ -311,7 +385,7 @@ class Dropout(Module):
             out = [v * 0.0 for v in xs]
         else:
             scale = 1.0 / (1.0 - self.p)
-            r = self._rng.random
+            r = (self._rng or random).random
             out = [v * (scale if r() >= self.p else 0.0) for v in xs]
         return out[0] if single else out
 
@@ -339,12 +413,13 @@ class BatchNorm(Module):
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1,
                  affine: bool = True) -> None:
-        self.num_features = num_features
+        self.num_features = _positive_int(num_features, "BatchNorm's num_features")
         self.eps, self.momentum = eps, momentum
         self.weight = [Value(1.0) for _ in range(num_features)] if affine else None
         self.bias = [Value(0.0) for _ in range(num_features)] if affine else None
         self.running_mean = [0.0] * num_features
         self.running_var = [1.0] * num_features
+        self.assign_names()
 
     def forward_batch(self, X: list) -> list:
         if not self.training:
@@ -405,12 +480,13 @@ class LayerNorm(Module):
 
     def __init__(self, normalized_shape: int, eps: float = 1e-5,
                  elementwise_affine: bool = True) -> None:
-        self.normalized_shape = normalized_shape
+        self.normalized_shape = _positive_int(normalized_shape, "LayerNorm's normalized_shape")
         self.eps = eps
         self.weight = [Value(1.0) for _ in range(normalized_shape)] if elementwise_affine \
             else None
         self.bias = [Value(0.0) for _ in range(normalized_shape)] if elementwise_affine \
             else None
+        self.assign_names()
 
     def __call__(self, x):
         xs = _as_list(x)

@@ -9,14 +9,16 @@ without overflow.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import autograd
 from autograd import Value
 
 __all__ = [
     "mse", "mae", "bce", "bce_with_logits", "cross_entropy", "hinge", "logistic",
-    "l1_penalty", "l2_penalty", "LOSSES",
+    "l1_penalty", "l2_penalty", "LOSSES", "Loss",
 ]
 
 
@@ -54,27 +56,53 @@ def mae(preds: Sequence, targets: Sequence, reduction: str = "mean") -> Value:
 
 
 _LOG_FLOOR = -100.0  # PyTorch's BCELoss clamps log(p) at −100 so p = 0 gives a finite loss
+# PyTorch's binary_cross_entropy backward: (p − y)/max(p(1 − p), ε) with ε = 1e-12 held as a
+# float32, i.e. this double; so at p = 0 or 1 the gradient is ∓1.000000004e12, not 0.
+_GRAD_EPS = 9.999999960041972e-13
 
 
-def _clamped_log(p: Value):
-    if p.data > math.exp(_LOG_FLOOR):
-        return p.log()
-    return _LOG_FLOOR  # a constant: no gradient, as with PyTorch's clamp
+def _check_probability(p: Value) -> None:
+    if not 0.0 <= p.data <= 1.0:  # also catches NaN
+        raise ValueError(f"bce needs probabilities in [0, 1], got {p.data!r}: pass a "
+                         "sigmoid output, or use bce_with_logits on the raw score")
+
+
+def _log_or_floor(x: float) -> float:
+    return max(math.log(x), _LOG_FLOOR) if x > 0.0 else _LOG_FLOOR
+
+
+def _bce_term(p: Value, y) -> Value:
+    """−[y ln p + (1 − y) ln(1 − p)] for one example, with PyTorch's clamps.
+
+    Where p(1 − p) ≥ ε the graph is the plain formula, whose gradient (p − y)/(p(1 − p)) is
+    PyTorch's. Nearer to 0 or 1 PyTorch clamps: each log at −100 in the value, p(1 − p) at
+    ε in the gradient. That piece is built as value + (p − p.data)·slope: a node worth 0
+    whose derivative with respect to p is the clamped slope (p − y)/ε.
+    """
+    yv = y.data if isinstance(y, Value) else float(y)
+    pv = p.data
+    if pv * (1.0 - pv) >= _GRAD_EPS:
+        t = 0.0
+        if yv != 0:
+            t = t + y * p.log()
+        if yv != 1:
+            t = t + (1 - y) * (1 - p).log()
+        return -_v(t)
+    value = -(yv * _log_or_floor(pv) + (1.0 - yv) * _log_or_floor(1.0 - pv))
+    return (p - pv) * ((pv - yv) / _GRAD_EPS) + value
 
 
 def bce(probs: Sequence, targets: Sequence, reduction: str = "mean") -> Value:
-    """Binary cross-entropy on probabilities p ∈ [0, 1], targets y ∈ {0, 1} (or in [0, 1]):
-    −(1/n) Σᵢ [yᵢ ln pᵢ + (1 − yᵢ) ln(1 − pᵢ)], each log clamped at −100 as in PyTorch.
-    Prefer ``bce_with_logits`` on the pre-sigmoid score: it is stable."""
+    """Binary cross-entropy on probabilities p ∈ [0, 1], targets y ∈ [0, 1] (usually 0/1):
+    −(1/n) Σᵢ [yᵢ ln pᵢ + (1 − yᵢ) ln(1 − pᵢ)], value and gradient as PyTorch's
+    ``binary_cross_entropy``: each log clamped at −100, and ∂/∂p = (p − y)/max(p(1 − p),
+    1e-12), so a saturated wrong prediction still gets a (huge) gradient. p outside [0, 1]
+    or NaN raises ValueError. Prefer ``bce_with_logits`` on the pre-sigmoid score: stable."""
     terms = []
     for p, y in _pairs(probs, targets):
         p = _v(p)
-        t = 0.0
-        if y != 0:
-            t = t + y * _clamped_log(p)
-        if y != 1:
-            t = t + (1 - y) * _clamped_log(1 - p)
-        terms.append(-_v(t))
+        _check_probability(p)
+        terms.append(_bce_term(p, y))
     return _reduce(terms, reduction)
 
 
@@ -85,6 +113,14 @@ def bce_with_logits(logits: Sequence, targets: Sequence, reduction: str = "mean"
                    reduction)
 
 
+def _class_index(c) -> int:
+    """A class label as an int; 2.0 is class 2, but 0.99 is an error (not class 0)."""
+    v = c.data if isinstance(c, Value) else c
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not float(v).is_integer():
+        raise ValueError(f"class labels must be whole numbers 0, 1, …, got {v!r}")
+    return int(v)
+
+
 def cross_entropy(logits: Sequence[Sequence], targets: Sequence[int],
                   reduction: str = "mean") -> Value:
     """Categorical cross-entropy on logits: for example i with logits zᵢ and class cᵢ,
@@ -93,7 +129,7 @@ def cross_entropy(logits: Sequence[Sequence], targets: Sequence[int],
     terms = []
     for z, c in _pairs(logits, targets):
         z = list(z)
-        c = int(c)
+        c = _class_index(c)
         if not 0 <= c < len(z):
             raise ValueError(f"class index {c} out of range for {len(z)} logits")
         terms.append(autograd.logsumexp(z) - z[c])
@@ -126,7 +162,79 @@ def l2_penalty(params: Sequence[Value]) -> Value:
     return autograd.dot(params, params)
 
 
-LOSSES = {
-    "mse": mse, "mae": mae, "bce": bce, "bce_with_logits": bce_with_logits,
-    "cross_entropy": cross_entropy, "hinge": hinge, "logistic": logistic,
+def _is_pm1(y) -> bool:
+    return y in (-1, 1)
+
+
+def _in_unit_interval(y) -> bool:
+    return 0 <= y <= 1
+
+
+def _is_class_index(y) -> bool:
+    return not isinstance(y, bool) and y == int(y) and y >= 0
+
+
+def _sign_right(score: float, t) -> bool:
+    return (score > 0) == (t > 0)
+
+
+def _argmax_right(scores: list[float], t) -> bool:
+    return max(range(len(scores)), key=scores.__getitem__) == int(t)
+
+
+@dataclass(frozen=True)
+class Loss:
+    """One entry of ``LOSSES``: a loss and what its name means elsewhere.
+
+    * ``fn(outputs, targets, reduction="mean") -> Value``: the loss itself;
+    * ``valid_label(y) -> bool`` and ``labels`` (its description, for errors): the label
+      domain ``fit`` checks before training (``None``: any number);
+    * ``correct(output, target) -> bool``: the decision rule behind ``accuracy``, given the
+      output as a float (a list of floats for several) (``None``: regression, accuracy NaN);
+    * ``classes``: (negative, positive) label when one score with this loss is a binary
+      classifier ``python -m nn --loss`` can train (``None``: not offered there).
+
+    An entry is called like its function: ``LOSSES["mse"](preds, targets)``.
+    """
+
+    fn: Callable[..., Value]
+    labels: str = "numbers"
+    valid_label: Callable[[Any], bool] | None = None
+    correct: Callable[[Any, Any], bool] | None = None
+    classes: tuple[float, float] | None = None
+
+    def __call__(self, outputs, targets, reduction: str = "mean") -> Value:
+        return self.fn(outputs, targets, reduction)
+
+    def check_labels(self, name: str, ys: Sequence) -> None:
+        """Raise ValueError naming the labels outside this loss's domain (NaN included)."""
+        if self.valid_label is None:
+            return
+        bad = [y for y in ys if not _label_ok(self.valid_label, y)]
+        if bad:
+            raise ValueError(f"the {name} loss needs {self.labels}, got {bad[:4]!r}")
+
+
+def _label_ok(valid, y) -> bool:
+    try:
+        return bool(valid(y.data if isinstance(y, Value) else y))
+    except (TypeError, ValueError, OverflowError):  # a string, NaN → int(), inf → int()
+        return False
+
+
+# Adding a loss is one entry: ``fit``, ``accuracy``, ``evaluate`` and ``python -m nn --loss``
+# read everything they need from it.
+LOSSES: dict[str, Loss] = {
+    "mse": Loss(mse),
+    "mae": Loss(mae),
+    "bce": Loss(bce, "labels in [0, 1]", _in_unit_interval,
+                lambda p, t: (p > 0.5) == (t > 0.5)),
+    "bce_with_logits": Loss(bce_with_logits, "labels in [0, 1]", _in_unit_interval,
+                            lambda z, t: (z > 0) == (t > 0.5), classes=(0.0, 1.0)),
+    "cross_entropy": Loss(cross_entropy, "class indices 0, 1, … (whole numbers)",
+                          _is_class_index, _argmax_right),
+    "hinge": Loss(hinge, "labels -1/1 (convert 0/1 labels with nn.data.to_pm1(y))",
+                  _is_pm1, _sign_right, classes=(-1.0, 1.0)),
+    "logistic": Loss(logistic, "labels -1/1 (convert 0/1 labels with nn.data.to_pm1(y))",
+                     _is_pm1, _sign_right, classes=(-1.0, 1.0)),
 }

@@ -6,10 +6,11 @@ modules are attributes holding a ``Module`` or a list of them (``layers.0``, ``n
 Names are paths from the root, e.g. ``layers.0.neurons.3.w1`` for weight 1 (0-based, it
 multiplies input x₁) of neuron 3 of the first layer of an ``MLP``.
 
-``named_parameters()`` also writes each name into the parameter's ``.label``, so a drawn
-graph shows which weight is which. Buffers (non-learnable state, e.g. BatchNorm's running
-averages) are lists of floats named in the class attribute ``_buffers``; they are saved in
-``state_dict()`` but are not parameters.
+``assign_names()`` (called by the constructors) writes each name into the parameter's
+``.label``, so a drawn graph shows which weight is which. A module or parameter used twice
+(weight tying) is listed once, under its first name, as in PyTorch. Buffers
+(non-learnable state, e.g. BatchNorm's running averages) are lists of floats named in the
+class attribute ``_buffers``; they are saved in ``state_dict()`` but are not parameters.
 
 Saving is JSON, never pickle (a pickle can run code when loaded): ``save(path)`` writes a
 temporary file next to ``path`` and renames it over ``path`` (atomic: a crash leaves the old
@@ -24,9 +25,10 @@ import json
 import math
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from autograd import Value
+from autograd import Value, no_grad
 from autograd.files import write_atomic
 
 FORMAT = "dagrad.nn.state_dict"
@@ -59,6 +61,19 @@ class Module:
         """Record this module's path; subclasses precompute the labels they derive from it."""
         self.name = name
 
+    def assign_names(self, prefix: str | None = None) -> Module:
+        """Name every module by its path from this one and label every parameter with its
+        name (``layers.0.neurons.3.w1``), so a drawn graph shows which weight is which.
+
+        The one place names are given: constructors call it (``Sequential`` renames the
+        modules it is given), getters never rename. Returns self.
+        """
+        for path, m in self.named_modules(self.name if prefix is None else prefix):
+            m._set_name(path)
+        for name, p in self.named_parameters():
+            p.label = name
+        return self
+
     def named_children(self) -> Iterator[tuple[str, Module]]:
         """(attribute name, child) for each direct child module, lists as ``attr.i``."""
         for attr, v in vars(self).items():
@@ -69,18 +84,16 @@ class Module:
                     yield f"{attr}.{i}", m
 
     def named_modules(self, prefix: str | None = None) -> Iterator[tuple[str, Module]]:
-        """(path, module) for this module and every descendant, depth first.
-
-        Paths start at ``prefix`` (default: this module's own name). Each child's ``name``
-        is set to its path, so labels a module derives from its name stay right when it is
-        put inside another module.
-        """
-        prefix = self.name if prefix is None else prefix
-        stack = [(prefix, self)]
+        """(path, module) for this module and every descendant, depth first; a module used
+        twice (``Sequential(lin, Tanh(), lin)``) appears once, under its first path, as in
+        PyTorch. Paths start at ``prefix`` (default: this module's own name)."""
+        stack = [(self.name if prefix is None else prefix, self)]
+        seen: set[int] = set()
         while stack:
             path, m = stack.pop()
-            if m.name != path:
-                m._set_name(path)
+            if id(m) in seen:
+                continue
+            seen.add(id(m))
             yield path, m
             children = [(_join(path, attr), c) for attr, c in m.named_children()]
             stack.extend(reversed(children))
@@ -89,27 +102,31 @@ class Module:
         for _, m in self.named_modules():
             yield m
 
-    def _own_parameters(self) -> Iterator[tuple[str, Value]]:
-        for attr, v in vars(self).items():
-            if v.__class__ is Value:
-                yield attr, v
-            elif isinstance(v, list) and v and v[0].__class__ is Value:
-                for i, p in enumerate(v):
-                    yield f"{attr}{i}", p
+    def _parameter_slots(self) -> Iterator[tuple[str, Module, str, int | None, Value]]:
+        """The parameter walker, the one statement of what a parameter is: a ``Value``
+        attribute ``b`` (slot ``(name, module, "b", None, value)``) or item i of a list of
+        Values ``w`` (named ``w{i}``, slot ``(name, module, "w", i, value)``), in every
+        module of ``named_modules``."""
+        for path, m in self.named_modules():
+            for attr, v in vars(m).items():
+                if v.__class__ is Value:
+                    yield _join(path, attr), m, attr, None, v
+                elif isinstance(v, list) and v and v[0].__class__ is Value:
+                    for i, p in enumerate(v):
+                        yield _join(path, f"{attr}{i}"), m, attr, i, p
 
     def named_parameters(self) -> Iterator[tuple[str, Value]]:
-        """(name, parameter) for every parameter, e.g. ``layers.0.neurons.3.w1``.
-
-        Sets each parameter's ``.label`` to its name, so pictures of the graph show it.
-        """
-        for path, m in self.named_modules():
-            for attr, p in m._own_parameters():
-                name = _join(path, attr)
-                p.label = name
+        """(name, parameter) for every parameter, e.g. ``layers.0.neurons.3.w1``. A shared
+        parameter (weight tying) appears once, under its first name, as in PyTorch, so an
+        optimiser steps it once and ``state_dict`` saves it once."""
+        seen: set[int] = set()
+        for name, _, _, _, p in self._parameter_slots():
+            if id(p) not in seen:
+                seen.add(id(p))
                 yield name, p
 
     def parameters(self) -> list[Value]:
-        """Every learnable ``Value``, in a fixed order (the order of ``named_parameters``)."""
+        """Every learnable ``Value`` once, in a fixed order (that of ``named_parameters``)."""
         return [p for _, p in self.named_parameters()]
 
     def zero_grad(self) -> None:
@@ -217,6 +234,11 @@ class Module:
                 f"{path}: not valid JSON ({e.msg} at line {e.lineno} column {e.colno}); "
                 "the file is truncated or corrupt"
             ) from None
+        except ValueError as e:  # an integer longer than Python's str-to-int digit limit
+            raise StateDictError(f"{path}: holds a number too long to read ({e})") from None
+        except RecursionError:
+            raise StateDictError(f"{path}: JSON nested too deeply; "
+                                 "not a dagrad nn file") from None
         if not isinstance(doc, dict) or doc.get("format") != FORMAT or "state" not in doc:
             raise StateDictError(f"{path}: not a dagrad nn file (no {FORMAT!r} header)")
         if doc.get("version") != VERSION:
@@ -232,6 +254,20 @@ class Module:
         return f"{type(self).__name__}()"
 
 
+@contextmanager
+def eval_mode(model: Module) -> Iterator[Module]:
+    """``with eval_mode(model):`` evaluation mode (dropout off, BatchNorm's running
+    statistics) and no graph building (``no_grad``); the model's previous mode comes back
+    afterwards, even on an error. (PyTorch: ``model.eval()`` + ``torch.no_grad()``.)"""
+    was = model.training
+    model.eval()
+    try:
+        with no_grad():
+            yield model
+    finally:
+        model.train(was)
+
+
 def _few(names: list[str], n: int = 4) -> str:
     more = f", … {len(names) - n} more" if len(names) > n else ""
     return ", ".join(names[:n]) + more
@@ -244,8 +280,12 @@ def _all_finite(v) -> bool:
 def _check_number(name: str, x) -> None:
     if isinstance(x, bool) or not isinstance(x, (int, float)):
         raise StateDictError(f"{name}: expected a number, got {type(x).__name__} {x!r:.60}")
-    if not math.isfinite(x):
-        raise StateDictError(f"{name}: expected a finite number, got {x!r}")
+    try:
+        finite = math.isfinite(x)
+    except OverflowError:  # an int beyond float's range, e.g. 10**400
+        finite = False
+    if not finite:
+        raise StateDictError(f"{name}: expected a finite number, got {str(x)[:40]}")
 
 
 def functional_call(module: Module, params: dict[str, Value], fn):
@@ -255,27 +295,23 @@ def functional_call(module: Module, params: dict[str, Value], fn):
     gradcheck a layer: the check passes fresh Values in place of the weights.
     (PyTorch's ``torch.func.functional_call``, reshaped for a scalar engine.)
     """
-    slots = {}
-    for path, m in module.named_modules():
-        for attr, v in list(vars(m).items()):
-            if v.__class__ is Value:
-                slots[_join(path, attr)] = (m, attr, None)
-            elif isinstance(v, list) and v and v[0].__class__ is Value:
-                for i in range(len(v)):
-                    slots[_join(path, f"{attr}{i}")] = (m, attr, i)
-    unknown = set(params) - set(slots)
+    named = dict(module.named_parameters())
+    unknown = set(params) - set(named)
     if unknown:
         raise KeyError(f"no parameters named {_few(sorted(unknown))}")
+    # A tied parameter is replaced in every slot that holds it.
+    slots = [(m, attr, i, p) for _, m, attr, i, p in module._parameter_slots()]
+    replace = {id(named[name]): new for name, new in params.items()}
     saved = []
-    for name, new in params.items():
-        m, attr, i = slots[name]
+    for m, attr, i, old in slots:
+        if id(old) not in replace:
+            continue
+        new = replace[id(old)]
+        saved.append((m, attr, i, old))
         if i is None:
-            saved.append((m, attr, None, getattr(m, attr)))
             setattr(m, attr, new)
         else:
-            lst = getattr(m, attr)
-            saved.append((m, attr, i, lst[i]))
-            lst[i] = new
+            getattr(m, attr)[i] = new
     try:
         return fn()
     finally:

@@ -24,13 +24,15 @@ class Optimizer:
     """Base class: ``params``, ``lr``, ``step()``, ``zero_grad()`` and the step count."""
 
     def __init__(self, params: Iterable[Value], lr: float) -> None:
-        self.params = list(params)
+        # A parameter listed twice (weight tying) is stepped once, as in PyTorch.
+        self.params = list({id(p): p for p in params}.values())
         if not self.params:
             raise ValueError("optimizer got an empty parameter list")
         if not all(isinstance(p, Value) for p in self.params):
             raise TypeError("optimizer params must be Values, e.g. model.parameters()")
-        if lr < 0:
-            raise ValueError(f"invalid learning rate {lr}")
+        if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not (
+                math.isfinite(lr) and lr >= 0):
+            raise ValueError(f"lr must be a finite number >= 0, got {lr!r}")
         self.lr = float(lr)
         self.steps = 0
 
@@ -41,7 +43,9 @@ class Optimizer:
 
     def step(self) -> None:
         """One update of every parameter from the gradients already in ``.grad``."""
-        grads = [p.grad for p in self.params]  # read all gradients first
+        # Read all gradients first, as floats: after backward(create_graph=True) a .grad is
+        # a Value, and the step uses its number (as PyTorch steps on grad's data).
+        grads = [_number(p.grad) for p in self.params]
         self.steps += 1
         with no_grad():
             for i, (p, g) in enumerate(zip(self.params, grads, strict=True)):
@@ -52,6 +56,10 @@ class Optimizer:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(lr={self.lr})"
+
+
+def _number(g) -> float:
+    return g.data if isinstance(g, Value) else float(g)
 
 
 class SGD(Optimizer):
@@ -122,7 +130,7 @@ class RMSprop(Optimizer):
         self.square_avg[i] = v = a * self.square_avg[i] + (1 - a) * g * g
         if self.centered:
             self.grad_avg[i] = ga = a * self.grad_avg[i] + (1 - a) * g
-            v = v - ga * ga
+            v = max(v - ga * ga, 0.0)  # ≥ 0 mathematically; rounding can dip below
         step = g / (math.sqrt(v) + self.eps)
         if self.momentum > 0:
             self.buf[i] = step = self.momentum * self.buf[i] + step

@@ -1,9 +1,11 @@
 """The training loop: ``fit`` with mini-batches, validation, early stopping and a history.
 
-One step: forward the batch (``model.forward_batch``), compute the loss (+ penalties),
-``zero_grad()``, ``loss.backward()`` (every gradient, one reverse sweep), then
-``optimizer.step()`` (every update). The step never starts before the sweep has finished,
-so no weight changes while gradients are still being computed.
+One step, ``train_step``, is the body of micrograd's demo loop: forward the batch
+(``model.forward_batch``), compute the loss (+ penalties), ``zero_grad()``,
+``loss.backward()`` (every gradient, one reverse sweep), then ``optimizer.step()`` (every
+update). The step never starts before the sweep has finished, so no weight changes while
+gradients are still being computed. ``fit`` is epochs of such steps (``_train_epoch``),
+with validation and ``_EarlyStopping``.
 """
 
 from __future__ import annotations
@@ -14,15 +16,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from autograd import Value, no_grad
+from autograd import Value
 
 from . import losses as _losses
 from .data import batches, train_val_split
 from .init import make_rng
-from .module import Module
+from .module import Module, eval_mode
 from .optim import SGD, LRScheduler, Optimizer
 
-__all__ = ["History", "fit", "predict", "accuracy", "evaluate"]
+__all__ = ["History", "fit", "train_step", "predict", "accuracy", "evaluate"]
 
 
 @dataclass
@@ -55,77 +57,68 @@ def _score(o) -> float:
     return o.data if isinstance(o, Value) else float(o)
 
 
-def _accuracy_fn(loss: str | Callable) -> Callable | None:
-    """How to turn outputs and targets into "correct?" for the given loss."""
-    if loss in ("hinge", "logistic"):
-        return lambda o, t: (_score(o) > 0) == (t > 0)
-    if loss == "bce_with_logits":
-        return lambda o, t: (_score(o) > 0) == (t > 0.5)
-    if loss == "bce":
-        return lambda o, t: (_score(o) > 0.5) == (t > 0.5)
-    if loss == "cross_entropy":
-        return lambda o, t: max(range(len(o)), key=lambda k: _score(o[k])) == int(t)
-    return None
+def _loss_entry(loss) -> _losses.Loss | None:
+    """The ``LOSSES`` entry for a loss name (or entry); None for a plain callable."""
+    if isinstance(loss, _losses.Loss):
+        return loss
+    if isinstance(loss, str):
+        try:
+            return _losses.LOSSES[loss]
+        except KeyError:
+            raise ValueError(f"unknown loss {loss!r}; choose one of "
+                             f"{', '.join(_losses.LOSSES)} or a callable") from None
+    if callable(loss):
+        return None
+    raise TypeError(f"loss must be a name from nn.losses.LOSSES or a callable "
+                    f"loss(outputs, targets), got {type(loss).__name__}")
 
 
-def accuracy(outputs: Sequence, targets: Sequence, loss: str = "hinge") -> float:
-    """Fraction of examples classified right, reading outputs the way ``loss`` does:
-    sign of the score (hinge, logistic, bce_with_logits), p > 0.5 (bce), argmax
-    (cross_entropy). NaN for regression losses."""
-    f = _accuracy_fn(loss)
-    if f is None or not targets:
+def _loss_fn(loss) -> Callable:
+    entry = _loss_entry(loss)
+    return loss if entry is None else entry
+
+
+def accuracy(outputs: Sequence, targets: Sequence, loss: str | Callable = "hinge") -> float:
+    """Fraction of examples classified right, by the decision rule of ``loss``'s table
+    entry: sign of the score (hinge, logistic, bce_with_logits), p > 0.5 (bce), argmax
+    (cross_entropy). NaN for regression losses and plain callables."""
+    entry = _loss_entry(loss)
+    if entry is None or entry.correct is None or not targets:
         return math.nan
-    return sum(bool(f(o, t)) for o, t in zip(outputs, targets, strict=True)) / len(targets)
+    right = entry.correct  # it sees outputs as floats (lists of floats for several)
+    return sum(bool(right(_floats(o), t))
+               for o, t in zip(outputs, targets, strict=True)) / len(targets)
+
+
+def _floats(o):
+    if isinstance(o, Value):
+        return o.data
+    return [_score(v) for v in o] if isinstance(o, list) else float(o)
 
 
 def predict(model: Module, X: Sequence) -> list:
     """Model outputs as floats (lists of floats for several outputs), in eval mode and
     without building a graph. Restores the model's previous mode."""
-    was = model.training
-    model.eval()
-    try:
-        with no_grad():
-            out = model.forward_batch(list(X))
-    finally:
-        model.train(was)
-    return [o.data if isinstance(o, Value) else [_score(v) for v in o] if isinstance(o, list)
-            else float(o) for o in out]
+    with eval_mode(model):
+        out = model.forward_batch(list(X))
+    return [_floats(o) for o in out]
 
 
-def _loss_fn(loss):
-    if callable(loss):
-        return loss
-    try:
-        return _losses.LOSSES[loss]
-    except KeyError:
-        raise ValueError(
-            f"unknown loss {loss!r}; choose one of {', '.join(_losses.LOSSES)} or a callable"
-        ) from None
-
-
-def _check_labels(loss, y):
-    if loss in ("hinge", "logistic"):
-        bad = {v for v in y if v not in (-1, 1)}
-        if bad:
-            raise ValueError(
-                f"the {loss} loss needs labels -1/1, got {sorted(bad)[:4]}: convert 0/1 "
-                "labels with nn.data.to_pm1(y)"
-            )
+def _check_labels(loss, y) -> None:
+    entry = _loss_entry(loss)
+    if entry is not None:
+        entry.check_labels(loss if isinstance(loss, str) else "given", y)
 
 
 def evaluate(model: Module, X: Sequence, y: Sequence, loss: str | Callable = "hinge"
              ) -> tuple[float, float]:
-    """(loss, accuracy) on a data set, in eval mode without building a graph."""
+    """(loss, accuracy) on a data set, in eval mode without building a graph. A diverged
+    model gives a NaN loss, shown as NaN."""
     fn = _loss_fn(loss)
-    was = model.training
-    model.eval()
-    try:
-        with no_grad():
-            out = model.forward_batch(list(X))
-            value = fn(out, list(y)).data
-    finally:
-        model.train(was)
-    return value, accuracy(out, y, loss) if isinstance(loss, str) else math.nan
+    with eval_mode(model):
+        out = model.forward_batch(list(X))
+        value = fn(out, list(y)).data
+    return value, accuracy(out, y, loss)
 
 
 class _Progress:
@@ -144,8 +137,9 @@ class _Progress:
     def update(self, epoch: int, stats: dict[str, float]) -> None:
         if not self.enabled:
             return
+        # NaN is shown, never hidden: a diverged run must look diverged.
         shown = {k: f"{v:.4f}" if "loss" in k else f"{100 * v:.1f}%"
-                 for k, v in stats.items() if not math.isnan(v)}
+                 for k, v in stats.items()}
         if self.bar is not None:
             self.bar.set_postfix(shown, refresh=False)
             self.bar.update(1)
@@ -158,6 +152,88 @@ class _Progress:
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
+
+
+def train_step(model: Module, X: Sequence, y: Sequence, loss_fn: Callable,
+               optimizer: Optimizer, penalty: Callable[[], Value] | None = None
+               ) -> tuple[Value, list]:
+    """One step of gradient descent on the batch (X, y), the body of micrograd's demo loop:
+    forward, zero_grad, backward, step. ``penalty()`` (e.g. λ·Σw²) is added to the loss.
+    Returns (the loss node, the outputs)."""
+    out = model.forward_batch(X)
+    L = loss_fn(out, y) if penalty is None else loss_fn(out, y) + penalty()
+    optimizer.zero_grad()
+    L.backward()  # 1. every gradient, in one reverse sweep …
+    optimizer.step()  # 2. … then every update
+    return L, out
+
+
+def _penalty(params: list[Value], l1: float, l2: float) -> Callable[[], Value] | None:
+    """λ₂·Σw² + λ₁·Σ|w| over ``params`` as a function building the node, or None."""
+    if not l1 and not l2:
+        return None
+
+    def penalty() -> Value:
+        terms = []
+        if l2:
+            terms.append(l2 * _losses.l2_penalty(params))
+        if l1:
+            terms.append(l1 * _losses.l1_penalty(params))
+        return terms[0] if len(terms) == 1 else terms[0] + terms[1]
+
+    return penalty
+
+
+def _train_epoch(model, loader, loss_fn, optimizer, penalty, loss) -> tuple[float, float]:
+    """Every batch of one epoch through ``train_step``; (mean loss, mean accuracy)."""
+    model.train()
+    total, correct_w, seen = 0.0, 0.0, 0
+    for Xb, yb in loader:
+        L, out = train_step(model, Xb, yb, loss_fn, optimizer, penalty)
+        total += L.data * len(Xb)
+        correct_w += accuracy(out, yb, loss) * len(Xb)
+        seen += len(Xb)
+    return total / seen, correct_w / seen
+
+
+class _EarlyStopping:
+    """Stop after ``patience`` epochs without a lower monitored loss; remember the best
+    epoch's weights (``restore_best``) to put back at the end."""
+
+    def __init__(self, patience: int, restore_best: bool) -> None:
+        self.patience, self.restore_best = patience, restore_best
+        self.best, self.best_state, self.waited = math.inf, None, 0
+
+    def should_stop(self, epoch: int, monitored: float, model: Module, history: History) -> bool:
+        if monitored < self.best:
+            self.best, self.waited, history.best_epoch = monitored, 0, epoch
+            self.best_state = model.state_dict() if self.restore_best else None
+            return False
+        self.waited += 1
+        history.stopped_early = self.waited >= self.patience
+        return history.stopped_early
+
+    def restore(self, model: Module, history: History) -> None:
+        if history.stopped_early and self.best_state is not None:
+            model.load_state_dict(self.best_state)
+
+
+def _check_fit_args(model, optimizer, epochs, batch_size, l1, l2) -> None:
+    if not isinstance(model, Module):
+        raise TypeError(f"fit trains an nn.Module, got {type(model).__name__}")
+    if optimizer is not None and not isinstance(optimizer, Optimizer):
+        raise TypeError(
+            f"optimizer must be an nn.optim optimiser built on the model's parameters, e.g. "
+            f"nn.optim.Adam(model.parameters(), lr=0.01), got {type(optimizer).__name__} "
+            f"{optimizer!r:.40}")
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
+        raise ValueError(f"epochs must be a whole number >= 0, got {epochs!r}")
+    if batch_size is not None and (isinstance(batch_size, bool) or
+                                   not isinstance(batch_size, int) or batch_size < 1):
+        raise ValueError(f"batch_size must be a whole number >= 1 or None, got {batch_size!r}")
+    for name, lam in (("l1", l1), ("l2", l2)):
+        if not (math.isfinite(lam) and lam >= 0):
+            raise ValueError(f"{name} must be a finite number >= 0, got {lam!r}")
 
 
 def fit(
@@ -199,6 +275,7 @@ def fit(
     * ``progress``: a tqdm bar with loss and accuracy (plain lines without tqdm); False
       for silence. ``callback(epoch, history)`` runs after each epoch; returning True stops.
     """
+    _check_fit_args(model, optimizer, epochs, batch_size, l1, l2)
     loss_fn = _loss_fn(loss)
     X, y = list(X), list(y)
     if len(X) != len(y):
@@ -215,33 +292,22 @@ def fit(
     params = model.parameters()
     if optimizer is None:
         optimizer = SGD(params, lr=0.1)
-    acc_name = loss if isinstance(loss, str) else ""
+    penalty = _penalty(params, l1, l2)
+    entry = _loss_entry(loss)
+    has_accuracy = entry is not None and entry.correct is not None
     rng = make_rng(seed)
     history = History()
-    best, best_state, waited = math.inf, None, 0
+    stopper = _EarlyStopping(early_stopping, restore_best) if early_stopping is not None else None
     bar = _Progress(epochs, progress)
     try:
         for epoch in range(epochs):
-            model.train()
-            total, correct_w, seen = 0.0, 0.0, 0
             history.lr.append(optimizer.lr)
-            for Xb, yb in batches(X, y, batch_size, shuffle=shuffle and batch_size is not None,
-                                  rng=rng):
-                out = model.forward_batch(Xb)
-                L = loss_fn(out, yb)
-                if l2:
-                    L = L + l2 * _losses.l2_penalty(params)
-                if l1:
-                    L = L + l1 * _losses.l1_penalty(params)
-                optimizer.zero_grad()
-                L.backward()  # 1. every gradient, in one reverse sweep …
-                optimizer.step()  # 2. … then every update
-                total += L.data * len(Xb)
-                correct_w += accuracy(out, yb, acc_name) * len(Xb)
-                seen += len(Xb)
-            history.loss.append(total / seen)
-            history.accuracy.append(correct_w / seen)
-            stats = {"loss": history.loss[-1], "acc": history.accuracy[-1]}
+            loader = batches(X, y, batch_size, shuffle=shuffle and batch_size is not None,
+                             rng=rng)
+            ep_loss, ep_acc = _train_epoch(model, loader, loss_fn, optimizer, penalty, loss)
+            history.loss.append(ep_loss)
+            history.accuracy.append(ep_acc)
+            stats = {"loss": ep_loss, "acc": ep_acc}
             if val is not None:
                 vl, va = evaluate(model, val[0], val[1], loss)
                 history.val_loss.append(vl)
@@ -249,24 +315,18 @@ def fit(
                 stats.update(val_loss=vl, val_acc=va)
             if scheduler is not None:
                 scheduler.step()
-            bar.update(epoch, stats)
+            bar.update(epoch, stats if has_accuracy else
+                       {k: v for k, v in stats.items() if "acc" not in k})
             if callback is not None and callback(epoch, history):
                 break
-            if early_stopping is not None:
-                if val is not None:
-                    monitored = history.val_loss[-1]
-                else:  # the training loss at the weights this epoch ended with
-                    monitored = evaluate(model, X, y, loss)[0]
-                if monitored < best:
-                    best, waited, history.best_epoch = monitored, 0, epoch
-                    best_state = model.state_dict() if restore_best else None
-                else:
-                    waited += 1
-                    if waited >= early_stopping:
-                        history.stopped_early = True
-                        break
+            if stopper is not None:
+                # without a validation set: the training loss at the weights the epoch ended with
+                monitored = history.val_loss[-1] if val is not None else \
+                    evaluate(model, X, y, loss)[0]
+                if stopper.should_stop(epoch, monitored, model, history):
+                    break
     finally:
         bar.close()
-    if history.stopped_early and best_state is not None:
-        model.load_state_dict(best_state)
+    if stopper is not None:
+        stopper.restore(model, history)
     return history

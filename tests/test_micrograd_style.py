@@ -6,8 +6,10 @@ backpropagates by hand: a topological sort over ``_prev``, the root's grad set t
 """
 
 import math
+import random
 
 import graphviz
+import pytest
 
 from autograd import Value
 
@@ -103,3 +105,107 @@ def test_backward_of_a_leaf_is_a_no_op():
     a.grad = 2.0
     a._backward()
     assert a.grad == 2.0
+
+
+# --- micrograd's nn API and its demo's training loop ------------------------------------------
+def demo_training(Value, MLP, X, y, steps):  # noqa: N803 - the demo's own names
+    """micrograd's demo.ipynb loop as a student types it; returns the losses and accuracy."""
+    random.seed(1337)
+    model = MLP(2, [16, 16, 1])  # 2-layer neural network
+
+    def loss():
+        inputs = [list(map(Value, xrow)) for xrow in X]
+        scores = list(map(model, inputs))
+        losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(y, scores)]
+        data_loss = sum(losses) * (1.0 / len(losses))
+        alpha = 1e-4
+        reg_loss = alpha * sum(p * p for p in model.parameters())
+        total_loss = data_loss + reg_loss
+        accuracy = [(yi > 0) == (scorei.data > 0) for yi, scorei in zip(y, scores)]
+        return total_loss, sum(accuracy) / len(accuracy)
+
+    history = []
+    for k in range(steps):
+        total_loss, acc = loss()
+        model.zero_grad()
+        total_loss.backward()
+        learning_rate = 1.0 - 0.9 * k / 100
+        for p in model.parameters():
+            p.data -= learning_rate * p.grad
+        history.append(total_loss.data)
+    return model, history, acc
+
+
+def moons(n):
+    import nn
+
+    X, y01 = nn.data.make_moons(n, noise=0.1, seed=0)
+    return X, nn.data.to_pm1(y01)
+
+
+def test_the_demo_loop_runs_on_dagrad_and_follows_micrograd_step_for_step():
+    from micrograd import engine as mg_engine
+    from micrograd import nn as mg_nn
+
+    import nn
+
+    X, y = moons(16)
+    ours, our_losses, _ = demo_training(Value, nn.MLP, X, y, steps=6)
+    theirs, their_losses, _ = demo_training(mg_engine.Value, mg_nn.MLP, X, y, steps=6)
+    # random.seed(1337) gives dagrad the very weights micrograd draws, so the runs agree
+    assert len(ours.parameters()) == len(theirs.parameters()) == 337
+    for a, b in zip(our_losses, their_losses, strict=True):
+        assert math.isclose(a, b, rel_tol=1e-9)
+    assert our_losses[-1] < our_losses[0]
+
+
+def test_the_demo_loop_trains_dagrad_to_95_percent():
+    import nn
+
+    X, y = moons(40)
+    _, losses, acc = demo_training(Value, nn.MLP, X, y, steps=50)
+    assert losses[-1] < 0.2 * losses[0] and acc >= 0.95
+
+
+def test_micrograd_nn_api_neuron_layer_mlp():
+    from micrograd import nn as mg_nn
+
+    import nn
+
+    for build in (lambda m: m.Neuron(3), lambda m: m.Neuron(3, nonlin=False),
+                  lambda m: m.Layer(3, 2, nonlin=False), lambda m: m.MLP(3, [4, 4, 1])):
+        random.seed(5)
+        ours = build(nn)
+        random.seed(5)
+        theirs = build(mg_nn)
+        assert [p.data for p in ours.parameters()] == [p.data for p in theirs.parameters()]
+        x = [0.5, -1.0, 2.0]
+        mine, want = ours(x), theirs(x)
+        if isinstance(want, list):
+            assert [v.data for v in mine] == pytest.approx([v.data for v in want], rel=1e-12)
+        else:
+            assert isinstance(mine, Value)
+            assert mine.data == pytest.approx(want.data, rel=1e-12)
+    n = nn.Neuron(2, nonlin=False)
+    assert n.activation == "linear" and len(n.w) == 2 and n.b.data == 0.0
+    assert nn.Layer(2, 3).neurons[0].nin == 2
+    assert nn.MLP(2, [3, 1]).layers[1].activation == "linear"
+    with pytest.raises(ValueError, match="not both"):
+        nn.Neuron(2, "tanh", nonlin=True)
+
+
+def test_random_seed_makes_unseeded_layers_repeatable_and_seed_still_works():
+    import nn
+
+    random.seed(42)
+    a = [p.data for p in nn.MLP(2, [4, 1]).parameters()]
+    random.seed(42)
+    b = [p.data for p in nn.MLP(2, [4, 1]).parameters()]
+    assert a == b
+    random.seed(42)
+    state = random.getstate()
+    c = [p.data for p in nn.MLP(2, [4, 1], seed=7).parameters()]
+    assert random.getstate() == state  # seed= draws from its own generator
+    assert c == [p.data for p in nn.MLP(2, [4, 1], seed=7).parameters()] != a
+    rng = random.Random(3)
+    assert [p.data for p in nn.MLP(2, [4, 1], rng=rng).parameters()] != a

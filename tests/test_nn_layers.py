@@ -152,6 +152,7 @@ def test_module_inside_custom_module_is_renamed():
     class Net(nn.Module):
         def __init__(self):
             self.body = nn.MLP(2, [3, 1], seed=0)
+            self.assign_names()  # names are given explicitly, once, never by a getter
 
         def __call__(self, x):
             return self.body(x)
@@ -159,6 +160,7 @@ def test_module_inside_custom_module_is_renamed():
     net = Net()
     names = [n for n, _ in net.named_parameters()]
     assert names[0] == "body.layers.0.neurons.0.w0"
+    assert net.body.layers[0].neurons[0].w[0].label == names[0]
     assert net([1.0, 2.0]).label == "body.layers.1.neurons.0.z"
 
 

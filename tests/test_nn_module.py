@@ -159,3 +159,33 @@ def test_functional_call_restores():
     assert out.data == 11.0 and n.w[0] is w0
     with pytest.raises(KeyError):
         nn.functional_call(n, {"nope": Value(1.0)}, lambda: None)
+
+
+def test_eval_mode_is_eval_plus_no_grad_and_restores_the_mode():
+    model = nn.Sequential(nn.Linear(2, 2, seed=0), nn.Dropout(0.5, seed=0))
+    assert model.training
+    with nn.eval_mode(model) as m:
+        assert m is model and not model.training and not model.layers[1].training
+        out = model([1.0, 2.0])
+        assert all(v.is_leaf() for v in out)  # no graph recorded
+    assert model.training
+    with pytest.raises(RuntimeError), nn.eval_mode(model):
+        raise RuntimeError("boom")
+    assert model.training
+    model.eval()
+    with nn.eval_mode(model):
+        pass
+    assert not model.training
+
+
+def test_getters_never_rename():
+    lin = nn.Linear(2, 1, seed=0)
+    first = nn.Sequential(lin, name="first")
+    names = [p.label for p in lin.parameters()]
+    assert names[0] == "first.layers.0.neurons.0.w0"
+    list(lin.named_parameters())  # walking it, or from another prefix …
+    list(lin.named_modules(prefix="elsewhere"))
+    assert [p.label for p in lin.parameters()] == names and lin.name == "first.layers.0"
+    nn.Sequential(nn.Tanh(), lin)  # … only a constructor (assign_names) renames
+    assert lin.name == "layers.1" and lin.parameters()[0].label == "layers.1.neurons.0.w0"
+    assert first.layers[0] is lin
