@@ -39,7 +39,7 @@ def make_rng(seed: int | None = None, rng: random.Random | None = None) -> rando
             raise TypeError(f"rng must be a random.Random, got {type(rng).__name__}")
         return rng
     if seed is None:
-        return random._inst  # the generator behind random.random(), random.seed(), …
+        return random.random.__self__  # the generator behind random.random(), random.seed(), …
     return random.Random(seed)
 
 
