@@ -19,7 +19,7 @@ from autograd.draw import (
     save_frames,
     show_backward,
 )
-from autograd.frames import FrameStrip
+from autograd.draw.frames import FrameStrip
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz `dot` missing")
 SVG = "{http://www.w3.org/2000/svg}"

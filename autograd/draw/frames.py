@@ -21,18 +21,13 @@ import re
 
 import graphviz
 
-from .backward import backward_steps
-from .draw import (
-    DotNotFound,
-    _build,
-    _command_name,
-    _Layout,
-    _Style,
-    fallback_bundle,
-    fmt_number,
-)
-from .files import write_atomic
-from .value import Value
+from ..backward import backward_steps
+from ..files import write_atomic
+from ..value import Value
+from .builder import _build
+from .display import DotNotFound, _command_name, fallback_bundle
+from .layout import Layout, Style
+from .style import fmt_number
 
 __all__ = [
     "backward_frames", "save_frames", "frames_strip", "show_backward", "FrameStrip",
@@ -52,8 +47,8 @@ def backward_frames(root: Value, *, max_frames: int | None = 300, **draw_options
                                    "clusters", "max_nodes", "fmt"}
     if unknown:
         raise TypeError(f"backward_frames got unexpected options {sorted(unknown)}")
-    style = _Style(**draw_options)
-    layout = _Layout(root, style)
+    style = Style(**draw_options)
+    layout = Layout(root, style)
     n = len(layout.order)
     if max_frames is not None and n > max_frames:
         raise ValueError(
@@ -73,16 +68,14 @@ def backward_frames(root: Value, *, max_frames: int | None = 300, **draw_options
                 return "partial", adjoints[v]
             return "unset", None
 
-        name = node.label or f"v{layout.index[node]}"
+        name = layout.name(node)
         value = fmt_number(adjoints.get(node, 0.0))
         if node is root:
             what = f"the seed ∂{top}/∂{top} = 1"
         else:
             what = f"∂{top}/∂{name} = {value} is final (all its users have added their share)"
-        if node._prev:
-            pushed = ", ".join(
-                p.label or f"v{layout.index[p]}" for p in node._prev if p.__class__ is not float
-            )
+        if not node.is_leaf():
+            pushed = ", ".join(layout.name(p) for p in node.parents)
             what += f"; pushed {value} × local derivative to {pushed or 'no Value operand'}"
         else:
             what += "; a leaf: nothing to push"

@@ -1,0 +1,363 @@
+"""The DOT builder: one box per ``Value`` (label | data | grad), one small node per op.
+
+``draw_dot(root)`` returns a ``GraphPicture`` (a ``graphviz.Digraph``) with edges operand →
+op → result. Node ids are a counter over the topological order (``v0``, ``v0op``, ``v3c1``
+for the constant operand 1 of node 3, ``s0`` for summaries), never ``id()``: the same graph
+gives the same DOT source and the same SVG on every run. Nothing here recurses on the depth
+of the graph.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections import Counter
+
+import graphviz
+
+from ..backward import backward_steps, local_derivatives
+from ..value import Value
+from .display import GraphPicture
+from .layout import Layout, Style, _reaches, count_paths, resolve
+from .style import (
+    FOCUS,
+    HIGHLIGHT,
+    LOG_RANGE,
+    OP_SYMBOLS,
+    fmt_count,
+    fmt_number,
+    grad_color,
+    grad_penwidth,
+    num,
+)
+
+__all__ = ["draw_dot"]
+
+
+def _value_label(node: Value, name: str, state: str, g) -> str:
+    cells = []
+    if name:
+        cells.append(f"<B>{html.escape(name)}</B>")
+    cells.append(f"data {fmt_number(node.data)}")
+    if state == "final":
+        cells.append(f"grad {fmt_number(g)}")
+    elif state == "partial":
+        cells.append(f'<FONT COLOR="grey35"><I>grad ~{fmt_number(g)} (partial)</I></FONT>')
+    else:
+        cells.append('<FONT COLOR="grey60">grad –</FONT>')
+    row = "".join(f"<TD>{c}</TD>" for c in cells)
+    return (f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="3" COLUMNS="*">'
+            f"<TR>{row}</TR></TABLE>>")
+
+
+def _tooltip(node: Value, state: str, g) -> str:
+    if state == "unset":
+        shown = "not set yet"
+    else:
+        shown = repr(num(g)) + (" (partial)" if state == "partial" else "")
+    op = f", op={node.op}" if node.op else ""
+    label = f", label={node.label!r}" if node.label else ""
+    return f"Value(data={node.data!r}, grad={shown}{label}{op})"
+
+
+def _add_legend(g: graphviz.Digraph) -> None:
+    """One small table: the colour of gradients from -1e3 to 1e3 on the log scale."""
+    lo, hi = LOG_RANGE
+    ticks = [-(10.0 ** e) for e in range(int(hi), int(lo) - 1, -3)]
+    ticks = ticks + [0.0] + [-t for t in reversed(ticks)]
+    cells = "".join(f'<TD BGCOLOR="{grad_color(t)}">{fmt_number(t)}</TD>' for t in ticks)
+    label = (f'<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="2">'
+             f'<TR><TD COLSPAN="{len(ticks)}">grad: blue &gt; 0, red &lt; 0, log |grad|; '
+             f"pen width grows with |grad|</TD></TR><TR>{cells}</TR></TABLE>>")
+    g.node("legend", label, shape="plaintext", fontsize="9")
+
+
+def _natural(path: tuple) -> list:
+    """Sort key: layers.2 before layers.10."""
+    return [(0, int(t), "") if t.isdigit() else (1, 0, t) for t in path[-1].split(".")]
+
+
+def _short_name(name: str, parent: str) -> str:
+    """``layers.0.neurons.3`` inside ``layers.0`` is ``neurons.3``."""
+    return name[len(parent) + 1:] if parent and name.startswith(parent + ".") else name
+
+
+def _emit(g: graphviz.Digraph, body: dict[tuple, list]) -> None:
+    """Write statements, nesting cluster subgraphs (deepest first; depth = label dots only)."""
+    subs: dict[tuple, graphviz.Digraph] = {}
+    for path in sorted(body, key=len, reverse=True):
+        target = g if not path else graphviz.Digraph(name=f"cluster_{path[-1]}")
+        if path:
+            parent_name = path[-2] if len(path) > 1 else ""
+            target.attr(label=_short_name(path[-1], parent_name), style="rounded",
+                        color="grey70", fontsize="10", fontname="Helvetica")
+        for _, args, kwargs in body[path]:
+            target.node(*args, **kwargs)
+        children = [c for c in subs if len(c) == len(path) + 1 and c[:-1] == path]
+        for child in sorted(children, key=_natural):
+            target.subgraph(subs.pop(child))
+        if path:
+            subs[path] = target
+
+
+class _Builder:
+    """Emits the DOT of one picture: ``grad_state(node) -> ("final"|"partial"|"unset", g)``.
+
+    ``upstream(node)`` gives the adjoint used for "product" edge labels when the node's
+    gradient is not shown (None: no product label). ``sweep``: a frame of the reverse sweep
+    (edges whose share is not pushed yet are grey; ``focus`` is the node being finalised).
+    """
+
+    def __init__(self, layout: Layout, style: Style, grad_state, *, highlight=None, focus=None,
+                 upstream=None, sweep: bool = False):
+        self.layout, self.style, self.grad_state = layout, style, grad_state
+        self.highlight, self.focus, self.upstream, self.sweep = highlight, focus, upstream, sweep
+        self.on_path = _reaches(highlight, layout.order) if highlight is not None else set()
+        self.body: dict[tuple, list] = {(): []}  # statements per cluster path; () is the top
+        self.edges: list = []
+        self.summary_edges: Counter = Counter()
+
+    # --- statements ---------------------------------------------------------------------------
+    def node(self, path: tuple, *args, **kwargs) -> None:
+        for i in range(1, len(path) + 1):
+            self.body.setdefault(path[:i], [])
+        self.body[path].append(("node", args, kwargs))
+
+    def edge(self, *args, **kwargs) -> None:
+        # Edges go after all clusters, at the top level: an edge written inside a cluster
+        # would pull a node first mentioned there (from another cluster) into it.
+        self.edges.append((args, kwargs))
+
+    # --- the picture --------------------------------------------------------------------------
+    def build(self, caption: str | None = None) -> GraphPicture:
+        layout = self.layout
+        summaries: list[tuple] = []
+        for node in layout.order:
+            key = layout.unit.get(node)
+            if key is None:
+                self.value(node)
+                continue
+            if key not in summaries:
+                summaries.append(key)
+            self.folded_edges(node, key)
+        # summaries in natural order of their names (neurons.2 before neurons.10), so that dot
+        # stacks them in that order; their ids still follow the topological order
+        for key in sorted(summaries, key=lambda k: _natural((str(k[1]),))):
+            self.summary(key)
+        for (a, b, lit), n in self.summary_edges.items():
+            attrs = {"color": "grey55", "arrowsize": "0.6"}
+            if n > 1:
+                attrs["label"] = f"×{n}"
+            if lit:
+                attrs.update(color=HIGHLIGHT, penwidth="3")
+            self.edge(a, b, **attrs)
+        return self.finish(caption)
+
+    def finish(self, caption: str | None) -> GraphPicture:
+        layout, style = self.layout, self.style
+        g = GraphPicture(name="dagrad", format=style.fmt)
+        g.attr(rankdir=style.rankdir)
+        g.attr("node", fontname="Helvetica", fontsize="11")
+        g.attr("edge", fontname="Helvetica", fontsize="9")
+        _emit(g, self.body)
+        for args, kwargs in self.edges:
+            g.edge(*args, **kwargs)
+        g.summary = f"of {len(layout.order)} values, {len(layout.unit_id)} summaries"
+        g.node_ids = {node: layout.vid(node) for node in layout.order}
+        if style.color_by_grad:
+            _add_legend(g)
+        if caption:
+            g.attr(label=caption, labelloc="t", labeljust="l", fontname="Helvetica",
+                   fontsize="12")
+            g.caption = caption
+        return g
+
+    def folded_edges(self, node: Value, key: tuple) -> None:
+        """Edges into a summary from outside it, counted so parallel ones merge."""
+        layout = self.layout
+        for p in node.parents:
+            if layout.unit.get(p) != key:
+                lit = p in self.on_path and node in self.on_path
+                self.summary_edges[(layout.vid(p), layout.unit_id[key], lit)] += 1
+
+    def value(self, node: Value) -> None:
+        """A value box, and for a computed node its op, constants and operand edges."""
+        layout, style = self.layout, self.style
+        i = layout.index[node]
+        path = layout.paths[node]
+        state, gv = self.grad_state(node)
+        attrs = {"shape": "box", "style": "rounded", "margin": "0.04,0.02",
+                 "tooltip": _tooltip(node, state, gv)}
+        if style.color_by_grad and state != "unset":
+            attrs.update(style="rounded,filled", fillcolor=grad_color(num(gv)),
+                         penwidth=grad_penwidth(num(gv)))
+        if node in self.on_path:
+            attrs.update(color=HIGHLIGHT, penwidth="3")
+        if node is self.focus:
+            attrs.update(color=FOCUS, penwidth="4")
+        self.node(path, f"v{i}", _value_label(node, node.label, state, gv), **attrs)
+        if node.is_leaf():
+            return
+        op_id = f"v{i}op"
+        op_attrs = {"shape": "ellipse", "fontsize": "10", "margin": "0.02,0.01",
+                    "height": "0.3", "tooltip": node.op}
+        if node in self.on_path:
+            op_attrs.update(color=HIGHLIGHT, penwidth="2")
+        self.node(path, op_id, OP_SYMBOLS.get(node.op, node.op), **op_attrs)
+        self.edge(op_id, f"v{i}", **self.result_edge_attrs(node, state, gv))
+        local = None
+        if style.edge_labels is not None or style.color_by_grad:
+            local = local_derivatives(node)
+        for j, p in enumerate(node.operands):
+            if p.__class__ is float:
+                self.constant(path, i, j, p, op_id)
+            else:
+                self.operand_edge(node, p, local[j] if local else None, state, gv, op_id)
+
+    def constant(self, path: tuple, i: int, j: int, c: float, op_id: str) -> None:
+        if self.layout.show_constants:
+            self.node(path, f"v{i}c{j}", fmt_number(c), shape="plaintext", fontsize="9",
+                      fontcolor="grey40", tooltip=repr(c))
+            self.edge(f"v{i}c{j}", op_id, style="dashed", color="grey60", arrowsize="0.5")
+
+    def operand_edge(self, node: Value, p: Value, d, state: str, gv, op_id: str) -> None:
+        """The edge operand → op: its label (local or product) and colour (the share)."""
+        style, layout = self.style, self.layout
+        e = {}
+        share = None
+        up = gv if state == "final" else (self.upstream(node) if self.upstream else None)
+        if d is not None and up is not None:
+            share = num(up) * num(d)
+        if style.edge_labels == "local":
+            e["label"] = fmt_number(d)
+            e["tooltip"] = f"∂{layout.name(node)}/∂{layout.name(p)} = {num(d)!r}"
+        elif style.edge_labels == "product" and share is not None:
+            e["label"] = f"{fmt_number(up)}×{fmt_number(d)}={fmt_number(share)}"
+            e["tooltip"] = f"upstream {num(up)!r} × local {num(d)!r} = {share!r}"
+        if style.color_by_grad and share is not None and state == "final":
+            e.update(color=grad_color(share), penwidth=grad_penwidth(share))
+        if node in self.on_path and p in self.on_path:
+            e.update(color=HIGHLIGHT, penwidth="3")
+        if self.sweep and state != "final":
+            e.update(color="grey75")  # this share is not pushed yet
+        if node is self.focus:
+            e.update(color=FOCUS, penwidth="3")
+        self.edge(layout.vid(p), op_id, **e)
+
+    def result_edge_attrs(self, node: Value, state: str, gv) -> dict:
+        attrs = {}
+        if self.style.color_by_grad and state != "unset":
+            attrs.update(color=grad_color(num(gv)), penwidth=grad_penwidth(num(gv)))
+        if node in self.on_path:
+            attrs.update(color=HIGHLIGHT, penwidth="3")
+        return attrs
+
+    def summary(self, key: tuple) -> None:
+        """One box for the folded nodes of ``key``: name, size and gradient range."""
+        layout = self.layout
+        members = layout.unit_members[key]
+        n = len(members)
+        if key[0] == "cluster":
+            cname, d = key[1], key[2]
+            parent = layout.paths[members[0]][: d - 1]
+            lines = [html.escape(_short_name(cname, parent[-1] if parent else "")),
+                     f"{n} node{'s' if n != 1 else ''}"]
+            title = cname
+        else:
+            parent = ()
+            ops = Counter(m.op or "leaf" for m in members)
+            title = f"… {n} node{'s' if n != 1 else ''}"
+            lines = [title, html.escape(", ".join(op for op, _ in ops.most_common(4)))]
+        attrs = {"shape": "box3d", "margin": "0.12,0.08",
+                 "tooltip": f"{title}: {n} nodes folded (max_nodes)"}
+        self.summary_grads(key, members, lines, attrs)
+        if any(m in self.on_path for m in members):
+            attrs.update(color=HIGHLIGHT, penwidth="3")
+        label = "<" + "<BR/>".join(lines) + ">"
+        self.node(parent, layout.unit_id[key], label, **attrs)
+
+    def summary_grads(self, key: tuple, members: list, lines: list, attrs: dict) -> None:
+        grads = [(num(v), m) for m in members for s, v in [self.grad_state(m)] if s != "unset"]
+        if not grads:
+            return
+        lo = min(abs(g) for g, _ in grads)
+        hi = max(abs(g) for g, _ in grads)
+        leaves = [g for g, m in grads if m.is_leaf()]
+        if key[0] == "cluster" and leaves:
+            # the parameters' gradient norm: what vanishes or explodes layer by layer
+            shade = math.sqrt(math.fsum(g * g for g in leaves))
+            lines.append(f"‖grad‖ of {len(leaves)} leaves {fmt_number(shade)}")
+        else:
+            shade = hi
+        lines.append(f"|grad| {fmt_number(lo)} … {fmt_number(hi)}")
+        if self.style.color_by_grad:
+            attrs.update(style="filled", fillcolor=grad_color(shade),
+                         penwidth=grad_penwidth(shade))
+
+
+def _build(layout: Layout, style: Style, grad_state, *, highlight=None, focus=None,
+           caption: str | None = None, upstream=None, sweep: bool = False) -> GraphPicture:
+    """The picture of ``layout`` with gradients from ``grad_state`` (see ``_Builder``)."""
+    builder = _Builder(layout, style, grad_state, highlight=highlight, focus=focus,
+                       upstream=upstream, sweep=sweep)
+    return builder.build(caption)
+
+
+def _path_caption(layout: Layout, src: Value, root: Value) -> str:
+    n_paths = count_paths(src, root, layout.order)
+    nodes, edges = len(layout.order), sum(layout.uses.values())
+    top = root.label or "the output"
+    return (f"{fmt_count(n_paths)} path{'s' if n_paths != 1 else ''} from {layout.name(src)} "
+            f"to {top} (summing over paths: one product chain each); the cached backward "
+            f"sweep: {nodes} node visits, {edges} edge products")
+
+
+def draw_dot(
+    root: Value,
+    *,
+    rankdir: str = "LR",
+    grads: str | bool = "auto",
+    edge_labels: str | None = None,
+    show_constants: bool = True,
+    color_by_grad: bool = False,
+    highlight: Value | str | None = None,
+    clusters: str | bool = "auto",
+    max_nodes: int | None = None,
+    fmt: str = "svg",
+    caption: str | None = None,
+) -> GraphPicture:
+    """The computation graph of ``root`` as a ``graphviz.Digraph`` (displays inline in Jupyter).
+
+    * ``grads``: "auto" shows ``.grad`` iff ``root.grad != 0`` (a backward ran from root);
+      True/False force it. Hidden gradients are drawn "–" in grey.
+    * ``edge_labels``: "local" labels operand → op edges with ∂out/∂operand; "product" with
+      upstream × local = the share that edge adds to the operand's gradient.
+    * ``highlight``: a node (or a label): every path from it to the root is drawn in orange,
+      and the caption gives the number of paths next to the steps of the cached sweep.
+    * ``color_by_grad``: fill and pen width by gradient, blue > 0, red < 0, log scale, legend.
+    * ``clusters``: "auto" groups nodes by dotted labels (``layers.0.neurons.3.w1``).
+    * ``max_nodes``: fold neurons, then layers, then chains into summary nodes until the
+      picture has at most that many nodes. ``show_constants=False`` hides constants.
+    """
+    style = Style(rankdir, edge_labels, show_constants, color_by_grad, clusters, max_nodes, fmt)
+    layout = Layout(root, style)
+    if grads == "auto":
+        grads = num(root.grad) != 0
+    elif grads not in (True, False):
+        raise ValueError(f"grads must be 'auto', True or False, got {grads!r}")
+    adjoints = None
+    if not grads and style.edge_labels == "product":
+        # no backward to read from: take upstream from a sweep that leaves .grad untouched
+        adjoints = {root: 1.0}
+        for _ in backward_steps(root, adjoints):
+            pass
+
+    def grad_state(node):
+        return ("final", node.grad) if grads else ("unset", None)
+
+    upstream = (lambda node: adjoints.get(node, 0.0)) if adjoints is not None else None
+    src = None
+    if highlight is not None:
+        src = resolve(highlight, layout.order)
+        caption = (caption + "\n" if caption else "") + _path_caption(layout, src, root)
+    return _build(layout, style, grad_state, highlight=src, caption=caption, upstream=upstream)

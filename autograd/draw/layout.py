@@ -1,0 +1,228 @@
+"""Layout and folding: path counts, clusters from labels, folding big graphs into summaries.
+
+Everything here is one or a few passes over the topological order (no recursion on the
+graph's depth), so it runs on graphs of 1e5 nodes and more.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from ..backward import topological_order
+from ..value import Value
+
+__all__ = ["count_paths", "Style", "Layout", "resolve"]
+
+
+def _consumers(order: list[Value]) -> dict[Value, int]:
+    """How many edges leave each node (a Value used twice by one op counts twice)."""
+    uses: Counter = Counter()
+    for node in order:
+        for p in node.parents:
+            uses[p] += 1
+    return uses
+
+
+def count_paths(source: Value, root: Value, order: list[Value] | None = None) -> int:
+    """Number of distinct paths source → root in the DAG (dynamic programming, exact int).
+
+    Paths are counted on edges: a node used twice by one op (x * x) gives two paths, just as
+    the chain rule sums two terms there. One pass in topological order, no enumeration.
+    """
+    order = topological_order(root) if order is None else order
+    paths: dict[Value, int] = {source: 1}
+    for node in order:
+        if node is source:
+            continue
+        total = 0
+        for p in node.parents:
+            total += paths.get(p, 0)
+        if total:
+            paths[node] = total
+    return paths.get(root, 0)
+
+
+def _reaches(source: Value, order: list[Value]) -> set[Value]:
+    """Nodes of ``order`` reachable from ``source``: every one lies on a path to the root."""
+    reach = {source}
+    for node in order:
+        if node not in reach and any(p in reach for p in node.parents):
+            reach.add(node)
+    return reach
+
+
+def _cluster_paths(order: list[Value], uses: dict[Value, int], root: Value) -> dict:
+    """Cluster path of each node from dotted labels (``layers.0.neurons.3.w1``).
+
+    A labelled node's innermost cluster is its label before the last dot
+    (``layers.0.neurons.3``); outer clusters are the shorter prefixes ending in a number
+    (``layers.0``). An unlabelled node joins the deepest cluster shared by all the nodes that
+    use it (so the constants and products inside a neuron join the neuron); the root and
+    nodes used across clusters stay outside.
+    """
+    paths: dict[Value, tuple[str, ...]] = {}
+    consumers_path: dict[Value, tuple[str, ...] | None] = {}
+    for node in reversed(order):
+        label = node.label
+        if label and "." in label:
+            parts = label.split(".")
+            inner = ".".join(parts[:-1])
+            outer = [".".join(parts[: i + 1]) for i in range(len(parts) - 2) if parts[i].isdigit()]
+            path = tuple(outer) + (inner,)
+        elif label or node is root:
+            path = ()
+        else:
+            path = consumers_path.get(node) or ()
+        paths[node] = path
+        for p in node.parents:
+            if p in consumers_path:
+                shared = consumers_path[p] or ()
+                k = 0
+                while k < min(len(shared), len(path)) and shared[k] == path[k]:
+                    k += 1
+                consumers_path[p] = shared[:k]
+            else:
+                consumers_path[p] = path
+    return paths
+
+
+# --- collapsing big graphs ------------------------------------------------------------------------
+def _node_cost(node: Value, show_constants: bool) -> int:
+    operands = node.operands
+    if not operands:
+        return 1
+    consts = sum(p.__class__ is float for p in operands) if show_constants else 0
+    return 2 + consts
+
+
+def _fold_chains(order, root, uses, unit) -> None:
+    """Fold chains of unlabelled nodes with one Value operand and one user (not the root)."""
+    def in_chain(n: Value) -> bool:
+        return (n is not root and n not in unit and not n.label and uses.get(n, 0) == 1
+                and len(n.parents) == 1)
+
+    chain_of: dict[Value, int] = {}
+    count = 0
+    for node in order:
+        if in_chain(node):
+            (p,) = node.parents
+            if p in chain_of:
+                chain_of[node] = chain_of[p]
+            else:
+                chain_of[node] = count
+                count += 1
+    sizes = Counter(chain_of.values())
+    for node, c in chain_of.items():
+        if sizes[c] >= 2:
+            unit[node] = ("chain", c)
+
+
+def _collapse(order, root, paths, uses, max_nodes, show_constants) -> tuple[dict, bool]:
+    """Which nodes fold into which summary, and whether constants stay visible.
+
+    Returns ({node: unit key} for folded nodes only, show_constants). Until the picture has
+    at most ``max_nodes`` nodes: fold the innermost clusters (neurons), then the clusters one
+    level up (layers) and so on; then hide constants; then fold chains of unlabelled nodes
+    that each have one Value operand and one user into "… N nodes"; as a last resort, fold
+    runs of nodes consecutive in the topological order. The root is never folded.
+    """
+    unit: dict[Value, tuple] = {}
+    cost = {node: _node_cost(node, show_constants) for node in order}
+
+    def total() -> int:
+        return sum(cost[n] for n in order if n not in unit) + len(set(unit.values()))
+
+    depth = max((len(p) for p in paths.values()), default=0)
+    for d in range(depth, 0, -1):
+        if total() <= max_nodes:
+            return unit, show_constants
+        for node in order:
+            if node is not root and len(paths[node]) >= d:
+                unit[node] = ("cluster", paths[node][d - 1], d)
+    if total() <= max_nodes:
+        return unit, show_constants
+    if show_constants:
+        show_constants = False
+        cost = {node: _node_cost(node, False) for node in order}
+        if total() <= max_nodes:
+            return unit, show_constants
+    _fold_chains(order, root, uses, unit)
+    if total() <= max_nodes:
+        return unit, show_constants
+    rest = [n for n in order if n not in unit and n is not root]
+    bands = max(1, max_nodes - len(set(unit.values())) - cost[root])
+    size = -(-len(rest) // bands)
+    for i, node in enumerate(rest):
+        unit[node] = ("band", i // size)
+    return unit, show_constants
+
+
+# --- options and the analysed graph ---------------------------------------------------------------
+class Style:
+    """Options shared by ``draw_dot`` and the frames of ``backward_frames``."""
+
+    def __init__(self, rankdir="LR", edge_labels=None, show_constants=True,
+                 color_by_grad=False, clusters="auto", max_nodes=None, fmt="svg"):
+        if edge_labels not in (None, "local", "product"):
+            raise ValueError(f"edge_labels must be None, 'local' or 'product', got {edge_labels!r}")
+        if clusters not in ("auto", True, False):
+            raise ValueError(f"clusters must be 'auto', True or False, got {clusters!r}")
+        if max_nodes is not None and (not isinstance(max_nodes, int) or max_nodes < 1):
+            raise ValueError(f"max_nodes must be a positive int or None, got {max_nodes!r}")
+        self.rankdir, self.edge_labels, self.show_constants = rankdir, edge_labels, show_constants
+        self.color_by_grad, self.clusters, self.max_nodes = color_by_grad, clusters, max_nodes
+        self.fmt = fmt
+
+
+class Layout:
+    """The graph analysed once (order, uses, clusters, folding); frames reuse it."""
+
+    def __init__(self, root: Value, style: Style):
+        if not isinstance(root, Value):
+            raise TypeError(f"draw_dot needs a Value (the output to draw), got "
+                            f"{type(root).__name__}")
+        self.root = root
+        self.order = topological_order(root)
+        self.index = {node: i for i, node in enumerate(self.order)}
+        self.uses = _consumers(self.order)
+        clusters = style.clusters
+        if clusters == "auto":
+            clusters = any("." in n.label for n in self.order if n.label)
+        self.paths = (_cluster_paths(self.order, self.uses, root) if clusters
+                      else dict.fromkeys(self.order, ()))
+        self.unit: dict[Value, tuple] = {}
+        self.show_constants = style.show_constants
+        if style.max_nodes is not None:
+            self.unit, self.show_constants = _collapse(
+                self.order, root, self.paths, self.uses, style.max_nodes, style.show_constants)
+        # summary ids in order of their first member
+        self.unit_id: dict[tuple, str] = {}
+        self.unit_members: dict[tuple, list[Value]] = {}
+        for node in self.order:
+            key = self.unit.get(node)
+            if key is not None:
+                if key not in self.unit_id:
+                    self.unit_id[key] = f"s{len(self.unit_id)}"
+                    self.unit_members[key] = []
+                self.unit_members[key].append(node)
+
+    def vid(self, node: Value) -> str:
+        """The DOT name of the box that draws ``node`` (its summary's, if folded)."""
+        key = self.unit.get(node)
+        return self.unit_id[key] if key is not None else f"v{self.index[node]}"
+
+    def name(self, node: Value) -> str:
+        """What text calls a node: its label, or its DOT name."""
+        return node.label or f"v{self.index[node]}"
+
+
+def resolve(node_or_label, order: list[Value], what: str = "highlight") -> Value:
+    """A node of the graph, given as a Value or by its label."""
+    if isinstance(node_or_label, Value):
+        if node_or_label not in set(order):
+            raise ValueError(f"{what}: that node is not in the graph of root")
+        return node_or_label
+    for node in order:
+        if node.label == node_or_label:
+            return node
+    raise ValueError(f"{what}: no node labelled {node_or_label!r} in the graph")

@@ -1,0 +1,65 @@
+"""Style: numbers, op symbols and colours by gradient (a diverging scale, blue > 0, red < 0)."""
+
+from __future__ import annotations
+
+import math
+
+__all__ = ["OP_SYMBOLS", "fmt_number", "fmt_count", "grad_color", "grad_strength",
+           "grad_penwidth", "HIGHLIGHT", "FOCUS"]
+
+OP_SYMBOLS = {"add": "+", "sub": "−", "mul": "×", "div": "÷", "neg": "−x", "pow": "x^c",
+              "rpow": "c^x", "powv": "x^y", "abs": "|x|", "sum": "Σ", "dot": "w·x"}
+
+HIGHLIGHT = "#ff7f00"
+FOCUS = "#e7298a"
+
+
+def num(x) -> float:
+    """A Value's data, or the float itself."""
+    return float(x.data) if hasattr(x, "data") else float(x)
+
+
+def fmt_number(x) -> str:
+    """4 significant digits, compact: 0.8814, -6, 1.235e+05."""
+    x = num(x)
+    return "0" if x == 0 else f"{x:.4g}"
+
+
+def fmt_count(n: int) -> str:
+    """A Python int of any size, without str() on huge ones (which Python 3.11 limits)."""
+    if n < 10**15:
+        return str(n)
+    exponent = (n.bit_length() - 1) * math.log10(2)
+    return f"≈10^{int(exponent)}"
+
+
+# --- colours by gradient ------------------------------------------------------------------------
+_WHITE, _BLUE, _RED = (247, 247, 247), (33, 102, 172), (178, 24, 43)  # ColorBrewer RdBu ends
+LOG_RANGE = (-6.0, 3.0)  # |grad| from 1e-6 (white) to 1e3 (full colour), log scale
+
+
+def grad_strength(g: float, scale: tuple[float, float] = LOG_RANGE) -> float:
+    """Where |g| sits on the log scale ``scale`` (log10 of |g| low, high), from 0 to 1."""
+    g = abs(g)
+    if g == 0 or math.isnan(g):
+        return 0.0
+    if math.isinf(g):
+        return 1.0
+    lo, hi = scale
+    if hi <= lo:
+        return 1.0
+    return min(1.0, max(0.0, (math.log10(g) - lo) / (hi - lo)))
+
+
+def grad_color(g: float, scale: tuple[float, float] = LOG_RANGE) -> str:
+    """Diverging colour: blue for positive, red for negative gradients, paler when smaller."""
+    if math.isnan(g):
+        return "#ffd700"
+    t = grad_strength(g, scale)
+    end = _BLUE if g > 0 else _RED
+    rgb = tuple(round(a + (b - a) * t) for a, b in zip(_WHITE, end, strict=True))
+    return "#{:02x}{:02x}{:02x}".format(*rgb)
+
+
+def grad_penwidth(g: float, scale: tuple[float, float] = LOG_RANGE) -> str:
+    return f"{1.0 + 3.0 * grad_strength(g, scale):.2f}"
