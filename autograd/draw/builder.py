@@ -34,20 +34,22 @@ from .style import (
 __all__ = ["draw_dot"]
 
 
+GRAD_TEXT = {  # how a gradient reads in its box, by state
+    "final": "grad {}",
+    "partial": '<FONT COLOR="grey35"><I>grad ~{} (partial)</I></FONT>',
+    "unset": '<FONT COLOR="grey60">grad –</FONT>',
+    "stale": '<FONT COLOR="grey60"><S>grad {}</S></FONT>',
+}
+
+
 def _value_label(node: Value, name: str, state: str, g) -> str:
-    cells = []
-    if name:
-        cells.append(f"<B>{html.escape(name)}</B>")
-    cells.append(f"data {fmt_number(node.data)}")
-    if state == "final":
-        cells.append(f"grad {fmt_number(g)}")
-    elif state == "partial":
-        cells.append(f'<FONT COLOR="grey35"><I>grad ~{fmt_number(g)} (partial)</I></FONT>')
-    else:
-        cells.append('<FONT COLOR="grey60">grad –</FONT>')
-    row = "".join(f"<TD>{c}</TD>" for c in cells)
-    return (f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="3" COLUMNS="*">'
-            f"<TR>{row}</TR></TABLE>>")
+    """The box: the label on top, data | grad below (narrow; the grad is the last text)."""
+    grad = GRAD_TEXT[state].format(fmt_number(g) if g is not None else "")
+    rows = f'<TR><TD COLSPAN="2"><B>{html.escape(name)}</B></TD></TR>' if name else ""
+    rows += (f'<TR><TD>data {fmt_number(node.data)}</TD><TD SIDES="L" BORDER="1" '
+             f'COLOR="grey80">{grad}</TD></TR>')
+    return (f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2">'
+            f"{rows}</TABLE>>")
 
 
 def _tooltip(node: Value, state: str, g) -> str:
@@ -69,7 +71,59 @@ def _add_legend(g: graphviz.Digraph) -> None:
     label = (f'<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="2">'
              f'<TR><TD COLSPAN="{len(ticks)}">grad: blue &gt; 0, red &lt; 0, log |grad|; '
              f"pen width grows with |grad|</TD></TR><TR>{cells}</TR></TABLE>>")
-    g.node("legend", label, shape="plaintext", fontsize="9")
+    g.node("legend", label, shape="plaintext", fontsize="10", id="legend")
+
+
+WIDTH_PX = {"box": 130, "box3d": 140, "ellipse": 45, "plaintext": 35, "record": 160}
+RANKSEP_PX, NODESEP_PX = 48, 24  # dot's defaults: ranksep 0.5 in, nodesep 0.25 in
+FIT_PX = 1150  # the width a notebook column shows at 100 % (a little under 1,200 px)
+MIN_SCALE = 0.83  # dot may shrink a picture this much: 10 pt text stays >= 11 px
+AUTO_STEPS = (None, 80, 50, 30, 16, 8)  # max_nodes="auto" tries these until a picture fits
+
+
+def _ranks(names: list[str], edges: list[tuple[str, str]]) -> dict[str, int]:
+    """Longest-path rank of each DOT node (what dot's ranking gives on a DAG)."""
+    indeg = dict.fromkeys(names, 0)
+    out: dict[str, list[str]] = {n: [] for n in names}
+    for a, b in edges:
+        if a in out and b in indeg:
+            out[a].append(b)
+            indeg[b] += 1
+    rank = dict.fromkeys(names, 0)
+    todo = [n for n in names if indeg[n] == 0]
+    while todo:
+        n = todo.pop()
+        for m in out[n]:
+            rank[m] = max(rank[m], rank[n] + 1)
+            indeg[m] -= 1
+            if indeg[m] == 0:
+                todo.append(m)
+    return rank
+
+
+def estimate_widths(widths: dict[str, int], edges: list[tuple[str, str]],
+                    edge_label_px: int = 0) -> tuple[int, int]:
+    """Estimated picture widths in px left-to-right and top-to-bottom.
+
+    LR: the ranks side by side (widest node of each rank + ranksep + edge labels);
+    TB: the widest rank, its nodes side by side.
+    """
+    rank = _ranks(list(widths), edges)
+    widest: dict[int, int] = {}
+    total: dict[int, int] = {}
+    for name, r in rank.items():
+        widest[r] = max(widest.get(r, 0), widths[name])
+        total[r] = total.get(r, 0) + widths[name] + NODESEP_PX
+    lr = sum(w + RANKSEP_PX + edge_label_px for w in widest.values())
+    tb = max(total.values(), default=0)
+    return lr, tb
+
+
+def choose_rankdir(widths: dict[str, int], edges: list[tuple[str, str]],
+                   edge_label_px: int = 0) -> str:
+    """Left to right if that fits the column, else whichever direction is narrower."""
+    lr, tb = estimate_widths(widths, edges, edge_label_px)
+    return "LR" if lr <= FIT_PX or lr <= tb else "TB"
 
 
 def _natural(path: tuple) -> list:
@@ -118,10 +172,10 @@ class _Builder:
         self.summary_edges: Counter = Counter()
 
     # --- statements ---------------------------------------------------------------------------
-    def node(self, path: tuple, *args, **kwargs) -> None:
+    def node(self, path: tuple, name: str, *args, **kwargs) -> None:
         for i in range(1, len(path) + 1):
             self.body.setdefault(path[:i], [])
-        self.body[path].append(("node", args, kwargs))
+        self.body[path].append(("node", (name, *args), {"id": name, **kwargs}))
 
     def edge(self, *args, **kwargs) -> None:
         # Edges go after all clusters, at the top level: an edge written inside a cluster
@@ -129,7 +183,8 @@ class _Builder:
         self.edges.append((args, kwargs))
 
     # --- the picture --------------------------------------------------------------------------
-    def build(self, caption: str | None = None) -> GraphPicture:
+    def collect(self) -> None:
+        """Every node and edge statement of the picture."""
         layout = self.layout
         summaries: list[tuple] = []
         for node in layout.order:
@@ -151,14 +206,34 @@ class _Builder:
             if lit:
                 attrs.update(color=HIGHLIGHT, penwidth="3")
             self.edge(a, b, **attrs)
-        return self.finish(caption)
+
+    def rankdir(self) -> str:
+        if self.style.rankdir != "auto":
+            return self.style.rankdir
+        widths = {args[0]: WIDTH_PX.get(kw.get("shape", "box"), 130)
+                  for stmts in self.body.values() for _, args, kw in stmts}
+        edges = [(args[0], args[1]) for args, _ in self.edges]
+        label_px = {None: 0, "local": 20, "product": 90}[self.style.edge_labels]
+        return choose_rankdir(widths, edges, label_px)
+
+    def fits(self) -> bool:
+        """Whether dot's picture will fit the column with text no smaller than 11 px."""
+        widths = {args[0]: WIDTH_PX.get(kw.get("shape", "box"), 130)
+                  for stmts in self.body.values() for _, args, kw in stmts}
+        edges = [(args[0], args[1]) for args, _ in self.edges]
+        label_px = {None: 0, "local": 20, "product": 90}[self.style.edge_labels]
+        lr, tb = estimate_widths(widths, edges, label_px)
+        limit = FIT_PX / MIN_SCALE
+        return (lr if self.style.rankdir in ("LR", "RL") else
+                tb if self.style.rankdir in ("TB", "BT") else min(lr, tb)) <= limit
 
     def finish(self, caption: str | None) -> GraphPicture:
         layout, style = self.layout, self.style
         g = GraphPicture(name="dagrad", format=style.fmt)
-        g.attr(rankdir=style.rankdir)
+        # size: dot scales a picture wider than 12 in (1,150 px) down to fit, never up
+        g.attr(rankdir=self.rankdir(), size=f"{FIT_PX / 96:.2f},1000")
         g.attr("node", fontname="Helvetica", fontsize="11")
-        g.attr("edge", fontname="Helvetica", fontsize="9")
+        g.attr("edge", fontname="Helvetica", fontsize="10")
         _emit(g, self.body)
         for args, kwargs in self.edges:
             g.edge(*args, **kwargs)
@@ -166,11 +241,21 @@ class _Builder:
         g.node_ids = {node: layout.vid(node) for node in layout.order}
         if style.color_by_grad:
             _add_legend(g)
+        caption = "\n".join(c for c in (caption, self.fold_caption()) if c)
         if caption:
             g.attr(label=caption, labelloc="t", labeljust="l", fontname="Helvetica",
                    fontsize="12")
             g.caption = caption
         return g
+
+    def fold_caption(self) -> str:
+        layout = self.layout
+        if not layout.unit:
+            return ""
+        n = len(layout.order)
+        return (f"{len(layout.unit)} of {n} values folded into {len(layout.unit_id)} summaries "
+                f"(max_nodes={layout.max_nodes}); draw_dot(..., max_nodes=None) draws all {n} "
+                f"(slow for big graphs)")
 
     def folded_edges(self, node: Value, key: tuple) -> None:
         """Edges into a summary from outside it, counted so parallel ones merge."""
@@ -195,7 +280,7 @@ class _Builder:
             attrs.update(color=HIGHLIGHT, penwidth="3")
         if node is self.focus:
             attrs.update(color=FOCUS, penwidth="4")
-        self.node(path, f"v{i}", _value_label(node, node.label, state, gv), **attrs)
+        self.node(path, f"v{i}", _value_label(node, layout.shown_label(node), state, gv), **attrs)
         if node.is_leaf():
             return
         op_id = f"v{i}op"
@@ -216,7 +301,7 @@ class _Builder:
 
     def constant(self, path: tuple, i: int, j: int, c: float, op_id: str) -> None:
         if self.layout.show_constants:
-            self.node(path, f"v{i}c{j}", fmt_number(c), shape="plaintext", fontsize="9",
+            self.node(path, f"v{i}c{j}", fmt_number(c), shape="plaintext", fontsize="10",
                       fontcolor="grey40", tooltip=repr(c))
             self.edge(f"v{i}c{j}", op_id, style="dashed", color="grey60", arrowsize="0.5")
 
@@ -232,7 +317,7 @@ class _Builder:
             e["label"] = fmt_number(d)
             e["tooltip"] = f"∂{layout.name(node)}/∂{layout.name(p)} = {num(d)!r}"
         elif style.edge_labels == "product" and share is not None:
-            e["label"] = f"{fmt_number(up)}×{fmt_number(d)}={fmt_number(share)}"
+            e["label"] = f"{fmt_number(up)}×{fmt_number(d)}\\n={fmt_number(share)}"
             e["tooltip"] = f"upstream {num(up)!r} × local {num(d)!r} = {share!r}"
         if style.color_by_grad and share is not None and state == "final":
             e.update(color=grad_color(share), penwidth=grad_penwidth(share))
@@ -297,10 +382,29 @@ class _Builder:
 
 def _build(layout: Layout, style: Style, grad_state, *, highlight=None, focus=None,
            caption: str | None = None, upstream=None, sweep: bool = False) -> GraphPicture:
-    """The picture of ``layout`` with gradients from ``grad_state`` (see ``_Builder``)."""
-    builder = _Builder(layout, style, grad_state, highlight=highlight, focus=focus,
-                       upstream=upstream, sweep=sweep)
-    return builder.build(caption)
+    """The picture of ``layout`` with gradients from ``grad_state`` (see ``_Builder``).
+
+    With ``style.max_nodes == "auto"`` the layout is folded step by step (``AUTO_STEPS``)
+    until the estimated picture fits a notebook column; a graph of more than 2,000 nodes
+    starts folded (drawing it whole would take dot minutes).
+    """
+    def make() -> _Builder:
+        builder = _Builder(layout, style, grad_state, highlight=highlight, focus=focus,
+                           upstream=upstream, sweep=sweep)
+        builder.collect()
+        return builder
+
+    if style.max_nodes != "auto":
+        return make().finish(caption)
+    big = layout.full_cost() > 2000
+    for m in AUTO_STEPS:
+        if m is None and big:
+            continue
+        layout.fold(m)
+        builder = make()
+        if builder.fits():
+            break
+    return builder.finish(caption)
 
 
 def _path_caption(layout: Layout, src: Value, root: Value) -> str:
@@ -315,18 +419,21 @@ def _path_caption(layout: Layout, src: Value, root: Value) -> str:
 def draw_dot(
     root: Value,
     *,
-    rankdir: str = "LR",
+    rankdir: str = "auto",
     grads: str | bool = "auto",
     edge_labels: str | None = None,
     show_constants: bool = True,
     color_by_grad: bool = False,
     highlight: Value | str | None = None,
     clusters: str | bool = "auto",
-    max_nodes: int | None = None,
+    max_nodes: int | str | None = "auto",
     fmt: str = "svg",
     caption: str | None = None,
 ) -> GraphPicture:
     """The computation graph of ``root`` as a ``graphviz.Digraph`` (displays inline in Jupyter).
+
+    * ``rankdir``: "auto" (left to right when that fits a notebook column, else top to
+      bottom when narrower), or Graphviz's "LR", "TB", "RL", "BT".
 
     * ``grads``: "auto" shows ``.grad`` iff ``root.grad != 0`` (a backward ran from root);
       True/False force it. Hidden gradients are drawn "–" in grey.
@@ -337,7 +444,9 @@ def draw_dot(
     * ``color_by_grad``: fill and pen width by gradient, blue > 0, red < 0, log scale, legend.
     * ``clusters``: "auto" groups nodes by dotted labels (``layers.0.neurons.3.w1``).
     * ``max_nodes``: fold neurons, then layers, then chains into summary nodes until the
-      picture has at most that many nodes. ``show_constants=False`` hides constants.
+      picture has at most that many nodes; "auto" (the default) folds only as much as the
+      picture needs to fit a notebook column, and says so in the caption; None draws every
+      node. ``show_constants=False`` hides constants.
     """
     style = Style(rankdir, edge_labels, show_constants, color_by_grad, clusters, max_nodes, fmt)
     layout = Layout(root, style)

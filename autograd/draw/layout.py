@@ -51,6 +51,19 @@ def _reaches(source: Value, order: list[Value]) -> set[Value]:
     return reach
 
 
+def _copies(order: list[Value]) -> dict[Value, int]:
+    """For labels used by several nodes (one neuron run on many examples): each node's copy
+    number 0, 1, … in topological order. Nodes with a unique label are left out."""
+    seen: Counter = Counter(n.label for n in order if n.label)
+    count: Counter = Counter()
+    copy = {}
+    for n in order:
+        if n.label and seen[n.label] > 1:
+            copy[n] = count[n.label]
+            count[n.label] += 1
+    return copy
+
+
 def _cluster_paths(order: list[Value], uses: dict[Value, int], root: Value) -> dict:
     """Cluster path of each node from dotted labels (``layers.0.neurons.3.w1``).
 
@@ -161,14 +174,18 @@ def _collapse(order, root, paths, uses, max_nodes, show_constants) -> tuple[dict
 class Style:
     """Options shared by ``draw_dot`` and the frames of ``backward_frames``."""
 
-    def __init__(self, rankdir="LR", edge_labels=None, show_constants=True,
+    def __init__(self, rankdir="auto", edge_labels=None, show_constants=True,
                  color_by_grad=False, clusters="auto", max_nodes=None, fmt="svg"):
         if edge_labels not in (None, "local", "product"):
             raise ValueError(f"edge_labels must be None, 'local' or 'product', got {edge_labels!r}")
+        if rankdir not in ("auto", "LR", "TB", "RL", "BT"):
+            raise ValueError(f"rankdir must be 'auto', 'LR', 'TB', 'RL' or 'BT', got {rankdir!r}")
         if clusters not in ("auto", True, False):
             raise ValueError(f"clusters must be 'auto', True or False, got {clusters!r}")
-        if max_nodes is not None and (not isinstance(max_nodes, int) or max_nodes < 1):
-            raise ValueError(f"max_nodes must be a positive int or None, got {max_nodes!r}")
+        if max_nodes not in (None, "auto") and (
+                not isinstance(max_nodes, int) or isinstance(max_nodes, bool) or max_nodes < 1):
+            raise ValueError(f"max_nodes must be a positive int, 'auto' (fold to fit) or None "
+                             f"(draw every node), got {max_nodes!r}")
         self.rankdir, self.edge_labels, self.show_constants = rankdir, edge_labels, show_constants
         self.color_by_grad, self.clusters, self.max_nodes = color_by_grad, clusters, max_nodes
         self.fmt = fmt
@@ -190,11 +207,22 @@ class Layout:
             clusters = any("." in n.label for n in self.order if n.label)
         self.paths = (_cluster_paths(self.order, self.uses, root) if clusters
                       else dict.fromkeys(self.order, ()))
+        self.copy = _copies(self.order)
+        self.style_constants = style.show_constants
+        self.fold(style.max_nodes if isinstance(style.max_nodes, int) else None)
+
+    def full_cost(self) -> int:
+        """How many DOT nodes the unfolded picture has (values, ops, constants)."""
+        return sum(_node_cost(n, self.style_constants) for n in self.order)
+
+    def fold(self, max_nodes: int | None) -> None:
+        """Fold nodes into summaries until at most ``max_nodes`` boxes remain (None: none)."""
+        self.max_nodes = max_nodes
         self.unit: dict[Value, tuple] = {}
-        self.show_constants = style.show_constants
-        if style.max_nodes is not None:
+        self.show_constants = self.style_constants
+        if max_nodes is not None:
             self.unit, self.show_constants = _collapse(
-                self.order, root, self.paths, self.uses, style.max_nodes, style.show_constants)
+                self.order, self.root, self.paths, self.uses, max_nodes, self.style_constants)
         # summary ids in order of their first member
         self.unit_id: dict[tuple, str] = {}
         self.unit_members: dict[tuple, list[Value]] = {}
@@ -212,8 +240,19 @@ class Layout:
         return self.unit_id[key] if key is not None else f"v{self.index[node]}"
 
     def name(self, node: Value) -> str:
-        """What text calls a node: its label, or its DOT name."""
-        return node.label or f"v{self.index[node]}"
+        """What text calls a node: its label (``[k]`` for the k-th copy), or its DOT name."""
+        if not node.label:
+            return f"v{self.index[node]}"
+        k = self.copy.get(node)
+        return node.label if k is None else f"{node.label}[{k}]"
+
+    def shown_label(self, node: Value) -> str:
+        """The label inside its cluster: ``layers.0.neurons.3.w1`` in ``…neurons.3`` is w1."""
+        name = self.name(node) if node.label else ""
+        path = self.paths[node]
+        if path and name.startswith(path[-1] + "."):
+            return name[len(path[-1]) + 1:]
+        return name
 
 
 def resolve(node_or_label, order: list[Value], what: str = "highlight") -> Value:
