@@ -30,8 +30,11 @@ from .style import (
     grad_penwidth,
     num,
 )
+from .units import draw_units
 
 __all__ = ["draw_dot"]
+
+VIEWS = ("values", "units")
 
 
 GRAD_TEXT = {  # how a gradient reads in its box, by state
@@ -429,9 +432,12 @@ def draw_dot(
     max_nodes: int | str | None = "auto",
     fmt: str = "svg",
     caption: str | None = None,
+    view: str = "values",
 ) -> GraphPicture:
     """The computation graph of ``root`` as a ``graphviz.Digraph`` (displays inline in Jupyter).
 
+    * ``view``: "values" (this picture) or "units" (a network: one column per layer, one
+      box per unit in index order; see ``autograd.draw.units``).
     * ``rankdir``: "auto" (left to right when that fits a notebook column, else top to
       bottom when narrower), or Graphviz's "LR", "TB", "RL", "BT".
 
@@ -448,7 +454,13 @@ def draw_dot(
       picture needs to fit a notebook column, and says so in the caption; None draws every
       node. ``show_constants=False`` hides constants.
     """
+    if view not in VIEWS:
+        raise ValueError(f"unknown view {view!r}: choose one of {', '.join(map(repr, VIEWS))}")
+    if not isinstance(root, Value):
+        raise TypeError(f"draw_dot needs a Value (the output to draw), got {type(root).__name__}")
     style = Style(rankdir, edge_labels, show_constants, color_by_grad, clusters, max_nodes, fmt)
+    if view == "units":
+        return draw_units(root, caption=caption, fmt=fmt)
     layout = Layout(root, style)
     if grads == "auto":
         grads = num(root.grad) != 0
