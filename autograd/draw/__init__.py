@@ -11,6 +11,7 @@
 """
 
 from .builder import draw_dot
+from .checks import BadRule, check_rules, draw_anomaly, draw_rule_check, first_non_finite
 from .display import INSTALL_HINT, DotNotFound, GraphPicture, fallback_bundle, save
 from .frames import (
     FrameStrip,
@@ -25,7 +26,8 @@ from .layout import count_paths
 from .style import OP_SYMBOLS, fmt_count, fmt_number, grad_color, grad_penwidth, grad_strength
 
 __all__ = [
-    "draw_dot", "count_paths", "save", "GraphPicture", "DotNotFound", "INSTALL_HINT",
+    "draw_dot", "check_rules", "draw_rule_check", "draw_anomaly", "first_non_finite",
+    "BadRule", "count_paths", "save", "GraphPicture", "DotNotFound", "INSTALL_HINT",
     "backward_frames", "save_frames", "frames_strip", "show_backward", "FrameStrip",
     "animated_svg", "flipbook_html", "fallback_bundle",
     "OP_SYMBOLS", "fmt_number", "fmt_count", "grad_color", "grad_penwidth", "grad_strength",

@@ -15,7 +15,7 @@ from collections import Counter
 
 import graphviz
 
-from ..backward import backward_steps, local_derivatives
+from ..backward import backward_steps, forward_tangents, local_derivatives
 from ..value import Value
 from .display import GraphPicture
 from .layout import Layout, Style, _reaches, count_paths, resolve
@@ -42,7 +42,9 @@ GRAD_TEXT = {  # how a gradient reads in its box, by state
     "partial": '<FONT COLOR="grey35"><I>grad ~{} (partial)</I></FONT>',
     "unset": '<FONT COLOR="grey60">grad –</FONT>',
     "stale": '<FONT COLOR="grey60"><S>grad {}</S></FONT>',
+    "tangent": '<FONT COLOR="#1b7837">tangent {}</FONT>',
 }
+WRONG = "#d7191c"  # a node whose derivative rule is wrong, or where a NaN/inf began
 
 
 def _value_label(node: Value, name: str, state: str, g) -> str:
@@ -166,13 +168,14 @@ class _Builder:
     """
 
     def __init__(self, layout: Layout, style: Style, grad_state, *, highlight=None, focus=None,
-                 upstream=None, sweep: bool = False):
+                 upstream=None, sweep: bool = False, mark=()):
         self.layout, self.style, self.grad_state = layout, style, grad_state
         self.highlight, self.focus, self.upstream, self.sweep = highlight, focus, upstream, sweep
         self.on_path = _reaches(highlight, layout.order) if highlight is not None else set()
         self.body: dict[tuple, list] = {(): []}  # statements per cluster path; () is the top
         self.edges: list = []
         self.summary_edges: Counter = Counter()
+        self.mark = set(mark)
 
     # --- statements ---------------------------------------------------------------------------
     def node(self, path: tuple, name: str, *args, **kwargs) -> None:
@@ -283,6 +286,8 @@ class _Builder:
             attrs.update(color=HIGHLIGHT, penwidth="3")
         if node is self.focus:
             attrs.update(color=FOCUS, penwidth="4")
+        if node in self.mark:
+            attrs.update(color=WRONG, penwidth="4", fontcolor=WRONG)
         self.node(path, f"v{i}", _value_label(node, layout.shown_label(node), state, gv), **attrs)
         if node.is_leaf():
             return
@@ -384,7 +389,8 @@ class _Builder:
 
 
 def _build(layout: Layout, style: Style, grad_state, *, highlight=None, focus=None,
-           caption: str | None = None, upstream=None, sweep: bool = False) -> GraphPicture:
+           caption: str | None = None, upstream=None, sweep: bool = False,
+           mark=()) -> GraphPicture:
     """The picture of ``layout`` with gradients from ``grad_state`` (see ``_Builder``).
 
     With ``style.max_nodes == "auto"`` the layout is folded step by step (``AUTO_STEPS``)
@@ -393,7 +399,7 @@ def _build(layout: Layout, style: Style, grad_state, *, highlight=None, focus=No
     """
     def make() -> _Builder:
         builder = _Builder(layout, style, grad_state, highlight=highlight, focus=focus,
-                           upstream=upstream, sweep=sweep)
+                           upstream=upstream, sweep=sweep, mark=mark)
         builder.collect()
         return builder
 
@@ -433,11 +439,16 @@ def draw_dot(
     fmt: str = "svg",
     caption: str | None = None,
     view: str = "values",
+    tangents: dict | None = None,
+    mark=(),
 ) -> GraphPicture:
     """The computation graph of ``root`` as a ``graphviz.Digraph`` (displays inline in Jupyter).
 
     * ``view``: "values" (this picture) or "units" (a network: one column per layer, one
       box per unit in index order; see ``autograd.draw.units``).
+    * ``tangents``: {input: tangent} seeds forward mode (``autograd.forward_tangents``):
+      each box shows its tangent (d node / d seeded inputs) instead of the gradient.
+    * ``mark``: nodes drawn red (``draw_rule_check``, ``draw_anomaly`` use it).
     * ``rankdir``: "auto" (left to right when that fits a notebook column, else top to
       bottom when narrower), or Graphviz's "LR", "TB", "RL", "BT".
 
@@ -476,9 +487,27 @@ def draw_dot(
     def grad_state(node):
         return ("final", node.grad) if grads else ("unset", None)
 
+    if tangents is not None:
+        grad_state = _tangent_state(root, tangents, layout)
+
     upstream = (lambda node: adjoints.get(node, 0.0)) if adjoints is not None else None
     src = None
     if highlight is not None:
         src = resolve(highlight, layout.order)
         caption = (caption + "\n" if caption else "") + _path_caption(layout, src, root)
-    return _build(layout, style, grad_state, highlight=src, caption=caption, upstream=upstream)
+    return _build(layout, style, grad_state, highlight=src, caption=caption, upstream=upstream,
+                  mark=mark)
+
+
+def _tangent_state(root: Value, seeds: dict, layout: Layout):
+    """Forward mode: each node's tangent Σᵢ ∂node/∂operandᵢ · tangentᵢ from ``seeds``."""
+    if not isinstance(seeds, dict):
+        raise TypeError(f"tangents must be a dict {{input Value: tangent}}, got {seeds!r}")
+    members = set(layout.order)
+    for x in seeds:
+        if x not in members:
+            name = x.label if isinstance(x, Value) else repr(x)
+            raise ValueError(f"tangents: {name!r} is not a node of the graph of root; seed "
+                             "inputs that root depends on")
+    t = forward_tangents(root, seeds)
+    return lambda node: ("tangent", t.get(node, 0.0))
