@@ -62,3 +62,22 @@ def test_nan_origin_marked():
     assert "first non-finite value" in src
     line = next(line for line in src.splitlines() if "label='inf'" in line)
     assert "#d7191c" in line
+
+
+def test_stale_picture_says_so_and_greys_gradients():
+    L = lecture()
+    a = next(n for n in autograd.topological_order(L) if n.label == "a")
+    assert "STALE" not in draw_dot(L).source
+    a.data -= 0.01 * a.grad  # an optimiser step, no new forward pass
+    g = draw_dot(L)
+    assert "STALE: 1 value(s) (e)" in g.source
+    assert "<S>grad " in g.source and ">grad " not in g.source.replace("<S>grad", "")
+
+
+def test_gradients_follow_whether_a_backward_ran_not_the_root():
+    L = lecture(backward=False)
+    assert "grad –" in draw_dot(L).source  # no backward yet
+    L.backward()
+    L.grad = 0.0  # zeroing the root's gradient does not undo the backward
+    src = draw_dot(L).source
+    assert "grad –" not in src and "grad -4" in src

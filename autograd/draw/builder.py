@@ -16,6 +16,7 @@ from collections import Counter
 import graphviz
 
 from ..backward import backward_steps, forward_tangents, local_derivatives
+from ..ops import OPS
 from ..value import Value
 from .display import GraphPicture
 from .layout import Layout, Style, _reaches, count_paths, resolve
@@ -474,7 +475,7 @@ def draw_dot(
         return draw_units(root, caption=caption, fmt=fmt)
     layout = Layout(root, style)
     if grads == "auto":
-        grads = num(root.grad) != 0
+        grads = backward_ran(layout.order)
     elif grads not in (True, False):
         raise ValueError(f"grads must be 'auto', True or False, got {grads!r}")
     adjoints = None
@@ -484,19 +485,58 @@ def draw_dot(
         for _ in backward_steps(root, adjoints):
             pass
 
+    stale = stale_nodes(layout.order)
+    shown = "stale" if stale else "final"
+
     def grad_state(node):
-        return ("final", node.grad) if grads else ("unset", None)
+        return (shown, node.grad) if grads else ("unset", None)
 
     if tangents is not None:
         grad_state = _tangent_state(root, tangents, layout)
 
     upstream = (lambda node: adjoints.get(node, 0.0)) if adjoints is not None else None
+    if stale:
+        caption = "\n".join(c for c in (caption, _stale_caption(stale, layout)) if c)
     src = None
     if highlight is not None:
         src = resolve(highlight, layout.order)
         caption = (caption + "\n" if caption else "") + _path_caption(layout, src, root)
     return _build(layout, style, grad_state, highlight=src, caption=caption, upstream=upstream,
                   mark=mark)
+
+
+def backward_ran(order: list[Value]) -> bool:
+    """Whether a backward pass set gradients in this graph: any node's .grad is nonzero.
+
+    Not ``root.grad != 0``: zeroing the root (or the parameters) leaves the inner nodes'
+    gradients of the latest backward in place, and those are what the picture shows.
+    """
+    return any(num(n.grad) != 0 for n in order)
+
+
+def stale_nodes(order: list[Value], rel: float = 1e-9) -> list[Value]:
+    """Nodes whose data is no longer their op applied to their operands' data (weights
+    stepped since the forward pass). Ops not in ``autograd.OPS`` are not checked."""
+    stale = []
+    for node in order:
+        op = OPS.get(node.op) if node.op else None
+        if op is None:
+            continue
+        try:
+            value = op.forward(*[num(p) for p in node.operands])
+        except (ArithmeticError, ValueError, TypeError):
+            continue
+        if not math.isclose(value, node.data, rel_tol=rel, abs_tol=1e-12) and not (
+                math.isnan(value) and math.isnan(node.data)):
+            stale.append(node)
+    return stale
+
+
+def _stale_caption(stale: list[Value], layout: Layout) -> str:
+    names = ", ".join(layout.name(n) for n in stale[:3]) + (" …" if len(stale) > 3 else "")
+    return (f"STALE: {len(stale)} value(s) ({names}) no longer equal their op applied to their "
+            "operands (parameters changed since the forward pass); gradients greyed: "
+            "recompute the forward pass (and backward) before reading this picture")
 
 
 def _tangent_state(root: Value, seeds: dict, layout: Layout):
