@@ -25,6 +25,7 @@ from .style import (
     HIGHLIGHT,
     LOG_RANGE,
     OP_SYMBOLS,
+    clean,
     fmt_count,
     fmt_number,
     grad_color,
@@ -80,7 +81,7 @@ def _add_legend(g: graphviz.Digraph) -> None:
     g.node("legend", label, shape="plaintext", fontsize="10", id="legend")
 
 
-WIDTH_PX = {"box": 130, "box3d": 140, "ellipse": 45, "plaintext": 35, "record": 160}
+WIDTH_PX = {"box": 130, "box3d": 230, "ellipse": 45, "plaintext": 35, "record": 160}
 RANKSEP_PX, NODESEP_PX = 48, 24  # dot's defaults: ranksep 0.5 in, nodesep 0.25 in
 FIT_PX = 1150  # the width a notebook column shows at 100 % (a little under 1,200 px)
 MIN_SCALE = 0.83  # dot may shrink a picture this much: 10 pt text stays >= 11 px
@@ -126,9 +127,10 @@ def estimate_widths(widths: dict[str, int], edges: list[tuple[str, str]],
 
 
 def choose_rankdir(widths: dict[str, int], edges: list[tuple[str, str]],
-                   edge_label_px: int = 0) -> str:
+                   edge_label_px: int = 0, extra_px: int = 0) -> str:
     """Left to right if that fits the column, else whichever direction is narrower."""
     lr, tb = estimate_widths(widths, edges, edge_label_px)
+    lr, tb = lr + extra_px, tb + extra_px
     return "LR" if lr <= FIT_PX or lr <= tb else "TB"
 
 
@@ -146,7 +148,7 @@ def _emit(g: graphviz.Digraph, body: dict[tuple, list]) -> None:
     """Write statements, nesting cluster subgraphs (deepest first; depth = label dots only)."""
     subs: dict[tuple, graphviz.Digraph] = {}
     for path in sorted(body, key=len, reverse=True):
-        target = g if not path else graphviz.Digraph(name=f"cluster_{path[-1]}")
+        target = g if not path else GraphPicture(name=clean(f"cluster_{path[-1]}"))
         if path:
             parent_name = path[-2] if len(path) > 1 else ""
             target.attr(label=_short_name(path[-1], parent_name), style="rounded",
@@ -221,7 +223,8 @@ class _Builder:
                   for stmts in self.body.values() for _, args, kw in stmts}
         edges = [(args[0], args[1]) for args, _ in self.edges]
         label_px = {None: 0, "local": 20, "product": 90}[self.style.edge_labels]
-        return choose_rankdir(widths, edges, label_px)
+        legend = 400 if self.style.color_by_grad else 0
+        return choose_rankdir(widths, edges, label_px, legend)
 
     def fits(self) -> bool:
         """Whether dot's picture will fit the column with text no smaller than 11 px."""
@@ -231,6 +234,8 @@ class _Builder:
         label_px = {None: 0, "local": 20, "product": 90}[self.style.edge_labels]
         lr, tb = estimate_widths(widths, edges, label_px)
         limit = FIT_PX / MIN_SCALE
+        if self.style.color_by_grad:  # the legend sits beside the graph
+            lr, tb = lr + 400, tb + 400
         return (lr if self.style.rankdir in ("LR", "RL") else
                 tb if self.style.rankdir in ("TB", "BT") else min(lr, tb)) <= limit
 
@@ -317,6 +322,10 @@ class _Builder:
     def operand_edge(self, node: Value, p: Value, d, state: str, gv, op_id: str) -> None:
         """The edge operand → op: its label (local or product) and colour (the share)."""
         style, layout = self.style, self.layout
+        if p in layout.unit:  # from a summary: merged with its parallel edges, with a count
+            lit = p in self.on_path and node in self.on_path
+            self.summary_edges[(layout.vid(p), op_id, lit)] += 1
+            return
         e = {}
         share = None
         up = gv if state == "final" else (self.upstream(node) if self.upstream else None)
@@ -354,9 +363,16 @@ class _Builder:
         if key[0] == "cluster":
             cname, d = key[1], key[2]
             parent = layout.paths[members[0]][: d - 1]
+            copies = 1 + max((layout.copy.get(m, 0) for m in members), default=0)
             lines = [html.escape(_short_name(cname, parent[-1] if parent else "")),
-                     f"{n} node{'s' if n != 1 else ''}"]
+                     f"{n} node{'s' if n != 1 else ''}"
+                     + (f", run on {copies} examples" if copies > 1 else "")]
             title = cname
+        elif key[0] == "chains":
+            parent = ()
+            per = len(key[1])
+            title = f"{n // per} × ({', '.join(key[1])})"
+            lines = [html.escape(title), f"{n} nodes: one chain per example"]
         else:
             parent = ()
             ops = Counter(m.op or "leaf" for m in members)
@@ -485,7 +501,7 @@ def draw_dot(
         for _ in backward_steps(root, adjoints):
             pass
 
-    stale = stale_nodes(layout.order)
+    stale = stale_nodes(layout.counts.leaf_users)
     shown = "stale" if stale else "final"
 
     def grad_state(node):
@@ -514,12 +530,14 @@ def backward_ran(order: list[Value]) -> bool:
     return any(num(n.grad) != 0 for n in order)
 
 
-def stale_nodes(order: list[Value], rel: float = 1e-9) -> list[Value]:
+def stale_nodes(candidates: list[Value], rel: float = 1e-9) -> list[Value]:
     """Nodes whose data is no longer their op applied to their operands' data (weights
-    stepped since the forward pass). Ops not in ``autograd.OPS`` are not checked."""
+    stepped since the forward pass). Pass the nodes with a leaf operand (``Counts``): a
+    step changes leaves, so the mismatch shows first at their users. Ops not in
+    ``autograd.OPS`` are not checked."""
     stale = []
-    for node in order:
-        op = OPS.get(node.op) if node.op else None
+    for node in candidates:
+        op = OPS.get(node.op)
         if op is None:
             continue
         try:

@@ -14,6 +14,7 @@ import os
 import graphviz
 
 from ..files import write_atomic
+from .style import clean
 
 __all__ = ["INSTALL_HINT", "DotNotFound", "GraphPicture", "fallback_bundle", "save"]
 
@@ -74,6 +75,19 @@ class GraphPicture(graphviz.Digraph):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.node_ids: dict = {}
+
+    # Every string that enters the DOT passes through clean(): a label with an ANSI escape,
+    # a carriage return or a NUL must not make dot fail.
+    def node(self, name, label=None, _attributes=None, **attrs):
+        super().node(clean(name), clean(label), _attributes=_attributes,
+                     **{k: clean(v) for k, v in attrs.items()})
+
+    def edge(self, tail_name, head_name, label=None, _attributes=None, **attrs):
+        super().edge(clean(tail_name), clean(head_name), clean(label), _attributes=_attributes,
+                     **{k: clean(v) for k, v in attrs.items()})
+
+    def attr(self, kw=None, _attributes=None, **attrs):
+        super().attr(kw, _attributes=_attributes, **{k: clean(v) for k, v in attrs.items()})
 
     def pipe(self, *args, **kwargs):
         try:

@@ -14,13 +14,40 @@ from ..value import Value
 __all__ = ["count_paths", "Style", "Layout", "resolve"]
 
 
-def _consumers(order: list[Value]) -> dict[Value, int]:
-    """How many edges leave each node (a Value used twice by one op counts twice)."""
-    uses: Counter = Counter()
-    for node in order:
-        for p in node.parents:
-            uses[p] += 1
-    return uses
+class Counts:
+    """One pass over the graph: uses of each node, and per node its Value operands and
+    constants, and whether it has a leaf operand (where a stale value shows first)."""
+
+    def __init__(self, order: list[Value]):
+        self.uses: Counter = Counter()  # edges leaving each node (x * x counts twice)
+        self.values: dict[Value, int] = {}
+        self.consts: dict[Value, int] = {}
+        self.leaf_users: list[Value] = []
+        leaves = set()
+        for node in order:
+            operands = node.operands
+            if not operands:
+                leaves.add(node)
+                continue
+            n_values = 0
+            has_leaf = False
+            for p in operands:
+                if p.__class__ is not float:
+                    self.uses[p] += 1
+                    n_values += 1
+                    has_leaf = has_leaf or p in leaves
+            self.values[node] = n_values
+            self.consts[node] = len(operands) - n_values
+            if has_leaf:
+                self.leaf_users.append(node)
+
+    def cost(self, node: Value, show_constants: bool) -> int:
+        """DOT nodes drawing ``node``: its box, its op, and its constants if shown."""
+        if node not in self.values:
+            return 1
+        return 2 + (self.consts[node] if show_constants else 0)
+
+
 
 
 def count_paths(source: Value, root: Value, order: list[Value] | None = None) -> int:
@@ -100,25 +127,19 @@ def _cluster_paths(order: list[Value], uses: dict[Value, int], root: Value) -> d
 
 
 # --- collapsing big graphs ------------------------------------------------------------------------
-def _node_cost(node: Value, show_constants: bool) -> int:
-    operands = node.operands
-    if not operands:
-        return 1
-    consts = sum(p.__class__ is float for p in operands) if show_constants else 0
-    return 2 + consts
-
-
-def _fold_chains(order, root, uses, unit) -> None:
+def _fold_chains(order, root, counts: Counts, unit) -> None:
     """Fold chains of unlabelled nodes with one Value operand and one user (not the root)."""
+    uses, values = counts.uses, counts.values
+
     def in_chain(n: Value) -> bool:
         return (n is not root and n not in unit and not n.label and uses.get(n, 0) == 1
-                and len(n.parents) == 1)
+                and values.get(n, 0) == 1)
 
     chain_of: dict[Value, int] = {}
     count = 0
     for node in order:
         if in_chain(node):
-            (p,) = node.parents
+            (p,) = [p for p in node.operands if p.__class__ is not float]
             if p in chain_of:
                 chain_of[node] = chain_of[p]
             else:
@@ -130,44 +151,107 @@ def _fold_chains(order, root, uses, unit) -> None:
             unit[node] = ("chain", c)
 
 
-def _collapse(order, root, paths, uses, max_nodes, show_constants) -> tuple[dict, bool]:
+def _group_chains(order, unit) -> None:
+    """Chains of the same ops that feed the same node (one per example) become one summary."""
+    ops: dict[int, list[str]] = {}
+    for node in order:
+        key = unit.get(node)
+        if key is not None and key[0] == "chain":
+            ops.setdefault(key[1], []).append(node.op)
+    consumer: dict[int, int] = {}
+    for i, node in enumerate(order):
+        mine = unit.get(node)
+        for p in node.operands:
+            key = unit.get(p) if p.__class__ is not float else None
+            if key is not None and key[0] == "chain" and key != mine:
+                consumer[key[1]] = i
+    groups = Counter((tuple(ops[c]), consumer[c]) for c in consumer)
+    for node in order:
+        key = unit.get(node)
+        if key is not None and key[0] == "chain" and key[1] in consumer:
+            group = (tuple(ops[key[1]]), consumer[key[1]])
+            if groups[group] > 1:
+                unit[node] = ("chains", *group)
+
+
+def _edges(order, unit) -> int:
+    """How many edges the folded picture draws (parallel summary edges merged)."""
+    pairs = set()
+    ops = 0
+    for node in order:
+        mine = unit.get(node)
+        if mine is None and node.operands:
+            ops += 1  # op -> value
+        for p in node.operands:
+            if p.__class__ is float:
+                continue
+            theirs = unit.get(p)
+            if theirs is None or theirs != mine:
+                pairs.add((theirs if theirs is not None else p,
+                           mine if mine is not None else node))
+    return len(pairs) + ops
+
+
+def _stages(order, root, paths, counts: Counts, unit: dict, state: dict):
+    """The folding steps in order, each folding more than the one before (so folding is
+    monotone: a larger max_nodes stops earlier and never draws a coarser picture)."""
+    depth = max((len(p) for p in paths.values()), default=0)
+
+    def clusters(d):
+        def step():
+            for node in order:
+                if node is not root and len(paths[node]) >= d:
+                    unit[node] = ("cluster", paths[node][d - 1], d)
+        return step
+
+    def hide_constants():
+        state["show_constants"] = False
+
+    yield hide_constants if depth == 0 else clusters(depth)
+    if depth:
+        yield hide_constants
+    yield lambda: _fold_chains(order, root, counts, unit)
+    yield lambda: _group_chains(order, unit)
+    for d in range(depth - 1, 0, -1):
+        yield clusters(d)
+
+
+def _collapse(order, root, paths, counts: Counts, max_nodes, show_constants
+              ) -> tuple[dict, bool]:
     """Which nodes fold into which summary, and whether constants stay visible.
 
     Returns ({node: unit key} for folded nodes only, show_constants). Until the picture has
-    at most ``max_nodes`` nodes: fold the innermost clusters (neurons), then the clusters one
-    level up (layers) and so on; then hide constants; then fold chains of unlabelled nodes
-    that each have one Value operand and one user into "… N nodes"; as a last resort, fold
-    runs of nodes consecutive in the topological order. The root is never folded.
+    at most ``max_nodes`` nodes and 2 × ``max_nodes`` edges: fold the innermost clusters
+    (neurons); hide constants; fold chains of unlabelled nodes that each have one Value
+    operand and one user into "… N nodes"; merge chains of the same ops feeding the same
+    node (one per example); fold the clusters one level up (layers) and so on; as a last
+    resort, fold runs of nodes consecutive in the topological order. The root is never
+    folded.
     """
     unit: dict[Value, tuple] = {}
-    cost = {node: _node_cost(node, show_constants) for node in order}
+    state = {"show_constants": show_constants}
 
-    def total() -> int:
-        return sum(cost[n] for n in order if n not in unit) + len(set(unit.values()))
+    def fits() -> bool:
+        show = state["show_constants"]
+        if unit:
+            nodes = (sum(counts.cost(n, show) for n in order if n not in unit)
+                     + len(set(unit.values())))
+        else:
+            nodes = sum(counts.cost(n, show) for n in order)
+        return nodes <= max_nodes and _edges(order, unit) <= 2 * max_nodes
 
-    depth = max((len(p) for p in paths.values()), default=0)
-    for d in range(depth, 0, -1):
-        if total() <= max_nodes:
-            return unit, show_constants
-        for node in order:
-            if node is not root and len(paths[node]) >= d:
-                unit[node] = ("cluster", paths[node][d - 1], d)
-    if total() <= max_nodes:
+    if fits():
         return unit, show_constants
-    if show_constants:
-        show_constants = False
-        cost = {node: _node_cost(node, False) for node in order}
-        if total() <= max_nodes:
-            return unit, show_constants
-    _fold_chains(order, root, uses, unit)
-    if total() <= max_nodes:
-        return unit, show_constants
+    for step in _stages(order, root, paths, counts, unit, state):
+        step()
+        if fits():
+            return unit, state["show_constants"]
     rest = [n for n in order if n not in unit and n is not root]
-    bands = max(1, max_nodes - len(set(unit.values())) - cost[root])
+    bands = max(1, min(max_nodes // 2, max_nodes - len(set(unit.values())) - 1))
     size = -(-len(rest) // bands)
     for i, node in enumerate(rest):
         unit[node] = ("band", i // size)
-    return unit, show_constants
+    return unit, False
 
 
 # --- options and the analysed graph ---------------------------------------------------------------
@@ -201,7 +285,8 @@ class Layout:
         self.root = root
         self.order = topological_order(root)
         self.index = {node: i for i, node in enumerate(self.order)}
-        self.uses = _consumers(self.order)
+        self.counts = Counts(self.order)
+        self.uses = self.counts.uses
         clusters = style.clusters
         if clusters == "auto":
             clusters = any("." in n.label for n in self.order if n.label)
@@ -213,7 +298,7 @@ class Layout:
 
     def full_cost(self) -> int:
         """How many DOT nodes the unfolded picture has (values, ops, constants)."""
-        return sum(_node_cost(n, self.style_constants) for n in self.order)
+        return sum(self.counts.cost(n, self.style_constants) for n in self.order)
 
     def fold(self, max_nodes: int | None) -> None:
         """Fold nodes into summaries until at most ``max_nodes`` boxes remain (None: none)."""
@@ -222,7 +307,7 @@ class Layout:
         self.show_constants = self.style_constants
         if max_nodes is not None:
             self.unit, self.show_constants = _collapse(
-                self.order, self.root, self.paths, self.uses, max_nodes, self.style_constants)
+                self.order, self.root, self.paths, self.counts, max_nodes, self.style_constants)
         # summary ids in order of their first member
         self.unit_id: dict[tuple, str] = {}
         self.unit_members: dict[tuple, list[Value]] = {}

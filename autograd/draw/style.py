@@ -14,6 +14,16 @@ HIGHLIGHT = "#ff7f00"
 FOCUS = "#e7298a"
 
 
+_CONTROL = {c: 0x2400 + c for c in range(0x20) if c not in (0x09, 0x0A)}  # ␀ ␁ … ␛ …
+_CONTROL[0x7F] = 0x2421  # ␡
+
+
+def clean(text):
+    """Text without control characters (ANSI escapes, \\r, \\x00 make dot fail or garble
+    the picture): each is shown as its Unicode control picture (␛, ␍, ␀). Non-str unchanged."""
+    return text.translate(_CONTROL) if isinstance(text, str) else text
+
+
 def num(x) -> float:
     """A Value's data, or the float itself."""
     return float(x.data) if hasattr(x, "data") else float(x)
