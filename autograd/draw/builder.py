@@ -24,13 +24,14 @@ from .style import (
     FOCUS,
     HIGHLIGHT,
     LOG_RANGE,
-    OP_SYMBOLS,
     clean,
     fmt_count,
     fmt_number,
     grad_color,
     grad_penwidth,
     num,
+    op_label,
+    slot_name,
 )
 from .units import draw_units
 
@@ -69,16 +70,51 @@ def _tooltip(node: Value, state: str, g) -> str:
     return f"Value(data={node.data!r}, grad={shown}{label}{op})"
 
 
-def _add_legend(g: graphviz.Digraph) -> None:
-    """One small table: the colour of gradients from -1e3 to 1e3 on the log scale."""
-    lo, hi = LOG_RANGE
-    ticks = [-(10.0 ** e) for e in range(int(hi), int(lo) - 1, -3)]
-    ticks = ticks + [0.0] + [-t for t in reversed(ticks)]
-    cells = "".join(f'<TD BGCOLOR="{grad_color(t)}">{fmt_number(t)}</TD>' for t in ticks)
+class _Shade:
+    """A colour (or pen width) by gradient, resolved once the picture's range is known."""
+
+    __slots__ = ("value", "kind")
+
+    def __init__(self, value: float, kind: str = "color"):
+        self.value, self.kind = value, kind
+
+    def resolve(self, scale: tuple[float, float]) -> str:
+        if self.kind == "width":
+            return grad_penwidth(self.value, scale)
+        return grad_color(self.value, scale) if self.value != 0 else ZERO_FILL
+
+
+ZERO_FILL = "#e6e6e6"  # a zero gradient: light grey, never white on white
+
+
+def fitted_scale(values: list[float]) -> tuple[float, float]:
+    """log10 of the smallest and largest nonzero finite |value|: the picture's own range."""
+    mags = [abs(v) for v in values if v != 0 and math.isfinite(v)]
+    if not mags:
+        return LOG_RANGE
+    lo, hi = math.log10(min(mags)), math.log10(max(mags))
+    return (lo, hi) if hi - lo > 1e-9 else (lo - 1.0, hi)
+
+
+def _add_legend(g: graphviz.Digraph, scale: tuple[float, float]) -> None:
+    """One small table: this picture's range of gradients, on a log scale of |grad|."""
+    lo, hi = scale
+    mags = [10.0 ** hi, 10.0 ** ((lo + hi) / 2), 10.0 ** lo]
+    ticks = [-m for m in mags] + [0.0] + list(reversed(mags))
+    cells = "".join(f'<TD BGCOLOR="{grad_color(t, scale) if t else ZERO_FILL}">'
+                    f"{fmt_number(t)}</TD>" for t in ticks)
     label = (f'<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="2">'
-             f'<TR><TD COLSPAN="{len(ticks)}">grad: blue &gt; 0, red &lt; 0, log |grad|; '
-             f"pen width grows with |grad|</TD></TR><TR>{cells}</TR></TABLE>>")
+             f'<TR><TD COLSPAN="{len(ticks)}">grad and shares: blue &gt; 0, red &lt; 0, '
+             f"log |·| from {fmt_number(10.0 ** lo)} to {fmt_number(10.0 ** hi)} (this "
+             f"picture); 0 grey, zero-share edges dashed</TD></TR><TR>{cells}</TR></TABLE>>")
     g.node("legend", label, shape="plaintext", fontsize="10", id="legend")
+
+
+def _resolve_shades(statements, scale) -> None:
+    for _, kwargs in statements:
+        for k, v in kwargs.items():
+            if isinstance(v, _Shade):
+                kwargs[k] = v.resolve(scale)
 
 
 WIDTH_PX = {"box": 130, "box3d": 230, "ellipse": 45, "plaintext": 35, "record": 160}
@@ -246,13 +282,18 @@ class _Builder:
         g.attr(rankdir=self.rankdir(), size=f"{FIT_PX / 96:.2f},1000")
         g.attr("node", fontname="Helvetica", fontsize="11")
         g.attr("edge", fontname="Helvetica", fontsize="10")
+        shades = [(None, kw) for stmts in self.body.values() for _, _, kw in stmts]
+        shades += [(None, kw) for _, kw in self.edges]
+        scale = fitted_scale([v.value for _, kw in shades for v in kw.values()
+                              if isinstance(v, _Shade)])
+        _resolve_shades(shades, scale)
         _emit(g, self.body)
         for args, kwargs in self.edges:
             g.edge(*args, **kwargs)
         g.summary = f"of {len(layout.order)} values, {len(layout.unit_id)} summaries"
         g.node_ids = {node: layout.vid(node) for node in layout.order}
         if style.color_by_grad:
-            _add_legend(g)
+            _add_legend(g, scale)
         caption = "\n".join(c for c in (caption, self.fold_caption()) if c)
         if caption:
             g.attr(label=caption, labelloc="t", labeljust="l", fontname="Helvetica",
@@ -286,8 +327,8 @@ class _Builder:
         attrs = {"shape": "box", "style": "rounded", "margin": "0.04,0.02",
                  "tooltip": _tooltip(node, state, gv)}
         if style.color_by_grad and state != "unset":
-            attrs.update(style="rounded,filled", fillcolor=grad_color(num(gv)),
-                         penwidth=grad_penwidth(num(gv)))
+            attrs.update(style="rounded,filled", fillcolor=_Shade(num(gv)),
+                         penwidth=_Shade(num(gv), "width"))
         if node in self.on_path:
             attrs.update(color=HIGHLIGHT, penwidth="3")
         if node is self.focus:
@@ -302,24 +343,19 @@ class _Builder:
                     "height": "0.3", "tooltip": node.op}
         if node in self.on_path:
             op_attrs.update(color=HIGHLIGHT, penwidth="2")
-        self.node(path, op_id, OP_SYMBOLS.get(node.op, node.op), **op_attrs)
+        self.node(path, op_id, op_label(node.op, node.operands, layout.show_constants),
+                  **op_attrs)
         self.edge(op_id, f"v{i}", **self.result_edge_attrs(node, state, gv))
         local = None
         if style.edge_labels is not None or style.color_by_grad:
             local = local_derivatives(node)
         for j, p in enumerate(node.operands):
-            if p.__class__ is float:
-                self.constant(path, i, j, p, op_id)
-            else:
-                self.operand_edge(node, p, local[j] if local else None, state, gv, op_id)
+            if p.__class__ is not float:  # constants are written inside the op
+                self.operand_edge(node, p, local[j] if local else None, state, gv, op_id,
+                                  slot_name(node.op, j, node.operands))
 
-    def constant(self, path: tuple, i: int, j: int, c: float, op_id: str) -> None:
-        if self.layout.show_constants:
-            self.node(path, f"v{i}c{j}", fmt_number(c), shape="plaintext", fontsize="10",
-                      fontcolor="grey40", tooltip=repr(c))
-            self.edge(f"v{i}c{j}", op_id, style="dashed", color="grey60", arrowsize="0.5")
-
-    def operand_edge(self, node: Value, p: Value, d, state: str, gv, op_id: str) -> None:
+    def operand_edge(self, node: Value, p: Value, d, state: str, gv, op_id: str,
+                     slot: str | None = None) -> None:
         """The edge operand → op: its label (local or product) and colour (the share)."""
         style, layout = self.style, self.layout
         if p in layout.unit:  # from a summary: merged with its parallel edges, with a count
@@ -338,19 +374,28 @@ class _Builder:
             e["label"] = f"{fmt_number(up)}×{fmt_number(d)}\\n={fmt_number(share)}"
             e["tooltip"] = f"upstream {num(up)!r} × local {num(d)!r} = {share!r}"
         if style.color_by_grad and share is not None and state == "final":
-            e.update(color=grad_color(share), penwidth=grad_penwidth(share))
+            if share == 0:  # visible, and plainly not a cut in the graph
+                e.update(color="grey45", style="dashed")
+            else:
+                e.update(color=_Shade(share), penwidth=_Shade(share, "width"))
         if node in self.on_path and p in self.on_path:
             e.update(color=HIGHLIGHT, penwidth="3")
         if self.sweep and state != "final":
             e.update(color="grey75")  # this share is not pushed yet
         if node is self.focus:
             e.update(color=FOCUS, penwidth="3")
+        if slot:  # which side of − ÷ ^ this operand is
+            e.update(headlabel=slot, labelfontcolor="grey30", labelfontsize="10",
+                     labeldistance="1.6")
         self.edge(layout.vid(p), op_id, **e)
 
     def result_edge_attrs(self, node: Value, state: str, gv) -> dict:
         attrs = {}
         if self.style.color_by_grad and state != "unset":
-            attrs.update(color=grad_color(num(gv)), penwidth=grad_penwidth(num(gv)))
+            g = num(gv)
+            attrs.update(color=_Shade(g) if g else "grey45", penwidth=_Shade(g, "width"))
+            if g == 0:
+                attrs["style"] = "dashed"
         if node in self.on_path:
             attrs.update(color=HIGHLIGHT, penwidth="3")
         return attrs
@@ -390,19 +435,19 @@ class _Builder:
         grads = [(num(v), m) for m in members for s, v in [self.grad_state(m)] if s != "unset"]
         if not grads:
             return
-        lo = min(abs(g) for g, _ in grads)
-        hi = max(abs(g) for g, _ in grads)
+        lo = min(g for g, _ in grads)
+        hi = max(g for g, _ in grads)
         leaves = [g for g, m in grads if m.is_leaf()]
         if key[0] == "cluster" and leaves:
             # the parameters' gradient norm: what vanishes or explodes layer by layer
-            shade = math.sqrt(math.fsum(g * g for g in leaves))
-            lines.append(f"‖grad‖ of {len(leaves)} leaves {fmt_number(shade)}")
-        else:
-            shade = hi
-        lines.append(f"|grad| {fmt_number(lo)} … {fmt_number(hi)}")
+            norm = math.sqrt(math.fsum(g * g for g in leaves))
+            lines.append(f"‖grad‖ of {len(leaves)} leaves {fmt_number(norm)}")
+        # shaded by the signed gradient of largest size, so a summary can be red
+        shade = max((g for g, _ in grads), key=abs)
+        lines.append(f"grad {fmt_number(lo)} … {fmt_number(hi)}")
         if self.style.color_by_grad:
-            attrs.update(style="filled", fillcolor=grad_color(shade),
-                         penwidth=grad_penwidth(shade))
+            attrs.update(style="filled", fillcolor=_Shade(shade),
+                         penwidth=_Shade(shade, "width"))
 
 
 def _build(layout: Layout, style: Style, grad_state, *, highlight=None, focus=None,

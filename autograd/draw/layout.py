@@ -42,10 +42,8 @@ class Counts:
                 self.leaf_users.append(node)
 
     def cost(self, node: Value, show_constants: bool) -> int:
-        """DOT nodes drawing ``node``: its box, its op, and its constants if shown."""
-        if node not in self.values:
-            return 1
-        return 2 + (self.consts[node] if show_constants else 0)
+        """DOT nodes drawing ``node``: its box and its op (constants are written in the op)."""
+        return 2 if node in self.values else 1
 
 
 

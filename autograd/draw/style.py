@@ -10,6 +10,57 @@ __all__ = ["OP_SYMBOLS", "fmt_number", "fmt_count", "grad_color", "grad_strength
 OP_SYMBOLS = {"add": "+", "sub": "−", "mul": "×", "div": "÷", "neg": "−x", "pow": "x^c",
               "rpow": "c^x", "powv": "x^y", "abs": "|x|", "sum": "Σ", "dot": "w·x"}
 
+# Ops whose operands are not interchangeable: the op reads as a formula in slots a, b, and
+# each operand edge is labelled with its slot; a constant operand is written into its slot.
+SLOTS = {"sub": ("a − b", "ab"), "div": ("a ÷ b", "ab"), "powv": ("a^b", "ab"),
+         "pow": ("a^b", "ab"), "rpow": ("a^b", "ab")}
+
+
+def op_label(op: str, operands: tuple, show_constants: bool = True) -> str:
+    """The op node's text, with its constants in it: ``a − 1``, ``× 2``, ``a^2``."""
+    if op in SLOTS:
+        text, names = SLOTS[op]
+        if show_constants:
+            for name, p in zip(names, operands, strict=False):
+                if p.__class__ is float:
+                    text = text.replace(name, fmt_number(p))
+        return text
+    if op == "dot":
+        return _dot_label(operands, show_constants)
+    symbol = OP_SYMBOLS.get(op, op)
+    consts = [fmt_number(p) for p in operands if p.__class__ is float]
+    if not show_constants or not consts or op in ("dot", "sum"):
+        return symbol
+    return f"{symbol} {', '.join(consts)}"
+
+
+def _has_bias(operands: tuple) -> bool:
+    """dot's operands are (w₀ … wₙ₋₁, b, x₀ … xₙ₋₁, 1.0) with a bias, (w…, x…) without."""
+    return len(operands) >= 2 and operands[-1].__class__ is float and operands[-1] == 1.0
+
+
+def _dot_label(operands: tuple, show_constants: bool) -> str:
+    """``w·x + b`` and the constant inputs in order: x = (1, -2, 0.5)."""
+    n = len(operands) // 2
+    bias = _has_bias(operands)
+    xs = operands[n:len(operands) - 1] if bias else operands[n:]
+    text = "w·x + b" if bias else "w·x"
+    if show_constants and xs and all(x.__class__ is float for x in xs):
+        text += "\nx = (" + ", ".join(fmt_number(x) for x in xs) + ")"
+    return text
+
+
+def slot_name(op: str, j: int, operands: tuple = ()) -> str | None:
+    """Which slot operand j fills, for ops whose operands are not interchangeable: a or b
+    of − ÷ ^, and wₖ / xₖ / b of a dot (wₖ pairs with xₖ)."""
+    if op == "dot":
+        n = len(operands) // 2
+        bias = _has_bias(operands)
+        if j < n:
+            return "b" if bias and j == n - 1 else f"w{j}"
+        return f"x{j - n}"
+    return SLOTS[op][1][j] if op in SLOTS and j < len(SLOTS[op][1]) else None
+
 HIGHLIGHT = "#ff7f00"
 FOCUS = "#e7298a"
 
@@ -65,7 +116,8 @@ def grad_color(g: float, scale: tuple[float, float] = LOG_RANGE) -> str:
     """Diverging colour: blue for positive, red for negative gradients, paler when smaller."""
     if math.isnan(g):
         return "#ffd700"
-    t = grad_strength(g, scale)
+    # never paler than a quarter of the way: a small nonzero gradient stays visible
+    t = 0.25 + 0.75 * grad_strength(g, scale) if g != 0 else 0.0
     end = _BLUE if g > 0 else _RED
     rgb = tuple(round(a + (b - a) * t) for a, b in zip(_WHITE, end, strict=True))
     return "#{:02x}{:02x}{:02x}".format(*rgb)
