@@ -46,7 +46,7 @@ def _dot_label(operands: tuple, show_constants: bool) -> str:
     xs = operands[n:len(operands) - 1] if bias else operands[n:]
     text = "w·x + b" if bias else "w·x"
     if show_constants and xs and all(x.__class__ is float for x in xs):
-        text += "\nx = (" + ", ".join(fmt_number(x) for x in xs) + ")"
+        text += "\\nx = (" + ", ".join(fmt_number(x) for x in xs) + ")"
     return text
 
 
