@@ -81,3 +81,39 @@ def test_gradients_follow_whether_a_backward_ran_not_the_root():
     L.grad = 0.0  # zeroing the root's gradient does not undo the backward
     src = draw_dot(L).source
     assert "grad –" not in src and "grad -4" in src
+
+
+def test_anomaly_in_backward_is_located_and_drawn():
+    a, b = Value(1e200, "a"), Value(1e-200, "b")
+    c = a * b  # every value finite: c = 1
+    c.label = "c"
+    out = c * 1e200
+    out.label = "out"
+    with pytest.raises(autograd.AnomalyError), autograd.detect_anomaly():
+        out.backward()  # the share 1e200 × a overflows to inf at c's op
+    src = draw_anomaly(out).source
+    assert "non-finite gradient first at mul (c)" in src
+    line = next(line for line in src.splitlines() if "label='c'" in line)
+    assert "#d7191c" in line
+
+
+def test_explorer_contract_ids_and_text_order():
+    import html
+    import re
+    import shutil
+
+    if shutil.which("dot") is None:
+        pytest.skip("Graphviz `dot` is missing")
+    L = lecture()
+    g = draw_dot(L)
+    order = autograd.topological_order(L)
+    assert set(g.node_ids) == set(order)
+    svg = g.pipe(format="svg", encoding="utf-8")
+    for v in order:
+        name = g.node_ids[v]
+        part = svg.split(f'<g id="{name}" class="node">')[1].split('class="node"')[0]
+        texts = [html.unescape(t) for t in re.findall(r"<text[^>]*>([^<]*)</text>", part)]
+        assert texts[-1] == f"grad {v.grad:.4g}" and texts[-2] == f"data {v.data:.4g}", texts
+        if v.label:
+            assert texts[0] == v.label
+    assert "<title>v0&#45;&gt;v2op</title>" in svg

@@ -14,13 +14,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from ..backward import local_derivatives, topological_order
+from ..backward import backward_steps, local_derivatives, topological_order
 from ..ops import OPS, Op
 from ..value import Value
 from .builder import draw_dot
 from .display import GraphPicture
 
-__all__ = ["check_rules", "draw_rule_check", "draw_anomaly", "BadRule", "first_non_finite"]
+__all__ = ["check_rules", "draw_rule_check", "draw_anomaly", "BadRule", "first_non_finite",
+           "first_non_finite_gradient"]
 
 
 @dataclass
@@ -100,12 +101,35 @@ def first_non_finite(root: Value) -> Value | None:
     return None
 
 
+def first_non_finite_gradient(root: Value) -> tuple[Value, Value] | None:
+    """Where backward first gives a non-finite share: (the node pushing it, its operand).
+
+    The reverse sweep of ``backward_steps`` on its own dict (``.grad`` is not touched), in
+    the order ``backward`` visits nodes, so this is the node ``detect_anomaly`` stops at.
+    """
+    adjoints = {root: 1.0}
+    for node, adj in backward_steps(root, adjoints):
+        for p in node.parents:
+            if not math.isfinite(adj.get(p, 0.0)):
+                return node, p
+    return None
+
+
 def draw_anomaly(root: Value, **draw_options) -> GraphPicture:
-    """The graph with the origin of a NaN/inf marked red (after detect_anomaly() stopped, or
-    whenever root's value is not finite)."""
+    """The graph with the origin of a NaN/inf marked red: the first non-finite value in
+    topological order, or else (all values finite, e.g. after ``detect_anomaly()`` stopped
+    a backward) the node whose backward share first is non-finite."""
     origin = first_non_finite(root)
     if origin is None:
-        return draw_dot(root, caption="every value is finite", **draw_options)
+        found = first_non_finite_gradient(root)
+        if found is None:
+            return draw_dot(root, caption="every value and gradient is finite", **draw_options)
+        node, operand = found
+        d = local_derivatives(node)[list(node.operands).index(operand)]
+        caption = (f"backward gives a non-finite gradient first at {node.op} "
+                   f"({node.label or 'unlabelled'}): local derivative {d!r} for its operand "
+                   f"{operand.label or repr(operand.data)}")
+        return draw_dot(root, mark=[node], caption=caption, grads=False, **draw_options)
     what = "operands " + ", ".join(
         repr(p.data if isinstance(p, Value) else p) for p in origin.operands)
     caption = (f"the first non-finite value: {origin.op or 'leaf'} "
