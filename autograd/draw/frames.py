@@ -225,10 +225,15 @@ def save_frames(frames: list, path: str | os.PathLike, seconds: float = 1.5) -> 
 
 
 # --- in notebooks ---------------------------------------------------------------------------------
+def _fit(svg_element: str) -> str:
+    """Scaled down to the page's width (as JupyterLab does not do for inline SVG)."""
+    return svg_element.replace("<svg ", '<svg style="max-width:100%;height:auto" ', 1)
+
+
 def _frame_html(frame: graphviz.Digraph) -> str:
     """A frame as inline SVG, or (without dot) the install hint and its DOT source."""
     try:
-        return _svg_element(_svg(frame), "")[0]
+        return _fit(_svg_element(_svg(frame), "")[0])
     except (graphviz.ExecutableNotFound, graphviz.CalledProcessError, OSError) as e:
         return fallback_bundle(frame.source, e)["text/html"]
 
@@ -252,7 +257,7 @@ class FrameStrip:
             return "\n".join(parts)
         return "\n".join(
             f'<div style="border-bottom:1px solid #ccc;margin:4px 0">'
-            f"{_svg_element(s, f'f{k}_')[0]}</div>"
+            f"{_fit(_svg_element(s, f'f{k}_')[0])}</div>"
             for k, s in enumerate(svgs)
         )
 
