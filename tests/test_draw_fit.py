@@ -20,6 +20,7 @@ from draw_graphs import (
     svg_size_px,
 )
 
+from autograd import Value
 from autograd.draw import draw_dot
 
 pytestmark = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz `dot` is missing")
@@ -33,7 +34,35 @@ def _neuron():
     return u
 
 
+def _notebook1_paths():
+    x = Value(0.8, label="x")
+    y = x * x
+    y.label = "y"
+    p = 3.0 * y
+    p.label = "p"
+    q = y.sin()
+    q.label = "q"
+    g = p + q
+    g.label = "g"
+    g.backward()
+    return draw_dot(g, highlight=y, edge_labels="product")
+
+
+def _neuron_z():
+    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
+    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
+    bias = Value(6.8813735870195432, label="b")
+    z = x1 * w1 + x2 * w2 + bias
+    z.label = "z"
+    u = z.tanh()
+    u.label = "u"
+    u.backward()
+    return draw_dot(u)
+
+
 CASES = {
+    "notebook 1 paths": _notebook1_paths,
+    "notebook 1 neuron": _neuron_z,
     "lecture": lambda: draw_dot(lecture()),
     "lecture local": lambda: draw_dot(lecture(), edge_labels="local"),
     "lecture product": lambda: draw_dot(lecture(), edge_labels="product"),
