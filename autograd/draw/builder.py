@@ -291,7 +291,7 @@ class _Builder:
         for args, kwargs in self.edges:
             g.edge(*args, **kwargs)
         g.summary = f"of {len(layout.order)} values, {len(layout.unit_id)} summaries"
-        g.node_ids = {node: layout.vid(node) for node in layout.order}
+        g.node_ids = layout.node_ids()
         if style.color_by_grad:
             _add_legend(g, scale)
         caption = "\n".join(c for c in (caption, self.fold_caption()) if c)
@@ -313,8 +313,8 @@ class _Builder:
     def folded_edges(self, node: Value, key: tuple) -> None:
         """Edges into a summary from outside it, counted so parallel ones merge."""
         layout = self.layout
-        for p in node.parents:
-            if layout.unit.get(p) != key:
+        for p in node.operands:
+            if p.__class__ is not float and layout.unit.get(p) != key:
                 lit = p in self.on_path and node in self.on_path
                 self.summary_edges[(layout.vid(p), layout.unit_id[key], lit)] += 1
 
@@ -572,7 +572,7 @@ def backward_ran(order: list[Value]) -> bool:
     Not ``root.grad != 0``: zeroing the root (or the parameters) leaves the inner nodes'
     gradients of the latest backward in place, and those are what the picture shows.
     """
-    return any(num(n.grad) != 0 for n in order)
+    return any(n.grad != 0 for n in order)  # a Value grad (create_graph) counts as set
 
 
 def stale_nodes(candidates: list[Value], rel: float = 1e-9) -> list[Value]:

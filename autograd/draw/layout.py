@@ -229,13 +229,15 @@ def _collapse(order, root, paths, counts: Counts, max_nodes, show_constants
     unit: dict[Value, tuple] = {}
     state = {"show_constants": show_constants}
 
+    values = counts.values
+
     def fits() -> bool:
-        show = state["show_constants"]
+        # each computed node draws 2 DOT nodes (box, op), a leaf 1, a summary 1
         if unit:
-            nodes = (sum(counts.cost(n, show) for n in order if n not in unit)
+            nodes = (sum(2 if n in values else 1 for n in order if n not in unit)
                      + len(set(unit.values())))
         else:
-            nodes = sum(counts.cost(n, show) for n in order)
+            nodes = len(order) + len(values)
         return nodes <= max_nodes and _edges(order, unit) <= 2 * max_nodes
 
     if fits():
@@ -292,11 +294,12 @@ class Layout:
                       else dict.fromkeys(self.order, ()))
         self.copy = _copies(self.order)
         self.style_constants = style.show_constants
+        # "auto" folds in the builder, trying sizes until the picture fits
         self.fold(style.max_nodes if isinstance(style.max_nodes, int) else None)
 
     def full_cost(self) -> int:
-        """How many DOT nodes the unfolded picture has (values, ops, constants)."""
-        return sum(self.counts.cost(n, self.style_constants) for n in self.order)
+        """How many DOT nodes the unfolded picture has (a box per value, an op per result)."""
+        return len(self.order) + len(self.counts.values)
 
     def fold(self, max_nodes: int | None) -> None:
         """Fold nodes into summaries until at most ``max_nodes`` boxes remain (None: none)."""
@@ -321,6 +324,15 @@ class Layout:
         """The DOT name of the box that draws ``node`` (its summary's, if folded)."""
         key = self.unit.get(node)
         return self.unit_id[key] if key is not None else f"v{self.index[node]}"
+
+    def node_ids(self) -> dict[Value, str]:
+        """{every node: the DOT name of the box drawing it} (see ``vid``), in one pass."""
+        unit, unit_id = self.unit, self.unit_id
+        ids = {}
+        for i, node in enumerate(self.order):
+            key = unit.get(node)
+            ids[node] = f"v{i}" if key is None else unit_id[key]
+        return ids
 
     def name(self, node: Value) -> str:
         """What text calls a node: its label (``[k]`` for the k-th copy), or its DOT name."""
