@@ -296,8 +296,9 @@ class _Builder:
             _add_legend(g, scale)
         caption = "\n".join(c for c in (caption, self.fold_caption()) if c)
         if caption:
-            g.attr(label=caption, labelloc="t", labeljust="l", fontname="Helvetica",
-                   fontsize="12")
+            # each line left-justified (DOT's \l), so long captions wrap into lines
+            g.attr(label=caption.replace("\n", "\\l") + "\\l", labelloc="t", labeljust="l",
+                   fontname="Helvetica", fontsize="12")
             g.caption = caption
         return g
 
@@ -307,7 +308,7 @@ class _Builder:
             return ""
         n = len(layout.order)
         return (f"{len(layout.unit)} of {n} values folded into {len(layout.unit_id)} summaries "
-                f"(max_nodes={layout.max_nodes}); draw_dot(..., max_nodes=None) draws all {n} "
+                f"(max_nodes={layout.max_nodes});\ndraw_dot(..., max_nodes=None) draws all {n} "
                 f"(slow for big graphs)")
 
     def folded_edges(self, node: Value, key: tuple) -> None:
@@ -514,8 +515,11 @@ def draw_dot(
     * ``rankdir``: "auto" (left to right when that fits a notebook column, else top to
       bottom when narrower), or Graphviz's "LR", "TB", "RL", "BT".
 
-    * ``grads``: "auto" shows ``.grad`` iff ``root.grad != 0`` (a backward ran from root);
-      True/False force it. Hidden gradients are drawn "–" in grey.
+    * ``grads``: "auto" shows ``.grad`` iff a backward ran (some node's ``.grad`` is
+      nonzero; zeroing the root alone does not hide them); True/False force it. Hidden
+      gradients are drawn "–" in grey. If a value no longer equals its op applied to its
+      operands (weights stepped since the forward pass) the caption says STALE and the
+      gradients are struck through in grey.
     * ``edge_labels``: "local" labels operand → op edges with ∂out/∂operand; "product" with
       upstream × local = the share that edge adds to the operand's gradient.
     * ``highlight``: a node (or a label): every path from it to the root is drawn in orange,
@@ -597,9 +601,10 @@ def stale_nodes(candidates: list[Value], rel: float = 1e-9) -> list[Value]:
 
 def _stale_caption(stale: list[Value], layout: Layout) -> str:
     names = ", ".join(layout.name(n) for n in stale[:3]) + (" …" if len(stale) > 3 else "")
-    return (f"STALE: {len(stale)} value(s) ({names}) no longer equal their op applied to their "
-            "operands (parameters changed since the forward pass); gradients greyed: "
-            "recompute the forward pass (and backward) before reading this picture")
+    return (f"STALE: {len(stale)} value(s) ({names}) no longer equal their op applied to "
+            "their operands:\nparameters changed since the forward pass, so the gradients "
+            "(struck through) are old;\nrecompute the forward pass and backward before "
+            "reading this picture")
 
 
 def _tangent_state(root: Value, seeds: dict, layout: Layout):
