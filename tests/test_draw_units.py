@@ -75,3 +75,16 @@ def test_unknown_view_and_non_network_graph_are_clear_errors():
         draw_dot(3.0)
     with pytest.raises(ValueError, match="max_nodes must be"):
         draw_dot(lecture(), max_nodes=-1)
+
+
+def test_labelled_inputs_keep_their_names_and_batches_say_which_example():
+    import nn
+    from autograd import Value
+
+    net = nn.MLP(2, [3, 1], seed=1)
+    x = [Value(0.5, "petal"), Value(-1.0, "sepal")]
+    out = net(x) + net([0.1, 0.2])
+    out.label = "sum"
+    g = draw_dot(out, view="units")
+    assert "petal = 0.5" in g.source and "sepal = -1" in g.source
+    assert "ran on 2 examples: the first one is drawn" in g.caption

@@ -40,15 +40,20 @@ def _units(order: list[Value]) -> dict[tuple[int, int], dict]:
     return {k: u for k, u in units.items() if "z" in u}
 
 
-def _weights(z: Value) -> dict[int, tuple[Value, float]]:
-    """{k: (w_k, x_k)}: each weight operand of z and the input it multiplies (∂z/∂w_k)."""
+def _weights(z: Value) -> dict[int, tuple[Value, float, str]]:
+    """{k: (w_k, x_k, name)}: each weight operand of z, the input it multiplies (∂z/∂w_k)
+    and that input's label when it is a labelled Value of a dot (its partner operand)."""
     partials = local_derivatives(z)
+    operands = z.operands
+    half = len(operands) // 2
     found = {}
-    for j, p in enumerate(z.operands):
+    for j, p in enumerate(operands):
         if isinstance(p, Value) and p.label:
             m = _NAME.match(p.label)
             if m and m.group(5) is not None:
-                found[int(m.group(5))] = (p, float(partials[j]))
+                partner = operands[j + half] if z.op == "dot" and j < half else None
+                name = partner.label if isinstance(partner, Value) and partner.label else ""
+                found[int(m.group(5))] = (p, float(partials[j]), name)
     return found
 
 
@@ -100,17 +105,22 @@ def draw_units(root: Value, *, caption: str | None = None, fmt: str = "svg") -> 
            margin="0.04,0.02")
     g.attr("edge", arrowsize="0.5")
     edges, ids = [], {}
+    names: dict[int, str] = {}  # labels of the inputs, when they are labelled Values
     n_inputs = 0
     for (li, j), u in units.items():
-        for k, (w, x) in _weights(u["z"]).items():
+        for k, (w, x, name) in _weights(u["z"]).items():
             dz = adjoints.get(u["z"], 0.0)
             edges.append((li, k, j, w, dz * w.data, x))
-            n_inputs = max(n_inputs, k + 1) if li == layers[0] else n_inputs
+            if li == layers[0]:
+                n_inputs = max(n_inputs, k + 1)
+                if name:
+                    names[k] = name
     scale = _scale([e[4] for e in edges])
     wmax = max((abs(e[3].data) for e in edges), default=1.0) or 1.0
     inputs = {k: x for li, k, _, _, _, x in edges if li == layers[0]}
     for k in range(n_inputs):
-        g.node(f"x{k}", f"x{k} = {fmt_number(inputs.get(k, 0.0))}", id=f"x{k}",
+        label = html.escape(names.get(k, f"x{k}"))
+        g.node(f"x{k}", f"{label} = {fmt_number(inputs.get(k, 0.0))}", id=f"x{k}",
                shape="ellipse", pos=_pos(0, k))
     g.node("hx", "inputs", shape="plaintext", pos=_pos(0, -1), id="hx")
     for col, li in enumerate(layers, start=1):
