@@ -43,10 +43,12 @@ def _dot_label(operands: tuple, show_constants: bool) -> str:
     """``w·x + b`` and the constant inputs in order: x = (1, -2, 0.5)."""
     n = len(operands) // 2
     bias = _has_bias(operands)
+    ws = operands[:n - 1] if bias else operands[:n]
     xs = operands[n:len(operands) - 1] if bias else operands[n:]
     text = "w·x + b" if bias else "w·x"
-    if show_constants and xs and all(x.__class__ is float for x in xs):
-        text += "\\nx = (" + ", ".join(fmt_number(x) for x in xs) + ")"
+    for name, group in (("w", ws), ("x", xs)):
+        if show_constants and group and all(v.__class__ is float for v in group):
+            text += f"\\n{name} = (" + ", ".join(fmt_number(v) for v in group) + ")"
     return text
 
 
