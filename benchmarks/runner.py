@@ -25,8 +25,9 @@ from typing import NamedTuple
 
 from . import engines as E
 from . import graphs as G
+from . import pictures as P
 
-BENCHMARKS = ("demo", "chain", "wide", "bytes", "hessian")
+BENCHMARKS = ("demo", "chain", "wide", "bytes", "hessian", "pictures")
 ENGINES = ("dagrad", "micrograd", "torch")
 
 
@@ -454,6 +455,7 @@ def markdown(info: dict, rows: list[dict], isolate: bool) -> str:
                 out.append(f"| {r['engine']} | – | – | – | {_status(r)} |")
 
     out += ["", "## Targets", ""] + targets(rows)
+    out += P.markdown(by["pictures"])
     return "\n".join(out)
 
 
@@ -502,6 +504,8 @@ def run(args, gauges: list) -> list[dict]:
             rows += bench_bytes(names, args.bytes_nodes)
         elif bench == "hessian":
             rows += bench_hessian(names, args.repeats, args.hessian_points, args.hessian_k)
+        elif bench == "pictures":
+            rows += P.bench_pictures(args.repeats, args.quick)
         print(f"[{bench}: {time.perf_counter() - t0:.1f} s]", file=sys.stderr, flush=True)
     return rows
 

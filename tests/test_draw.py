@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 import re
 import shutil
@@ -190,20 +191,41 @@ def test_edge_labels_product_add_up_to_the_gradient():
     shares = [float(re.search(r"=([-\d.e+]+)\"", attrs).group(1))
               for a, _, attrs in edges if a == xid]
     assert len(shares) == 3 and sum(shares) == pytest.approx(x.grad) == pytest.approx(7.0)
-    assert "1×3=3" in src  # upstream 1 × local 3
+    assert "1×3\\n=3" in src  # upstream 1 × local 3
     # without a backward, products come from a sweep that leaves .grad alone
     z = Value(2.0, "z") * Value(5.0, "w")
     src = draw_dot(z, edge_labels="product").source
-    assert "1×5=5" in src and "grad –" in src and z.grad == 0.0
+    assert "1×5\\n=5" in src and "grad –" in src and z.grad == 0.0
 
 
 def test_constants_shown_or_hidden():
     x = Value(2.0, "x")
     y = x * 3.0 + 1.5
-    assert 'v1c1 [label=3 ' in draw_dot(y).source
-    assert "v2c1" in draw_dot(y).source
+    src = draw_dot(y).source
+    # constants are written inside their op, not floating nodes of their own
+    assert 'v1op [label="× 3"' in src and 'v2op [label="+ 1.5"' in src
+    assert "v1c1" not in src
     hidden = draw_dot(y, show_constants=False).source
-    assert "c1" not in re.sub(r"label=<.*?>>", "", hidden)
+    assert 'v1op [label="×"' in hidden and "1.5" not in hidden.split("tooltip")[0]
+
+
+def test_operand_slots_for_sub_div_pow_and_dot():
+    a, b = Value(3.0, "a"), Value(5.0, "b")
+    nodes, edges = parse_dot(draw_dot(a - b).source)
+    slots = {tail: re.search(r"headlabel=(\w+)", attrs).group(1) for tail, _, attrs in edges
+             if "headlabel" in attrs}
+    assert slots == {name_of(nodes, "a"): "a", name_of(nodes, "b"): "b"}
+    swapped = parse_dot(draw_dot(b - a).source)
+    slots = {t: re.search(r"headlabel=(\w+)", x).group(1) for t, _, x in swapped[1]
+             if "headlabel" in x}
+    assert slots == {name_of(swapped[0], "b"): "a", name_of(swapped[0], "a"): "b"}
+    assert 'label="1 − b"' in draw_dot(1.0 - a).source  # the constant in slot a, a in b
+    assert 'label="a ÷ 2"' in draw_dot(a / 2.0).source
+    assert 'label="a^2"' in draw_dot(a ** 2.0).source
+    z = dot([a, b], [0.5, -1.0], Value(0.1, "bias"))
+    src = draw_dot(z).source
+    assert "w·x + b\\nx = (0.5, -1)" in src  # w0 pairs with x0 = 0.5, w1 with x1 = -1
+    assert "headlabel=w0" in src and "headlabel=w1" in src and "headlabel=b" in src
 
 
 def test_bad_options_raise():
@@ -288,7 +310,7 @@ def test_clusters_from_dotted_labels():
     other.label = "layers.0.neurons.4.out"
     loss = out + other
     nodes, _ = parse_dot(draw_dot(loss).source)
-    where = {re.search(r"<B>([^<]*)</B>", a).group(1) if "<B>" in a else k: c
+    where = {re.search(r"label='([^']*)'", a).group(1) if "label='" in a else k: c
              for k, (a, c) in nodes.items() if re.fullmatch(r"v\d+", k)}
     neuron3 = ("cluster_layers.0", "cluster_layers.0.neurons.3")
     for name in ("layers.0.neurons.3.w0", "layers.0.neurons.3.b", "layers.0.neurons.3.out"):
@@ -299,7 +321,8 @@ def test_clusters_from_dotted_labels():
     unlabelled = [c for k, c in where.items() if k.startswith("v")]
     assert unlabelled.count(neuron3) == 3 and unlabelled.count(()) == 1  # w0x0, w1x1, their sum
     # op nodes sit with their result
-    z_id = name_of(nodes, "layers.0.neurons.3.z")
+    z_id = name_of(nodes, "z")  # inside its neuron's cluster the prefix is dropped
+    assert "label='layers.0.neurons.3.z'" in nodes[z_id][0]  # the full name is in the tooltip
     assert nodes[f"{z_id}op"][1] == neuron3
     assert "cluster" not in draw_dot(loss, clusters=False).source
     # edges are all written at the top level, after the clusters, so that an edge can never
@@ -338,10 +361,10 @@ def test_unlabelled_node_shared_by_two_neurons_goes_up_to_the_layer():
 def test_mlp_folds_neurons_then_layers():
     loss = mlp_graph()
     loss.backward()
-    full = draw_dot(loss).source
+    full = draw_dot(loss, max_nodes=None).source
     assert n_drawn(full) > 450
-    readable = draw_dot(loss, max_nodes=60, color_by_grad=True).source
-    assert n_drawn(readable) <= 60
+    readable = draw_dot(loss, max_nodes=200, color_by_grad=True).source
+    assert n_drawn(readable) <= 200
     nodes, _ = parse_dot(readable)
     summaries = {k: v for k, v in nodes.items() if k.startswith("s")}
     assert len(summaries) == 33  # one per neuron
@@ -351,6 +374,8 @@ def test_mlp_folds_neurons_then_layers():
     assert "neurons.0<BR/>5 nodes" in readable
     assert "‖grad‖ of 3 leaves" in readable  # w0, w1, b of a first-layer neuron
     assert "×256" not in readable  # neurons are separate: edges between them are single
+    # at 60 nodes the 256 neuron-to-neuron edges would exceed 2 × 60: layers fold instead
+    assert "layers.1<BR/>304 nodes" in draw_dot(loss, max_nodes=60).source
     tiny = draw_dot(loss, max_nodes=10).source
     assert n_drawn(tiny) <= 10
     assert "layers.1<BR/>304 nodes" in tiny and "×256" in tiny
@@ -397,14 +422,17 @@ def test_color_by_grad_sign_and_legend():
     blue, red = grad_color(100.0), grad_color(-100.0)
     assert int(blue[5:7], 16) > int(blue[1:3], 16)  # more blue than red
     assert int(red[1:3], 16) > int(red[5:7], 16)
-    assert grad_color(1e-9) == grad_color(0.0) == "#f7f7f7"  # vanished: white
+    assert grad_color(0.0) == "#f7f7f7" != grad_color(1e-9)  # tiny but nonzero: visible
     L, v = lecture()
     L.backward()
     src = draw_dot(L, color_by_grad=True).source
     nodes, _ = parse_dot(src)
-    assert "legend" in nodes and "log |grad|" in nodes["legend"][0]
-    assert f'fillcolor="{grad_color(6.0)}"' in nodes[name_of(nodes, "a")][0]
-    assert f'fillcolor="{grad_color(-4.0)}"' in nodes[name_of(nodes, "b")][0]
+    # the scale is fitted to this picture: |grad| from 1 to 6, shown in the legend
+    assert "legend" in nodes and "log |·| from 1 to 6 (this picture)" in nodes["legend"][0]
+    scale = (0.0, math.log10(6.0))
+    assert f'fillcolor="{grad_color(6.0, scale)}"' in nodes[name_of(nodes, "a")][0]
+    assert f'fillcolor="{grad_color(-4.0, scale)}"' in nodes[name_of(nodes, "b")][0]
+    assert grad_color(6.0, scale) != grad_color(2.0, scale)  # no longer the same blue
     assert "legend" not in draw_dot(L).source
 
 
@@ -527,4 +555,24 @@ def test_values_as_gradients_after_create_graph():
     y.label = "y"
     y.backward(create_graph=True)  # .grad is a Value now
     src = draw_dot(y, edge_labels="product", color_by_grad=True).source
-    assert "grad 12<" in src and "1×12=12" in src
+    assert "grad 12<" in src and "1×12\\n=12" in src
+
+
+def test_dead_relu_edges_are_dashed_and_visible_and_summaries_keep_sign():
+    w, x = Value(-2.0, "w"), Value(1.5, "x")
+    z = w * x
+    z.label = "z"
+    a = z.relu()
+    a.label = "a"
+    out = a + w * 0.5
+    out.label = "out"
+    out.backward()
+    src = draw_dot(out, color_by_grad=True).source
+    dashed = [line for line in src.splitlines() if "->" in line and "style=dashed" in line]
+    assert dashed and all("grey45" in line for line in dashed)  # the dead path, visible
+    assert "#f7f7f7" not in src.split("legend")[0]  # nothing drawn white on white
+    L, _ = lecture()
+    L.backward()
+    folded = draw_dot(L, max_nodes=3, color_by_grad=True).source
+    summary = next(line for line in folded.splitlines() if "box3d" in line)
+    assert "grad -4 … 6" in summary or "grad -4" in summary  # signed range, not |grad|

@@ -21,18 +21,13 @@ import re
 
 import graphviz
 
-from .draw import (
-    DotNotFound,
-    _build,
-    _command_name,
-    _Layout,
-    _Style,
-    fallback_bundle,
-    fmt_number,
-)
-from .files import write_atomic
-from .sweep import backward_steps
-from .value import Value
+from .. import backward_steps
+from ..files import write_atomic
+from ..value import Value
+from .builder import _build
+from .display import DotNotFound, _command_name, fallback_bundle
+from .layout import Layout, Style
+from .style import fmt_number
 
 __all__ = [
     "backward_frames", "save_frames", "frames_strip", "show_backward", "FrameStrip",
@@ -52,8 +47,8 @@ def backward_frames(root: Value, *, max_frames: int | None = 300, **draw_options
                                    "clusters", "max_nodes", "fmt"}
     if unknown:
         raise TypeError(f"backward_frames got unexpected options {sorted(unknown)}")
-    style = _Style(**draw_options)
-    layout = _Layout(root, style)
+    style = Style(**draw_options)
+    layout = Layout(root, style)
     n = len(layout.order)
     if max_frames is not None and n > max_frames:
         raise ValueError(
@@ -73,16 +68,14 @@ def backward_frames(root: Value, *, max_frames: int | None = 300, **draw_options
                 return "partial", adjoints[v]
             return "unset", None
 
-        name = node.label or f"v{layout.index[node]}"
+        name = layout.name(node)
         value = fmt_number(adjoints.get(node, 0.0))
         if node is root:
             what = f"the seed ∂{top}/∂{top} = 1"
         else:
             what = f"∂{top}/∂{name} = {value} is final (all its users have added their share)"
-        if node.operands:
-            pushed = ", ".join(
-                p.label or f"v{layout.index[p]}" for p in node.operands if p.__class__ is not float
-            )
+        if not node.is_leaf():
+            pushed = ", ".join(layout.name(p) for p in node.parents)
             what += f"; pushed {value} × local derivative to {pushed or 'no Value operand'}"
         else:
             what += "; a leaf: nothing to push"
@@ -232,10 +225,15 @@ def save_frames(frames: list, path: str | os.PathLike, seconds: float = 1.5) -> 
 
 
 # --- in notebooks ---------------------------------------------------------------------------------
+def _fit(svg_element: str) -> str:
+    """Scaled down to the page's width (as JupyterLab does not do for inline SVG)."""
+    return svg_element.replace("<svg ", '<svg style="max-width:100%;height:auto" ', 1)
+
+
 def _frame_html(frame: graphviz.Digraph) -> str:
     """A frame as inline SVG, or (without dot) the install hint and its DOT source."""
     try:
-        return _svg_element(_svg(frame), "")[0]
+        return _fit(_svg_element(_svg(frame), "")[0])
     except (graphviz.ExecutableNotFound, graphviz.CalledProcessError, OSError) as e:
         return fallback_bundle(frame.source, e)["text/html"]
 
@@ -259,7 +257,7 @@ class FrameStrip:
             return "\n".join(parts)
         return "\n".join(
             f'<div style="border-bottom:1px solid #ccc;margin:4px 0">'
-            f"{_svg_element(s, f'f{k}_')[0]}</div>"
+            f"{_fit(_svg_element(s, f'f{k}_')[0])}</div>"
             for k, s in enumerate(svgs)
         )
 

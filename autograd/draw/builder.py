@@ -1,0 +1,621 @@
+"""The DOT builder: one box per ``Value`` (label | data | grad), one small node per op.
+
+``draw_dot(root)`` returns a ``GraphPicture`` (a ``graphviz.Digraph``) with edges operand →
+op → result. Node ids are a counter over the topological order (``v0``, ``v0op``, ``v3c1``
+for the constant operand 1 of node 3, ``s0`` for summaries), never ``id()``: the same graph
+gives the same DOT source and the same SVG on every run. Nothing here recurses on the depth
+of the graph.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections import Counter
+
+import graphviz
+
+from .. import backward_steps, forward_tangents, local_derivatives
+from ..ops import OPS
+from ..value import Value
+from .display import GraphPicture
+from .layout import Layout, Style, _reaches, count_paths, resolve
+from .style import (
+    FOCUS,
+    HIGHLIGHT,
+    LOG_RANGE,
+    clean,
+    fmt_count,
+    fmt_number,
+    grad_color,
+    grad_penwidth,
+    num,
+    op_label,
+    slot_name,
+)
+from .units import draw_units
+
+__all__ = ["draw_dot"]
+
+VIEWS = ("values", "units")
+
+
+GRAD_TEXT = {  # how a gradient reads in its box, by state
+    "final": "grad {}",
+    "partial": '<FONT COLOR="grey35"><I>grad ~{} (partial)</I></FONT>',
+    "unset": '<FONT COLOR="grey60">grad –</FONT>',
+    "stale": '<FONT COLOR="grey60"><S>grad {}</S></FONT>',
+    "tangent": '<FONT COLOR="#1b7837">tangent {}</FONT>',
+}
+WRONG = "#d7191c"  # a node whose derivative rule is wrong, or where a NaN/inf began
+
+
+def _value_label(node: Value, name: str, state: str, g) -> str:
+    """The box: the label on top, data | grad below (narrow; the grad is the last text)."""
+    grad = GRAD_TEXT[state].format(fmt_number(g) if g is not None else "")
+    rows = f'<TR><TD COLSPAN="2"><B>{html.escape(name)}</B></TD></TR>' if name else ""
+    rows += (f'<TR><TD>data {fmt_number(node.data)}</TD><TD SIDES="L" BORDER="1" '
+             f'COLOR="grey80">{grad}</TD></TR>')
+    return (f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2">'
+            f"{rows}</TABLE>>")
+
+
+def _tooltip(node: Value, state: str, g) -> str:
+    if state == "unset":
+        shown = "not set yet"
+    else:
+        shown = repr(num(g)) + (" (partial)" if state == "partial" else "")
+    op = f", op={node.op}" if node.op else ""
+    label = f", label={node.label!r}" if node.label else ""
+    return f"Value(data={node.data!r}, grad={shown}{label}{op})"
+
+
+class _Shade:
+    """A colour (or pen width) by gradient, resolved once the picture's range is known."""
+
+    __slots__ = ("value", "kind")
+
+    def __init__(self, value: float, kind: str = "color"):
+        self.value, self.kind = value, kind
+
+    def resolve(self, scale: tuple[float, float]) -> str:
+        if self.kind == "width":
+            return grad_penwidth(self.value, scale)
+        return grad_color(self.value, scale) if self.value != 0 else ZERO_FILL
+
+
+ZERO_FILL = "#e6e6e6"  # a zero gradient: light grey, never white on white
+
+
+def fitted_scale(values: list[float]) -> tuple[float, float]:
+    """log10 of the smallest and largest nonzero finite |value|: the picture's own range."""
+    mags = [abs(v) for v in values if v != 0 and math.isfinite(v)]
+    if not mags:
+        return LOG_RANGE
+    lo, hi = math.log10(min(mags)), math.log10(max(mags))
+    return (lo, hi) if hi - lo > 1e-9 else (lo - 1.0, hi)
+
+
+def _add_legend(g: graphviz.Digraph, scale: tuple[float, float]) -> None:
+    """One small table: this picture's range of gradients, on a log scale of |grad|."""
+    lo, hi = scale
+    mags = [10.0 ** hi, 10.0 ** ((lo + hi) / 2), 10.0 ** lo]
+    ticks = [-m for m in mags] + [0.0] + list(reversed(mags))
+    cells = "".join(f'<TD BGCOLOR="{grad_color(t, scale) if t else ZERO_FILL}">'
+                    f"{fmt_number(t)}</TD>" for t in ticks)
+    label = (f'<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="2">'
+             f'<TR><TD COLSPAN="{len(ticks)}">grad and shares: blue &gt; 0, red &lt; 0, '
+             f"log |·| from {fmt_number(10.0 ** lo)} to {fmt_number(10.0 ** hi)} (this "
+             f"picture); 0 grey, zero-share edges dashed</TD></TR><TR>{cells}</TR></TABLE>>")
+    g.node("legend", label, shape="plaintext", fontsize="10", id="legend")
+
+
+def _resolve_shades(statements, scale) -> None:
+    for _, kwargs in statements:
+        for k, v in kwargs.items():
+            if isinstance(v, _Shade):
+                kwargs[k] = v.resolve(scale)
+
+
+WIDTH_PX = {"box": 130, "box3d": 230, "ellipse": 45, "plaintext": 35, "record": 160}
+RANKSEP_PX, NODESEP_PX = 48, 24  # dot's defaults: ranksep 0.5 in, nodesep 0.25 in
+FIT_PX = 1150  # the width a notebook column shows at 100 % (a little under 1,200 px)
+MIN_SCALE = 0.83  # dot may shrink a picture this much: 10 pt text stays >= 11 px
+AUTO_STEPS = (None, 80, 50, 30, 16, 8)  # max_nodes="auto" tries these until a picture fits
+
+
+def _ranks(names: list[str], edges: list[tuple[str, str]]) -> dict[str, int]:
+    """Longest-path rank of each DOT node (what dot's ranking gives on a DAG)."""
+    indeg = dict.fromkeys(names, 0)
+    out: dict[str, list[str]] = {n: [] for n in names}
+    for a, b in edges:
+        if a in out and b in indeg:
+            out[a].append(b)
+            indeg[b] += 1
+    rank = dict.fromkeys(names, 0)
+    todo = [n for n in names if indeg[n] == 0]
+    while todo:
+        n = todo.pop()
+        for m in out[n]:
+            rank[m] = max(rank[m], rank[n] + 1)
+            indeg[m] -= 1
+            if indeg[m] == 0:
+                todo.append(m)
+    return rank
+
+
+def estimate_widths(widths: dict[str, int], edges: list[tuple[str, str]],
+                    edge_label_px: int = 0) -> tuple[int, int]:
+    """Estimated picture widths in px left-to-right and top-to-bottom.
+
+    LR: the ranks side by side (widest node of each rank + ranksep + edge labels);
+    TB: the widest rank, its nodes side by side.
+    """
+    rank = _ranks(list(widths), edges)
+    widest: dict[int, int] = {}
+    total: dict[int, int] = {}
+    for name, r in rank.items():
+        widest[r] = max(widest.get(r, 0), widths[name])
+        total[r] = total.get(r, 0) + widths[name] + NODESEP_PX
+    lr = sum(w + RANKSEP_PX + edge_label_px for w in widest.values())
+    tb = max(total.values(), default=0)
+    return lr, tb
+
+
+def choose_rankdir(widths: dict[str, int], edges: list[tuple[str, str]],
+                   edge_label_px: int = 0, extra_px: int = 0) -> str:
+    """Left to right if that fits the column, else whichever direction is narrower."""
+    lr, tb = estimate_widths(widths, edges, edge_label_px)
+    lr, tb = lr + extra_px, tb + extra_px
+    return "LR" if lr <= FIT_PX or lr <= tb else "TB"
+
+
+def _natural(path: tuple) -> list:
+    """Sort key: layers.2 before layers.10."""
+    return [(0, int(t), "") if t.isdigit() else (1, 0, t) for t in path[-1].split(".")]
+
+
+def _short_name(name: str, parent: str) -> str:
+    """``layers.0.neurons.3`` inside ``layers.0`` is ``neurons.3``."""
+    return name[len(parent) + 1:] if parent and name.startswith(parent + ".") else name
+
+
+def _emit(g: graphviz.Digraph, body: dict[tuple, list]) -> None:
+    """Write statements, nesting cluster subgraphs (deepest first; depth = label dots only)."""
+    subs: dict[tuple, graphviz.Digraph] = {}
+    for path in sorted(body, key=len, reverse=True):
+        target = g if not path else GraphPicture(name=clean(f"cluster_{path[-1]}"))
+        if path:
+            parent_name = path[-2] if len(path) > 1 else ""
+            target.attr(label=_short_name(path[-1], parent_name), style="rounded",
+                        color="grey70", fontsize="10", fontname="Helvetica")
+        for _, args, kwargs in body[path]:
+            target.node(*args, **kwargs)
+        children = [c for c in subs if len(c) == len(path) + 1 and c[:-1] == path]
+        for child in sorted(children, key=_natural):
+            target.subgraph(subs.pop(child))
+        if path:
+            subs[path] = target
+
+
+class _Builder:
+    """Emits the DOT of one picture: ``grad_state(node) -> ("final"|"partial"|"unset", g)``.
+
+    ``upstream(node)`` gives the adjoint used for "product" edge labels when the node's
+    gradient is not shown (None: no product label). ``sweep``: a frame of the reverse sweep
+    (edges whose share is not pushed yet are grey; ``focus`` is the node being finalised).
+    """
+
+    def __init__(self, layout: Layout, style: Style, grad_state, *, highlight=None, focus=None,
+                 upstream=None, sweep: bool = False, mark=()):
+        self.layout, self.style, self.grad_state = layout, style, grad_state
+        self.highlight, self.focus, self.upstream, self.sweep = highlight, focus, upstream, sweep
+        self.on_path = _reaches(highlight, layout.order) if highlight is not None else set()
+        self.body: dict[tuple, list] = {(): []}  # statements per cluster path; () is the top
+        self.edges: list = []
+        self.summary_edges: Counter = Counter()
+        self.mark = set(mark)
+
+    # --- statements ---------------------------------------------------------------------------
+    def node(self, path: tuple, name: str, *args, **kwargs) -> None:
+        for i in range(1, len(path) + 1):
+            self.body.setdefault(path[:i], [])
+        self.body[path].append(("node", (name, *args), {"id": name, **kwargs}))
+
+    def edge(self, *args, **kwargs) -> None:
+        # Edges go after all clusters, at the top level: an edge written inside a cluster
+        # would pull a node first mentioned there (from another cluster) into it.
+        self.edges.append((args, kwargs))
+
+    # --- the picture --------------------------------------------------------------------------
+    def collect(self) -> None:
+        """Every node and edge statement of the picture."""
+        layout = self.layout
+        summaries: list[tuple] = []
+        for node in layout.order:
+            key = layout.unit.get(node)
+            if key is None:
+                self.value(node)
+                continue
+            if key not in summaries:
+                summaries.append(key)
+            self.folded_edges(node, key)
+        # summaries in natural order of their names (neurons.2 before neurons.10), so that dot
+        # stacks them in that order; their ids still follow the topological order
+        for key in sorted(summaries, key=lambda k: _natural((str(k[1]),))):
+            self.summary(key)
+        for (a, b, lit), n in self.summary_edges.items():
+            attrs = {"color": "grey55", "arrowsize": "0.6"}
+            if n > 1:
+                attrs["label"] = f"×{n}"
+            if lit:
+                attrs.update(color=HIGHLIGHT, penwidth="3")
+            self.edge(a, b, **attrs)
+
+    def rankdir(self) -> str:
+        if self.style.rankdir != "auto":
+            return self.style.rankdir
+        widths = {args[0]: WIDTH_PX.get(kw.get("shape", "box"), 130)
+                  for stmts in self.body.values() for _, args, kw in stmts}
+        edges = [(args[0], args[1]) for args, _ in self.edges]
+        label_px = {None: 0, "local": 20, "product": 90}[self.style.edge_labels]
+        legend = 400 if self.style.color_by_grad else 0
+        return choose_rankdir(widths, edges, label_px, legend)
+
+    def fits(self) -> bool:
+        """Whether dot's picture will fit the column with text no smaller than 11 px."""
+        widths = {args[0]: WIDTH_PX.get(kw.get("shape", "box"), 130)
+                  for stmts in self.body.values() for _, args, kw in stmts}
+        edges = [(args[0], args[1]) for args, _ in self.edges]
+        label_px = {None: 0, "local": 20, "product": 90}[self.style.edge_labels]
+        lr, tb = estimate_widths(widths, edges, label_px)
+        limit = FIT_PX / MIN_SCALE
+        if self.style.color_by_grad:  # the legend sits beside the graph
+            lr, tb = lr + 400, tb + 400
+        return (lr if self.style.rankdir in ("LR", "RL") else
+                tb if self.style.rankdir in ("TB", "BT") else min(lr, tb)) <= limit
+
+    def finish(self, caption: str | None) -> GraphPicture:
+        layout, style = self.layout, self.style
+        g = GraphPicture(name="dagrad", format=style.fmt)
+        # size: dot scales a picture wider than 12 in (1,150 px) down to fit, never up
+        g.attr(rankdir=self.rankdir(), size=f"{FIT_PX / 96:.2f},1000")
+        g.attr("node", fontname="Helvetica", fontsize="11")
+        g.attr("edge", fontname="Helvetica", fontsize="10")
+        shades = [(None, kw) for stmts in self.body.values() for _, _, kw in stmts]
+        shades += [(None, kw) for _, kw in self.edges]
+        scale = fitted_scale([v.value for _, kw in shades for v in kw.values()
+                              if isinstance(v, _Shade)])
+        _resolve_shades(shades, scale)
+        _emit(g, self.body)
+        for args, kwargs in self.edges:
+            g.edge(*args, **kwargs)
+        g.summary = f"of {len(layout.order)} values, {len(layout.unit_id)} summaries"
+        g.node_ids = layout.node_ids()
+        if style.color_by_grad:
+            _add_legend(g, scale)
+        caption = "\n".join(c for c in (caption, self.fold_caption()) if c)
+        if caption:
+            # each line left-justified (DOT's \l), so long captions wrap into lines
+            g.attr(label=caption.replace("\n", "\\l") + "\\l", labelloc="t", labeljust="l",
+                   fontname="Helvetica", fontsize="12")
+            g.caption = caption
+        return g
+
+    def fold_caption(self) -> str:
+        layout = self.layout
+        if not layout.unit:
+            return ""
+        n = len(layout.order)
+        return (f"{len(layout.unit)} of {n} values folded into {len(layout.unit_id)} summaries "
+                f"(max_nodes={layout.max_nodes});\ndraw_dot(..., max_nodes=None) draws all {n} "
+                f"(slow for big graphs)")
+
+    def folded_edges(self, node: Value, key: tuple) -> None:
+        """Edges into a summary from outside it, counted so parallel ones merge."""
+        layout = self.layout
+        for p in node.operands:
+            if p.__class__ is not float and layout.unit.get(p) != key:
+                lit = p in self.on_path and node in self.on_path
+                self.summary_edges[(layout.vid(p), layout.unit_id[key], lit)] += 1
+
+    def value(self, node: Value) -> None:
+        """A value box, and for a computed node its op, constants and operand edges."""
+        layout, style = self.layout, self.style
+        i = layout.index[node]
+        path = layout.paths[node]
+        state, gv = self.grad_state(node)
+        attrs = {"shape": "box", "style": "rounded", "margin": "0.04,0.02",
+                 "tooltip": _tooltip(node, state, gv)}
+        if style.color_by_grad and state != "unset":
+            attrs.update(style="rounded,filled", fillcolor=_Shade(num(gv)),
+                         penwidth=_Shade(num(gv), "width"))
+        if node in self.on_path:
+            attrs.update(color=HIGHLIGHT, penwidth="3")
+        if node is self.focus:
+            attrs.update(color=FOCUS, penwidth="4")
+        if node in self.mark:
+            attrs.update(color=WRONG, penwidth="4", fontcolor=WRONG)
+        self.node(path, f"v{i}", _value_label(node, layout.shown_label(node), state, gv), **attrs)
+        if node.is_leaf():
+            return
+        op_id = f"v{i}op"
+        op_attrs = {"shape": "ellipse", "fontsize": "10", "margin": "0.02,0.01",
+                    "height": "0.3", "tooltip": node.op}
+        if node in self.on_path:
+            op_attrs.update(color=HIGHLIGHT, penwidth="2")
+        self.node(path, op_id, op_label(node.op, node.operands, layout.show_constants),
+                  **op_attrs)
+        self.edge(op_id, f"v{i}", **self.result_edge_attrs(node, state, gv))
+        local = None
+        if style.edge_labels is not None or style.color_by_grad:
+            local = local_derivatives(node)
+        for j, p in enumerate(node.operands):
+            if p.__class__ is not float:  # constants are written inside the op
+                self.operand_edge(node, p, local[j] if local else None, state, gv, op_id,
+                                  slot_name(node.op, j, node.operands))
+
+    def operand_edge(self, node: Value, p: Value, d, state: str, gv, op_id: str,
+                     slot: str | None = None) -> None:
+        """The edge operand → op: its label (local or product) and colour (the share)."""
+        style, layout = self.style, self.layout
+        if p in layout.unit:  # from a summary: merged with its parallel edges, with a count
+            lit = p in self.on_path and node in self.on_path
+            self.summary_edges[(layout.vid(p), op_id, lit)] += 1
+            return
+        e = {}
+        share = None
+        up = gv if state == "final" else (self.upstream(node) if self.upstream else None)
+        if d is not None and up is not None:
+            share = num(up) * num(d)
+        if style.edge_labels == "local":
+            e["label"] = fmt_number(d)
+            e["tooltip"] = f"∂{layout.name(node)}/∂{layout.name(p)} = {num(d)!r}"
+        elif style.edge_labels == "product" and share is not None:
+            e["label"] = f"{fmt_number(up)}×{fmt_number(d)}\\n={fmt_number(share)}"
+            e["tooltip"] = f"upstream {num(up)!r} × local {num(d)!r} = {share!r}"
+        if style.color_by_grad and share is not None and state == "final":
+            if share == 0:  # visible, and plainly not a cut in the graph
+                e.update(color="grey45", style="dashed")
+            else:
+                e.update(color=_Shade(share), penwidth=_Shade(share, "width"))
+        if node in self.on_path and p in self.on_path:
+            e.update(color=HIGHLIGHT, penwidth="3")
+        if self.sweep and state != "final":
+            e.update(color="grey75")  # this share is not pushed yet
+        if node is self.focus:
+            e.update(color=FOCUS, penwidth="3")
+        if slot:  # which side of − ÷ ^ this operand is
+            e.update(headlabel=slot, labelfontcolor="grey30", labelfontsize="10",
+                     labeldistance="1.6")
+        self.edge(layout.vid(p), op_id, **e)
+
+    def result_edge_attrs(self, node: Value, state: str, gv) -> dict:
+        attrs = {}
+        if self.style.color_by_grad and state != "unset":
+            g = num(gv)
+            attrs.update(color=_Shade(g) if g else "grey45", penwidth=_Shade(g, "width"))
+            if g == 0:
+                attrs["style"] = "dashed"
+        if node in self.on_path:
+            attrs.update(color=HIGHLIGHT, penwidth="3")
+        return attrs
+
+    def summary(self, key: tuple) -> None:
+        """One box for the folded nodes of ``key``: name, size and gradient range."""
+        layout = self.layout
+        members = layout.unit_members[key]
+        n = len(members)
+        if key[0] == "cluster":
+            cname, d = key[1], key[2]
+            parent = layout.paths[members[0]][: d - 1]
+            copies = 1 + max((layout.copy.get(m, 0) for m in members), default=0)
+            lines = [html.escape(_short_name(cname, parent[-1] if parent else "")),
+                     f"{n} node{'s' if n != 1 else ''}"
+                     + (f", run on {copies} examples" if copies > 1 else "")]
+            title = cname
+        elif key[0] == "chains":
+            parent = ()
+            per = len(key[1])
+            title = f"{n // per} × ({', '.join(key[1])})"
+            lines = [html.escape(title), f"{n} nodes: one chain per example"]
+        else:
+            parent = ()
+            ops = Counter(m.op or "leaf" for m in members)
+            title = f"… {n} node{'s' if n != 1 else ''}"
+            lines = [title, html.escape(", ".join(op for op, _ in ops.most_common(4)))]
+        attrs = {"shape": "box3d", "margin": "0.12,0.08",
+                 "tooltip": f"{title}: {n} nodes folded (max_nodes)"}
+        self.summary_grads(key, members, lines, attrs)
+        if any(m in self.on_path for m in members):
+            attrs.update(color=HIGHLIGHT, penwidth="3")
+        label = "<" + "<BR/>".join(lines) + ">"
+        self.node(parent, layout.unit_id[key], label, **attrs)
+
+    def summary_grads(self, key: tuple, members: list, lines: list, attrs: dict) -> None:
+        grads = [(num(v), m) for m in members for s, v in [self.grad_state(m)] if s != "unset"]
+        if not grads:
+            return
+        lo = min(g for g, _ in grads)
+        hi = max(g for g, _ in grads)
+        leaves = [g for g, m in grads if m.is_leaf()]
+        if key[0] == "cluster" and leaves:
+            # the parameters' gradient norm: what vanishes or explodes layer by layer
+            norm = math.sqrt(math.fsum(g * g for g in leaves))
+            lines.append(f"‖grad‖ of {len(leaves)} leaves {fmt_number(norm)}")
+        # shaded by the signed gradient of largest size, so a summary can be red
+        shade = max((g for g, _ in grads), key=abs)
+        lines.append(f"grad {fmt_number(lo)} … {fmt_number(hi)}")
+        if self.style.color_by_grad:
+            attrs.update(style="filled", fillcolor=_Shade(shade),
+                         penwidth=_Shade(shade, "width"))
+
+
+def _build(layout: Layout, style: Style, grad_state, *, highlight=None, focus=None,
+           caption: str | None = None, upstream=None, sweep: bool = False,
+           mark=()) -> GraphPicture:
+    """The picture of ``layout`` with gradients from ``grad_state`` (see ``_Builder``).
+
+    With ``style.max_nodes == "auto"`` the layout is folded step by step (``AUTO_STEPS``)
+    until the estimated picture fits a notebook column; a graph of more than 2,000 nodes
+    starts folded (drawing it whole would take dot minutes).
+    """
+    def make() -> _Builder:
+        builder = _Builder(layout, style, grad_state, highlight=highlight, focus=focus,
+                           upstream=upstream, sweep=sweep, mark=mark)
+        builder.collect()
+        return builder
+
+    if style.max_nodes != "auto":
+        return make().finish(caption)
+    big = layout.full_cost() > 2000
+    for m in AUTO_STEPS:
+        if m is None and big:
+            continue
+        layout.fold(m)
+        builder = make()
+        if builder.fits():
+            break
+    return builder.finish(caption)
+
+
+def _path_caption(layout: Layout, src: Value, root: Value) -> str:
+    n_paths = count_paths(src, root, layout.order)
+    nodes, edges = len(layout.order), sum(layout.uses.values())
+    top = root.label or "the output"
+    return (f"{fmt_count(n_paths)} path{'s' if n_paths != 1 else ''} from {layout.name(src)} "
+            f"to {top} (summing over paths: one product chain each); the cached backward "
+            f"sweep: {nodes} node visits, {edges} edge products")
+
+
+def draw_dot(
+    root: Value,
+    *,
+    rankdir: str = "auto",
+    grads: str | bool = "auto",
+    edge_labels: str | None = None,
+    show_constants: bool = True,
+    color_by_grad: bool = False,
+    highlight: Value | str | None = None,
+    clusters: str | bool = "auto",
+    max_nodes: int | str | None = "auto",
+    fmt: str = "svg",
+    caption: str | None = None,
+    view: str = "values",
+    tangents: dict | None = None,
+    mark=(),
+) -> GraphPicture:
+    """The computation graph of ``root`` as a ``graphviz.Digraph`` (displays inline in Jupyter).
+
+    * ``view``: "values" (this picture) or "units" (a network: one column per layer, one
+      box per unit in index order; see ``autograd.draw.units``).
+    * ``tangents``: {input: tangent} seeds forward mode (``autograd.forward_tangents``):
+      each box shows its tangent (d node / d seeded inputs) instead of the gradient.
+    * ``mark``: nodes drawn red (``draw_rule_check``, ``draw_anomaly`` use it).
+    * ``rankdir``: "auto" (left to right when that fits a notebook column, else top to
+      bottom when narrower), or Graphviz's "LR", "TB", "RL", "BT".
+
+    * ``grads``: "auto" shows ``.grad`` iff a backward ran (some node's ``.grad`` is
+      nonzero; zeroing the root alone does not hide them); True/False force it. Hidden
+      gradients are drawn "–" in grey. If a value no longer equals its op applied to its
+      operands (weights stepped since the forward pass) the caption says STALE and the
+      gradients are struck through in grey.
+    * ``edge_labels``: "local" labels operand → op edges with ∂out/∂operand; "product" with
+      upstream × local = the share that edge adds to the operand's gradient.
+    * ``highlight``: a node (or a label): every path from it to the root is drawn in orange,
+      and the caption gives the number of paths next to the steps of the cached sweep.
+    * ``color_by_grad``: fill and pen width by gradient, blue > 0, red < 0, log scale, legend.
+    * ``clusters``: "auto" groups nodes by dotted labels (``layers.0.neurons.3.w1``).
+    * ``max_nodes``: fold neurons, then layers, then chains into summary nodes until the
+      picture has at most that many nodes; "auto" (the default) folds only as much as the
+      picture needs to fit a notebook column, and says so in the caption; None draws every
+      node. ``show_constants=False`` hides constants.
+    """
+    if view not in VIEWS:
+        raise ValueError(f"unknown view {view!r}: choose one of {', '.join(map(repr, VIEWS))}")
+    if not isinstance(root, Value):
+        raise TypeError(f"draw_dot needs a Value (the output to draw), got {type(root).__name__}")
+    style = Style(rankdir, edge_labels, show_constants, color_by_grad, clusters, max_nodes, fmt)
+    if view == "units":
+        return draw_units(root, caption=caption, fmt=fmt)
+    layout = Layout(root, style)
+    if grads == "auto":
+        grads = backward_ran(layout.order)
+    elif grads not in (True, False):
+        raise ValueError(f"grads must be 'auto', True or False, got {grads!r}")
+    adjoints = None
+    if not grads and style.edge_labels == "product":
+        # no backward to read from: take upstream from a sweep that leaves .grad untouched
+        adjoints = {root: 1.0}
+        for _ in backward_steps(root, adjoints):
+            pass
+
+    stale = stale_nodes(layout.counts.leaf_users)
+    shown = "stale" if stale else "final"
+
+    def grad_state(node):
+        return (shown, node.grad) if grads else ("unset", None)
+
+    if tangents is not None:
+        grad_state = _tangent_state(root, tangents, layout)
+
+    upstream = (lambda node: adjoints.get(node, 0.0)) if adjoints is not None else None
+    if stale:
+        caption = "\n".join(c for c in (caption, _stale_caption(stale, layout)) if c)
+    src = None
+    if highlight is not None:
+        src = resolve(highlight, layout.order)
+        caption = (caption + "\n" if caption else "") + _path_caption(layout, src, root)
+    return _build(layout, style, grad_state, highlight=src, caption=caption, upstream=upstream,
+                  mark=mark)
+
+
+def backward_ran(order: list[Value]) -> bool:
+    """Whether a backward pass set gradients in this graph: any node's .grad is nonzero.
+
+    Not ``root.grad != 0``: zeroing the root (or the parameters) leaves the inner nodes'
+    gradients of the latest backward in place, and those are what the picture shows.
+    """
+    return any(n.grad != 0 for n in order)  # a Value grad (create_graph) counts as set
+
+
+def stale_nodes(candidates: list[Value], rel: float = 1e-9) -> list[Value]:
+    """Nodes whose data is no longer their op applied to their operands' data (weights
+    stepped since the forward pass). Pass the nodes with a leaf operand (``Counts``): a
+    step changes leaves, so the mismatch shows first at their users. Ops not in
+    ``autograd.OPS`` are not checked."""
+    stale = []
+    for node in candidates:
+        op = OPS.get(node.op)
+        if op is None:
+            continue
+        try:
+            value = op.forward(*[num(p) for p in node.operands])
+        except (ArithmeticError, ValueError, TypeError):
+            continue
+        if not math.isclose(value, node.data, rel_tol=rel, abs_tol=1e-12) and not (
+                math.isnan(value) and math.isnan(node.data)):
+            stale.append(node)
+    return stale
+
+
+def _stale_caption(stale: list[Value], layout: Layout) -> str:
+    names = ", ".join(layout.name(n) for n in stale[:3]) + (" …" if len(stale) > 3 else "")
+    return (f"STALE: {len(stale)} value(s) ({names}) no longer equal their op applied to "
+            "their operands:\nparameters changed since the forward pass, so the gradients "
+            "(struck through) are old;\nrecompute the forward pass and backward before "
+            "reading this picture")
+
+
+def _tangent_state(root: Value, seeds: dict, layout: Layout):
+    """Forward mode: each node's tangent Σᵢ ∂node/∂operandᵢ · tangentᵢ from ``seeds``."""
+    if not isinstance(seeds, dict):
+        raise TypeError(f"tangents must be a dict {{input Value: tangent}}, got {seeds!r}")
+    members = set(layout.order)
+    for x in seeds:
+        if x not in members:
+            name = x.label if isinstance(x, Value) else repr(x)
+            raise ValueError(f"tangents: {name!r} is not a node of the graph of root; seed "
+                             "inputs that root depends on")
+    t = forward_tangents(root, seeds)
+    return lambda node: ("tangent", t.get(node, 0.0))

@@ -1,0 +1,100 @@
+"""Pictures fit a notebook column: at most 1,200 px wide at 100 %, text no smaller than 11 px.
+
+Measured on the SVG that ``dot`` renders (its width/height in pt, 1 pt = 4/3 px), for the
+graphs the notebooks draw, with the options they use.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from draw_graphs import (
+    lecture,
+    notebook1_out,
+    notebook2_layered,
+    notebook4_f,
+    point_loss,
+    reuse28,
+    smallest_text_px,
+    svg_size_px,
+)
+
+from autograd import Value
+from autograd.draw import draw_dot
+
+pytestmark = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz `dot` is missing")
+
+
+def _neuron():
+    net, _ = point_loss()
+    neuron = net.layers[0].neurons[0]
+    u = neuron([0.5, 0.25])
+    u.backward()
+    return u
+
+
+def _notebook1_paths():
+    x = Value(0.8, label="x")
+    y = x * x
+    y.label = "y"
+    p = 3.0 * y
+    p.label = "p"
+    q = y.sin()
+    q.label = "q"
+    g = p + q
+    g.label = "g"
+    g.backward()
+    return draw_dot(g, highlight=y, edge_labels="product")
+
+
+def _neuron_z():
+    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
+    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
+    bias = Value(6.8813735870195432, label="b")
+    z = x1 * w1 + x2 * w2 + bias
+    z.label = "z"
+    u = z.tanh()
+    u.label = "u"
+    u.backward()
+    return draw_dot(u)
+
+
+CASES = {
+    "notebook 1 paths": _notebook1_paths,
+    "notebook 1 neuron": _neuron_z,
+    "lecture": lambda: draw_dot(lecture()),
+    "lecture local": lambda: draw_dot(lecture(), edge_labels="local"),
+    "lecture product": lambda: draw_dot(lecture(), edge_labels="product"),
+    "notebook 1 out": lambda: draw_dot(notebook1_out(), color_by_grad=True),
+    "notebook 2 layered": lambda: draw_dot(notebook2_layered()[1], highlight="w",
+                                           show_constants=False),
+    "notebook 4 f": lambda: draw_dot(notebook4_f()),
+    "notebook 5 neuron": lambda: draw_dot(_neuron()),
+    "notebook 5 point loss": lambda: draw_dot(point_loss()[1], color_by_grad=True),
+    "reuse 28": lambda: draw_dot(reuse28()),
+    "reuse 28 product": lambda: draw_dot(reuse28(), edge_labels="product"),
+    "MLP(2,[4,4,1])": lambda: draw_dot(point_loss((4, 4, 1))[1]),
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_picture_fits_a_notebook_column(name):
+    svg = CASES[name]().pipe(format="svg", encoding="utf-8")
+    width, _ = svg_size_px(svg)
+    assert width <= 1200, f"{name}: {width:.0f} px wide"
+    assert smallest_text_px(svg) >= 11 - 0.05, f"{name}: text {smallest_text_px(svg):.1f} px"
+
+
+def test_explicit_rankdir_is_kept():
+    assert "rankdir=LR" in draw_dot(reuse28(), rankdir="LR").source
+    assert "rankdir=TB" in draw_dot(lecture(), rankdir="TB").source
+
+
+def test_html_bundle_is_inline_svg_scaled_to_the_column():
+    bundle = draw_dot(lecture())._repr_mimebundle_()
+    html = bundle["text/html"]
+    assert html.startswith("<div") and "<svg" in html and "<?xml" not in html
+    assert "max-width:100%" in html
+    assert "<title>" in html  # dot's tooltips travel with the inline SVG
+    assert bundle["image/svg+xml"].lstrip().startswith("<?xml")
