@@ -96,6 +96,8 @@ class GraphPicture(graphviz.Digraph):
             raise DotNotFound(_command_name(e)) from e
 
     summary = ""  # what text/plain shows: stable across runs (no memory address)
+    # Value -> the DOT name (and SVG id) of the box drawing it (a summary's, if folded)
+    node_ids: dict = {}
 
     def __repr__(self) -> str:
         return f"<GraphPicture {self.summary}>" if self.summary else "<GraphPicture>"
@@ -199,7 +201,7 @@ def _add_legend(g: graphviz.Digraph) -> None:
     label = (f'<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="2">'
              f'<TR><TD COLSPAN="{len(ticks)}">grad: blue &gt; 0, red &lt; 0, log |grad|; '
              f"pen width grows with |grad|</TD></TR><TR>{cells}</TR></TABLE>>")
-    g.node("legend", label, shape="plaintext", fontsize="9")
+    g.node("legend", label, shape="plaintext", fontsize="9", id="legend")
 
 
 # --- the picture ----------------------------------------------------------------------------------
@@ -409,6 +411,7 @@ def _build(layout: _Layout, style: _Style, grad_state, *, highlight=None, focus=
     _emit(g, body)
     for args, kwargs in edges:
         g.edge(*args, **kwargs)
+    g.node_ids = {node: vid(node) for node in order}
     g.summary = f"of {len(order)} values, {len(layout.unit_id)} summaries"
     if style.color_by_grad:
         _add_legend(g)
@@ -487,7 +490,8 @@ def _emit(g: graphviz.Digraph, body: dict[tuple, list]) -> None:
             target.attr(label=short, style="rounded", color="grey70", fontsize="10",
                         fontname="Helvetica")
         for _, args, kwargs in body[path]:
-            target.node(*args, **kwargs)
+            # id = the DOT name, so the SVG's <g class="node"> can be found by it
+            target.node(*args, **{"id": args[0], **kwargs})
         children = [c for c in subs if len(c) == len(path) + 1 and c[:-1] == path]
         for child in sorted(children, key=_natural):
             target.subgraph(subs.pop(child))
