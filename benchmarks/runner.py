@@ -24,9 +24,10 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 from . import engines as E
+from . import explorer as X
 from . import graphs as G
 
-BENCHMARKS = ("demo", "chain", "wide", "bytes", "hessian")
+BENCHMARKS = ("demo", "chain", "wide", "bytes", "hessian", "explorer")
 ENGINES = ("dagrad", "micrograd", "torch")
 
 
@@ -453,7 +454,8 @@ def markdown(info: dict, rows: list[dict], isolate: bool) -> str:
             else:
                 out.append(f"| {r['engine']} | – | – | – | {_status(r)} |")
 
-    out += ["", "## Targets", ""] + targets(rows)
+    out += X.markdown(by["explorer"])
+    out += ["", "## Targets", ""] + targets(rows) + X.targets(by["explorer"])
     return "\n".join(out)
 
 
@@ -502,6 +504,8 @@ def run(args, gauges: list) -> list[dict]:
             rows += bench_bytes(names, args.bytes_nodes)
         elif bench == "hessian":
             rows += bench_hessian(names, args.repeats, args.hessian_points, args.hessian_k)
+        elif bench == "explorer":
+            rows += X.bench_explorer(args.repeats)
         print(f"[{bench}: {time.perf_counter() - t0:.1f} s]", file=sys.stderr, flush=True)
     return rows
 

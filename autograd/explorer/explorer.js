@@ -223,8 +223,8 @@ function controls(root, n, show, standalone) {
     if (k === n - 1) go(0);
     play.textContent = "❚❚ pause";
     timer = setInterval(function () {
-      if (k >= n - 1) { toggle(); return; }
       go(k + 1);
+      if (k >= n - 1) toggle();  // stop at the last step
     }, 900);
   }
   back.onclick = function () { go(k - 1); };

@@ -46,7 +46,7 @@ def fmt(x: float) -> str:
         return "0"
     if math.isnan(x):
         return "nan"
-    return f"{x:.4g}".replace("-", "−").replace("e+0", "e+").replace("e−0", "e−")
+    return f"{x:.4g}".replace("-", "−")
 
 
 def svg_element(svg: str, prefix: str) -> str:
