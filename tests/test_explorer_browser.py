@@ -225,7 +225,7 @@ def test_inspect_hover_and_click(open_page):
     a_box.hover()
     tip = page.locator(".dgx-tip")
     assert tip.is_visible() and "data = 2.0" not in tip.inner_text()  # shortest repr, as JS
-    assert "a\ndata = 2\n.grad = 6\n∂L/∂ this = 6" in tip.inner_text()
+    assert "a\ndata = 2\n.grad = 6\n∂L/∂a = 6" in tip.inner_text()
     a_box.click()
     info = page.locator(".dgx-info").inner_text()
     assert "∂L/∂a = Σ over its 1 use" in info and "via e: −2 × −3 = 6" in info

@@ -324,8 +324,9 @@ function stepper(root, prefix, data) {
   function describe(b) {
     return describeValue(graph, b, function (i) {
       var st = stateOf(i);
-      return [st === 0 ? "∂" + data.top + "/∂ this: not reached yet" :
-              "∂" + data.top + "/∂ this" + (st === 1 ? " so far" : "") + " = " + full(adj[i]) +
+      var d = "∂" + data.top + "/∂" + vals[i].name;
+      return [st === 0 ? d + ": not reached yet" :
+              d + (st === 1 ? " so far" : "") + " = " + full(adj[i]) +
               " (" + cnt[i] + " of " + need[i] + " shares)",
               ".grad = " + full(vals[i].grad)];
     });
@@ -344,7 +345,7 @@ function inspect(root, prefix, data) {
   pointing(root, graph, root.querySelector(".dgx-info"), function (b) {
     return describeValue(graph, b, function (i) {
       return [".grad = " + full(vals[i].grad),
-              "∂" + data.top + "/∂ this = " + full(vals[i].adj)];
+              "∂" + data.top + "/∂" + vals[i].name + " = " + full(vals[i].adj)];
     });
   }, function (b) {
     return chainRule(graph, data.rep[b], function (i) { return vals[i].adj; });

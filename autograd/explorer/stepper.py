@@ -24,6 +24,13 @@ from .page import Page, fmt, fragment, new_prefix, svg_element
 
 DRAW_OPTIONS = {"rankdir", "edge_labels", "show_constants", "color_by_grad", "clusters",
                 "max_nodes", "fmt"}
+LEGEND = (
+    '<div class="dgx-legend"><span class="dgx-key dgx-k0"></span>not reached '
+    '<span class="dgx-key dgx-k1"></span>k of n shares received '
+    '<span class="dgx-key dgx-k2"></span>complete '
+    '<span class="dgx-key dgx-k3"></span>visited in this step: pushes adjoint × local '
+    "to its operands · hover a node for its numbers, click it for its chain-rule sum</div>"
+)
 MAX_VISITS_NAMED = 4  # visits spelled out in the caption of one folded step
 
 
@@ -102,6 +109,7 @@ class Stepper(Page):
         note = f'<div class="dgx-note">{html.escape(self.note)}</div>' if self.note else ""
         body = (f'{note}<div class="dgx-bar"></div><div class="dgx-caption">'
                 f"{html.escape(self._static_caption())}</div>"
+                f"{LEGEND}"
                 f'<div class="dgx-figure">{svg_element(self._svg, prefix)}</div>'
                 '<div class="dgx-info"></div>')
         self._html = fragment("stepper", prefix, body, data, static_note=(
