@@ -322,3 +322,17 @@ def test_notebook_2_exported_without_a_kernel_steps_through_every_frame(open_pag
         assert same_boxes(page.evaluate(BOXES), boxes)
         page.locator(".dgx-next").click()
     assert page.errors == []
+
+
+def test_the_page_script_formats_numbers_as_the_captions_do(browser):
+    from autograd.explorer.page import asset, fmt
+
+    numbers = [0.0, -2.0, 1.0, 0.88137, -0.75423, 123456.0, 2.5e-07, -1e-07, 0.0001,
+               9999.4, 12.5, 3.14159, -6.0, 1e300, 0.1 + 0.2]
+    ctx = browser.new_context()
+    page = ctx.new_page()
+    page.set_content("<html><body></body></html>")
+    page.add_script_tag(content=asset("explorer.js"))
+    got = page.evaluate("xs => xs.map(fmt)", numbers)
+    ctx.close()
+    assert got == [fmt(x) for x in numbers]

@@ -112,9 +112,11 @@ class Stepper(Page):
                 f"{LEGEND}"
                 f'<div class="dgx-figure">{svg_element(self._svg, prefix)}</div>'
                 '<div class="dgx-info"></div>')
+        static = ("Scripts are off here, so this is the end of the sweep: every gradient "
+                  "complete." if self.has_backward else
+                  "Scripts are off here: the graph without gradients (no backward pass yet).")
         self._html = fragment("stepper", prefix, body, data, static_note=(
-            "Scripts are off here, so this is the end of the sweep: every gradient complete. "
-            "Open the notebook with a kernel, or the exported HTML, to step through it."))
+            static + " Open the notebook in Jupyter, or its HTML export, to step through it."))
 
     def _static_caption(self) -> str:
         return f"after all {len(self.steps)} steps of the backward sweep"
