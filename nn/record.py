@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from autograd import Value, backward_steps, topological_order
 
 from .diagnostics import grad_norms
+from .layers import MLP, Layer, Sequential
 from .module import Module, functional_call
 from .train import History, predict
 
@@ -52,6 +53,42 @@ def _signed_byte(score: float) -> int:
     if math.isnan(score):
         return 0
     return round(127 * math.tanh(score)) & 0xFF
+
+
+# z ↦ activation(z) on plain floats, for the grid (slope: leaky_relu's negative slope)
+_FLOAT_ACTIVATIONS = {
+    "relu": lambda z, s: z if z > 0 else 0.0,
+    "leaky_relu": lambda z, s: z if z > 0 else s * z,
+    "tanh": lambda z, s: math.tanh(z),
+    "sigmoid": lambda z, s: 1.0 / (1.0 + math.exp(-z)) if z >= 0 else
+    math.exp(z) / (1.0 + math.exp(z)),
+    "linear": lambda z, s: z, "identity": lambda z, s: z, None: lambda z, s: z,
+}
+
+
+def _float_scores(model: Module, points: list) -> list[float] | None:
+    """The scores of a plain MLP/Sequential of Layers on plain floats (no graph built): the
+    grid costs ~5× less than through Values. None for any other model (then: ``predict``)."""
+    if type(model) not in (MLP, Sequential) or not all(type(m) is Layer for m in model.layers):
+        return None
+    layers = []
+    for layer in model.layers:
+        neurons = []
+        for n in layer.neurons:
+            act = _FLOAT_ACTIVATIONS.get(n.activation)
+            if act is None:
+                return None
+            neurons.append(([w.data for w in n.w], n.b.data if n.b is not None else 0.0,
+                            act, n.negative_slope))
+        layers.append(neurons)
+    if len(layers[-1]) != 1:
+        return None
+    scores = []
+    for x in points:
+        for neurons in layers:
+            x = [act(math.fsum(w * v for w, v in zip(ws, x)) + b, s) for ws, b, act, s in neurons]
+        scores.append(x[0])
+    return scores
 
 
 class Recorder:
@@ -127,7 +164,10 @@ class Recorder:
         n = self.grid_size
         gx = [x0 + (x1 - x0) * i / (n - 1) for i in range(n)]
         gy = [y0 + (y1 - y0) * j / (n - 1) for j in range(n)]
-        scores = predict(self.model, [[a, b] for b in gy for a in gx])
+        points = [[a, b] for b in gy for a in gx]
+        scores = _float_scores(self.model, points)
+        if scores is None:
+            scores = predict(self.model, points)
         if scores and isinstance(scores[0], list):
             if len(scores[0]) != 1:
                 self.box = None  # several outputs: no signed score to draw

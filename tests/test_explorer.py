@@ -191,3 +191,16 @@ def test_training_page_data():
     assert page.epochs == [0, 1, 2]
     html = page.html()
     assert html.count('class="dgx dgx-training"') == 1 and "<svg" in html
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid", "leaky_relu"])
+def test_recorder_grid_on_floats_matches_predict(activation):
+    from nn import MLP, Dropout, Sequential, predict
+    from nn.record import _float_scores
+
+    model = MLP(2, [5, 4, 1], activation=activation, seed=3)
+    points = [[i / 3 - 1, j / 2 - 1] for i in range(7) for j in range(5)]
+    fast = _float_scores(model, points)
+    assert max(abs(a - b) for a, b in zip(fast, predict(model, points))) < 1e-12
+    # anything but plain layers goes through predict
+    assert _float_scores(Sequential(model.layers[0], Dropout(0.5)), points) is None
