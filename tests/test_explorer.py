@@ -204,3 +204,26 @@ def test_recorder_grid_on_floats_matches_predict(activation):
     assert max(abs(a - b) for a, b in zip(fast, predict(model, points))) < 1e-12
     # anything but plain layers goes through predict
     assert _float_scores(Sequential(model.layers[0], Dropout(0.5)), points) is None
+
+
+def test_pictures_name_every_values_box_in_node_ids_and_svg_ids():
+    """The contract the explorer builds on: node_ids, and SVG ids equal to DOT names."""
+    from autograd.draw import draw_dot
+
+    L = lesson_graph()
+    L.backward()
+    for picture in (draw_dot(L), draw_dot(L, max_nodes=4)):
+        svg = picture.pipe(format="svg", encoding="utf-8")
+        ids = set(re.findall(r'<g id="([^"]+)" class="node"', svg))
+        names = set(picture.node_ids.values())
+        assert names <= ids and len(picture.node_ids) == 7
+    # in a value box the grad is the last text and the data the one before it
+    box = svg_box(draw_dot(L), "v0")
+    texts = re.findall(r"<text[^>]*>([^<]*)</text>", box)
+    assert texts[-2:] == ["data 2", "grad 6"]
+
+
+def svg_box(picture, name: str) -> str:
+    svg = picture.pipe(format="svg", encoding="utf-8")
+    start = svg.index(f'<g id="{name}" class="node">')
+    return svg[start: svg.index("</g>\n</g>", start)]
