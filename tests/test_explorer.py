@@ -92,7 +92,8 @@ def test_folded_graph_steps_at_the_drawn_granularity():
     full_steps = len(stepper(out, clusters=False))
     folded = stepper(out, max_nodes=8)
     assert len(folded) < full_steps
-    assert any("inside the folded box" in c for c in folded.captions)
+    assert any("inside the folded box layer." in c for c in folded.captions)
+    assert not any(re.search(r"\b[vs]\d+\b", c) for c in folded.captions)  # no DOT ids
 
 
 def test_mimebundle_has_html_svg_and_text_and_nothing_from_the_network():

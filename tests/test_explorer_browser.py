@@ -200,21 +200,23 @@ def test_stepper_without_backward_says_so(open_page):
 
 
 def test_folded_stepper_outlines_the_summary(open_page):
-    from nn import Neuron
-
-    n = Neuron(3, seed=1)
-    n._set_name("layers.0.neurons.0")
-    out = n([1.0, -2.0, 0.5])
+    xs = [Value(float(i + 1), label=f"layer.{i % 2}.x{i}") for i in range(6)]
+    out = sum((x * x for x in xs), Value(0.0, label="zero"))
+    out.label = "out"
     out.backward()
-    s = stepper(out, max_nodes=4)
+    s = stepper(out, max_nodes=6)
+    assert len(s) < len(s.graph.order)
     page = open_page(s)
+    boxes = page.evaluate(BOXES)
     for _ in range(len(s) - 1):
         page.locator(".dgx-next").click()
         if "inside the folded box" in caption(page):
             break
     assert "inside the folded box" in caption(page)
     visited = page.locator(".dgx g.node.dgx-visit")
-    assert visited.count() == 1 and visited.get_attribute("id").endswith("s0")
+    summary = visited.get_attribute("id").split("-")[-1]
+    assert visited.count() == 1 and summary in s.graph.boxes and summary.startswith("s")
+    assert same_boxes(page.evaluate(BOXES), boxes)
 
 
 def test_inspect_hover_and_click(open_page):

@@ -17,6 +17,7 @@ drawn granularity: consecutive visits inside one summary are one step, the summa
 from __future__ import annotations
 
 import html
+import os
 
 from ..value import Value
 from .graph import GraphData, name, svg_of
@@ -64,6 +65,16 @@ def _steps(g: GraphData) -> list[list[int]]:
     return steps
 
 
+def _box_name(g: GraphData, b: int) -> str:
+    """A folded box by what the picture shows: its members' common dotted label prefix."""
+    members = [v for v, box in zip(g.order, g.box_of) if box == b]
+    paths = [v.label.split(".")[:-1] for v in members if v.label]
+    common = os.path.commonprefix(paths) if paths else []
+    if common and len(paths) == len(members):
+        return f"the folded box {'.'.join(common)} ({len(members)} nodes)"
+    return f"a folded box of {len(members)} nodes"
+
+
 def _caption(g: GraphData, k: int, n: int, visits: list[int], top: str) -> str:
     nodes = [g.order[i] for i in visits]
     head = f"step {k + 1} of {n}: "
@@ -72,8 +83,7 @@ def _caption(g: GraphData, k: int, n: int, visits: list[int], top: str) -> str:
     texts = [_visit_text(g, v, top) for v in nodes[:MAX_VISITS_NAMED]]
     more = len(nodes) - MAX_VISITS_NAMED
     tail = f"; … and {more} more node{'s' if more != 1 else ''}" if more > 0 else ""
-    box = g.boxes[g.box_of[visits[0]]]
-    return (head + f"inside the folded box {box!r}, {len(nodes)} "
+    return (head + f"inside {_box_name(g, g.box_of[visits[0]])}, {len(nodes)} "
             f"node{'s' if len(nodes) != 1 else ''}: " + "; then ".join(texts) + tail)
 
 
