@@ -228,3 +228,19 @@ def svg_box(picture, name: str) -> str:
     svg = picture.pipe(format="svg", encoding="utf-8")
     start = svg.index(f'<g id="{name}" class="node">')
     return svg[start: svg.index("</g>\n</g>", start)]
+
+
+def test_benchmark_report_lines():
+    from benchmarks import explorer as bx
+
+    rows = [{"page": "stepper", "bytes": 1000, "budget": bx.STEPPER_BUDGET, "tti": 0.1,
+             "requests": 0},
+            {"page": "replay", "bytes": 6_000_000, "budget": bx.REPLAY_BUDGET, "tti": 1.5,
+             "requests": 0}]
+    table = "\n".join(bx.markdown(rows))
+    assert "| stepper | 1,000 | 300,000 | 100 ms | 0 |" in table
+    assert bx.targets(rows) == [
+        "- stepper ≤ 300,000 bytes: 1,000 (met)",
+        "- replay ≤ 5,000,000 bytes: 6,000,000 (NOT met)",
+        "- replay interactive in < 1 s: 1500 ms (NOT met)",
+    ]
