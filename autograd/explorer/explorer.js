@@ -472,7 +472,9 @@ function training(root, prefix, data) {
       return describeValue(graph, b, function (i) { return []; })
         .replace(/data = .*/, "data = " + full(cur.data[b]) + "\ngrad = " + full(cur.grad[b]));
     }, function (b) {
-      return g.values[g.rep[b]].name + ": the highlighted boxes are its paths to " + g.top + ".";
+      return g.values[g.rep[b]].name + " at epoch " + (kept[cur.k] + 1) + ": data " +
+        full(cur.data[b]) + ", ∂" + g.top + "/∂" + g.values[g.rep[b]].name + " = " +
+        full(cur.grad[b]) + "; outlined: its paths to " + g.top + ".";
     });
   }
   var cur = null, caption = root.querySelector(".dgx-caption");
@@ -483,6 +485,7 @@ function training(root, prefix, data) {
     norms(j);
     if (graph) {
       cur = g.steps[j];
+      cur.k = j;
       data.graph.boxes.forEach(function (_, b) {
         if (graph.members[b].length === 1) {
           graph.setText(b, 2, "data " + fmt(cur.data[b]));
