@@ -58,7 +58,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m nn",
         description="Train micrograd's demo network MLP(2, [16, 16, 1]) on a 2-D toy data set "
         "with the max-margin (hinge) loss, then write a decision-boundary plot (PNG), the "
-        "graph of one neuron with its gradients (SVG) and the weights (JSON).",
+        "graph of one neuron with its gradients (SVG), the weights (JSON) and the run "
+        "replayed in a page for any browser (explorer.html).",
         formatter_class=_Defaults,
     )
     p.add_argument("--dataset", choices=sorted(_data.DATASETS), default="moons",
