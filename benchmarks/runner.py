@@ -24,10 +24,11 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 from . import engines as E
+from . import explorer as X
 from . import graphs as G
 from . import pictures as P
 
-BENCHMARKS = ("demo", "chain", "wide", "bytes", "hessian", "pictures")
+BENCHMARKS = ("demo", "chain", "wide", "bytes", "hessian", "pictures", "explorer")
 ENGINES = ("dagrad", "micrograd", "torch")
 
 
@@ -454,7 +455,8 @@ def markdown(info: dict, rows: list[dict], isolate: bool) -> str:
             else:
                 out.append(f"| {r['engine']} | – | – | – | {_status(r)} |")
 
-    out += ["", "## Targets", ""] + targets(rows)
+    out += X.markdown(by["explorer"])
+    out += ["", "## Targets", ""] + targets(rows) + X.targets(by["explorer"])
     out += P.markdown(by["pictures"])
     return "\n".join(out)
 
@@ -506,6 +508,8 @@ def run(args, gauges: list) -> list[dict]:
             rows += bench_hessian(names, args.repeats, args.hessian_points, args.hessian_k)
         elif bench == "pictures":
             rows += P.bench_pictures(args.repeats, args.quick)
+        elif bench == "explorer":
+            rows += X.bench_explorer(args.repeats)
         print(f"[{bench}: {time.perf_counter() - t0:.1f} s]", file=sys.stderr, flush=True)
     return rows
 

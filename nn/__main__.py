@@ -8,7 +8,10 @@ training accuracy, then writes to the output folder (default ``out/``):
 * ``decision_boundary.png``: the data over the learned decision regions (needs matplotlib);
 * ``neuron.svg``: the graph of one first-layer neuron on one example with the gradients
   of its output (needs Graphviz's ``dot``);
-* ``model.json``: the trained weights (``model.load(path)`` reads them back).
+* ``model.json``: the trained weights (``model.load(path)`` reads them back);
+* ``explorer.html``: the run replayed in any browser, no kernel or network needed: loss and
+  accuracy curves, decision boundary, gradient norms and the graph of the first point, one
+  slider for all (``nn.record.Recorder`` and ``autograd.draw.explorer.training_page``).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from . import data as _data
 from . import optim as _optim
 from .layers import ACTIVATIONS, MLP, Neuron
 from .losses import LOSSES
+from .record import Recorder
 from .train import evaluate, fit
 
 # With micrograd's exact recipe (100 SGD steps, lr 1 → 0.1) seeds 1-11 reach 100 % training
@@ -56,7 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m nn",
         description="Train micrograd's demo network MLP(2, [16, 16, 1]) on a 2-D toy data set "
         "with the max-margin (hinge) loss, then write a decision-boundary plot (PNG), the "
-        "graph of one neuron with its gradients (SVG) and the weights (JSON).",
+        "graph of one neuron with its gradients (SVG), the weights (JSON) and the run "
+        "replayed in a page for any browser (explorer.html).",
         formatter_class=_Defaults,
     )
     p.add_argument("--dataset", choices=sorted(_data.DATASETS), default="moons",
@@ -165,9 +170,10 @@ def main(argv: Sequence[str] | None = None) -> int:
          f"training {model!r} ({len(params)} parameters) on {len(X)} {args.dataset} points: "
          f"{args.loss} loss + {args.l2:g}·L2, {optimizer!r}{decay}, {steps} epochs of "
          f"batches of {args.batch_size}, seed {args.seed}")
+    recorder = Recorder(model, X, y, max_steps=100)
     history = fit(model, X, y, loss=args.loss, optimizer=optimizer, epochs=steps,
                   batch_size=args.batch_size, scheduler=scheduler, l2=args.l2,
-                  seed=args.seed, progress=not args.quiet)
+                  seed=args.seed, progress=not args.quiet, callback=recorder)
     t_train = time.perf_counter() - t_start
     loss, acc = evaluate(model, X, y, args.loss)
     print(f"trained {history.epochs} epochs in {t_train:.1f} s "
@@ -208,6 +214,21 @@ def main(argv: Sequence[str] | None = None) -> int:
                             "install it: apt-get install graphviz / brew install graphviz")
     except ImportError as e:
         problems.append(f"no neuron picture: {e} (pip install graphviz)")
+
+    path = os.path.join(out_dir, "explorer.html")
+    try:
+        import graphviz
+
+        from autograd.draw.explorer import training_page
+
+        try:
+            training_page(recorder).save(path)
+            written.append(path)
+            _say(args.quiet, f"explorer: open {path} in a browser ({recorder.note})")
+        except (graphviz.ExecutableNotFound, graphviz.CalledProcessError) as e:
+            problems.append(f"no explorer page: Graphviz's dot is missing or failed ({e})")
+    except ImportError as e:
+        problems.append(f"no explorer page: {e} (pip install graphviz)")
 
     print(f"wrote to {out_dir}:", flush=True)
     for p in written:

@@ -17,7 +17,6 @@ from autograd.draw import (
     draw_dot,
     frames_strip,
     save_frames,
-    show_backward,
 )
 from autograd.draw.frames import FrameStrip
 
@@ -161,26 +160,14 @@ def test_save_frames_without_dot_writes_nothing(monkeypatch, tmp_path):
     # in a notebook the strip and the slider show the DOT source instead of raising
     html = frames_strip(frames)._repr_html_()
     assert "apt-get install graphviz" in html and html.count("digraph dagrad") == 5
-    box = show_backward(L, widget=True)
-    assert "apt-get install graphviz" in box.children[1].value
 
 
 @needs_dot
-def test_strip_and_slider():
+def test_strip():
     L, *_ = graph()
     strip = frames_strip(backward_frames(L))
     assert isinstance(strip, FrameStrip) and len(strip) == 5
     assert strip._repr_html_().count("<svg") == 5
-    assert isinstance(show_backward(L), FrameStrip)  # no kernel here: the static strip
-    assert isinstance(show_backward(L, widget=False), FrameStrip)
-    ipywidgets = pytest.importorskip("ipywidgets")
-    box = show_backward(L, widget=True, edge_labels="local")
-    slider, view = box.children
-    assert isinstance(slider, ipywidgets.IntSlider) and slider.max == 4
-    first = view.value
-    slider.value = 3
-    assert view.value != first and "<svg" in view.value
-    assert "backward step 4/5" in view.value
 
 
 def test_draw_dot_and_last_frame_agree_on_structure():

@@ -27,7 +27,7 @@ def test_short_run_writes_png_svg_and_model(tmp_path, capsys):
     assert main_mod.main(["--steps", "3", "--samples", "30", "--hidden", "4,4",
                           "--out", str(out), "--quiet"]) == 0
     files = sorted(os.listdir(out))
-    assert files == ["decision_boundary.png", "model.json", "neuron.svg"]
+    assert files == ["decision_boundary.png", "explorer.html", "model.json", "neuron.svg"]
     assert (out / "decision_boundary.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     svg = (out / "neuron.svg").read_text()
     assert "<svg" in svg and "layers.0.neurons." in svg and ".w0" in svg and "grad" in svg
@@ -51,7 +51,7 @@ def test_main_without_matplotlib_still_finishes(tmp_path, monkeypatch, capsys):
         monkeypatch.setitem(sys.modules, mod, None)
     assert main_mod.main(["--steps", "2", "--samples", "20", "--hidden", "3",
                           "--out", str(tmp_path), "--quiet"]) == 0
-    assert sorted(os.listdir(tmp_path)) == ["model.json", "neuron.svg"]
+    assert sorted(os.listdir(tmp_path)) == ["explorer.html", "model.json", "neuron.svg"]
     assert 'pip install "dagrad[plot]"' in capsys.readouterr().err
 
 

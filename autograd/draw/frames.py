@@ -9,8 +9,9 @@ whose share is not pushed yet are grey. Leaves show ∂root/∂leaf (what one ba
 zeroed graph gives), not an accumulated ``.grad``.
 
 ``save_frames`` writes them as an animated SVG, a self-contained HTML flipbook, a GIF (with
-Pillow) or a folder of SVGs; ``frames_strip`` shows them all at once; ``show_backward`` gives
-a slider in Jupyter when ipywidgets can be displayed, else the strip.
+Pillow) or a folder of SVGs; ``frames_strip`` shows them all at once. For stepping in a
+notebook or a page, ``autograd.draw.show_backward`` (the explorer's stepper) lays the graph
+out once and changes only text and colour.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from .layout import Layout, Style
 from .style import fmt_number
 
 __all__ = [
-    "backward_frames", "save_frames", "frames_strip", "show_backward", "FrameStrip",
+    "backward_frames", "save_frames", "frames_strip", "FrameStrip",
     "animated_svg", "flipbook_html",
 ]
 
@@ -272,42 +273,4 @@ class FrameStrip:
 def frames_strip(frames: list) -> FrameStrip:
     """A static strip of frames (HTML with inline SVGs) that displays in Jupyter."""
     return FrameStrip(frames)
-
-
-def _has_widget_frontend() -> bool:
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return False
-    shell = get_ipython()
-    return shell is not None and getattr(shell, "kernel", None) is not None
-
-
-def show_backward(root: Value, *, widget: bool | None = None, **draw_options):
-    """Step through backprop in Jupyter: an ipywidgets slider over ``backward_frames(root)``.
-
-    ``widget=None`` uses the slider when ipywidgets is importable and a kernel (a frontend
-    that can show widgets) runs this; otherwise, or if anything about widgets fails, it
-    returns the static ``frames_strip``. Returns the object to display (the cell's value).
-    Without Graphviz's ``dot`` the frames show their DOT source: this never raises for that.
-    """
-    frames = backward_frames(root, **draw_options)
-    if widget is None:
-        widget = _has_widget_frontend()
-    if widget:
-        try:
-            import ipywidgets
-
-            pages = [_frame_html(f) for f in frames]
-            slider = ipywidgets.IntSlider(value=0, min=0, max=len(frames) - 1,
-                                          description="step", continuous_update=True)
-            view = ipywidgets.HTML(pages[0])
-            slider.observe(lambda change: setattr(view, "value", pages[change["new"]]),
-                           names="value")
-            box = ipywidgets.VBox([slider, view])
-            box.frames = frames
-            return box
-        except Exception:  # no ipywidgets, or no frontend for them: the static strip below
-            pass
-    return frames_strip(frames)
 

@@ -1,0 +1,100 @@
+"""The numbers behind a drawn graph, as plain lists a page script can read.
+
+Everything is computed from the engine's public API: the reverse sweep runs on its own dict
+(``backward_steps``), so no ``.grad`` is touched. For each Value in topological order:
+
+* ``b``: the index of the box drawing it (``picture.node_ids``; folded Values share one);
+* ``ops``: ``[operand index, ∂value/∂operand]`` for each Value operand, in order (what the
+  sweep pushes: ``share = adjoint × local``);
+* ``adj``: ∂root/∂value, the sum over consumers c of ∂root/∂c × ∂c/∂value.
+"""
+
+from __future__ import annotations
+
+import graphviz
+
+from ... import backward_steps, local_derivatives, topological_order
+from ...value import Value
+from .page import finite, fmt
+
+ROOT_NAME = "out"
+
+
+def name(v: Value) -> str:
+    """How a caption names a node: its label, else its op and data, never an internal id."""
+    if v.label:
+        return v.label
+    if v.op:
+        return f"the {v.op} node (data {fmt(v.data)})"
+    return f"a leaf (data {fmt(v.data)})"
+
+
+def svg_of(picture: graphviz.Digraph) -> str:
+    """The picture laid out once by ``dot``."""
+    return picture.pipe(format="svg", encoding="utf-8")
+
+
+def find_root(node_ids: dict) -> Value:
+    """The one Value of a picture that no other Value of it uses."""
+    used = {id(p) for v in node_ids for p in v.parents}
+    roots = [v for v in node_ids if id(v) not in used]
+    if len(roots) != 1:
+        raise ValueError(f"the picture has {len(roots)} outputs; pass the root Value instead")
+    return roots[0]
+
+
+class GraphData:
+    """A root's graph as index lists, with its box names from ``node_ids``."""
+
+    def __init__(self, root: Value, node_ids: dict):
+        self.root = root
+        self.order = topological_order(root)
+        missing = [v for v in self.order if v not in node_ids]
+        if missing:
+            raise ValueError(
+                f"the picture draws no box for {len(missing)} of the graph's Values "
+                f"(e.g. {name(missing[0])}); draw it with autograd.draw.draw_dot(root)")
+        self.index = {v: i for i, v in enumerate(self.order)}
+        self.boxes: list[str] = []
+        box_index: dict[str, int] = {}
+        self.box_of: list[int] = []
+        for v in self.order:
+            b = box_index.setdefault(node_ids[v], len(self.boxes))
+            if b == len(self.boxes):
+                self.boxes.append(node_ids[v])
+            self.box_of.append(b)
+        self.locals = [local_derivatives(v) for v in self.order]
+        self.adj = {root: 1.0}
+        for _ in backward_steps(root, self.adj):
+            pass
+
+    def operands(self, v: Value) -> list[tuple[Value, float]]:
+        """(operand, local derivative) for each Value operand of ``v``."""
+        local = self.locals[self.index[v]]
+        return [(p, float(d)) for p, d in zip(v.operands, local) if isinstance(p, Value)]
+
+    def values(self) -> list[dict]:
+        """One dict per Value: what hover and click show, and what the sweep pushes."""
+        out = []
+        for i, v in enumerate(self.order):
+            out.append({
+                "b": self.box_of[i],
+                "name": name(v),
+                "data": finite(v.data),
+                "grad": finite(v.grad),
+                "adj": finite(self.adj.get(v, 0.0)),
+                "ops": [[self.index[p], finite(d)] for p, d in self.operands(v)],
+            })
+        return out
+
+    def representative(self) -> list[int]:
+        """For each box, the Value it shows: its last in topological order (the output)."""
+        rep = [0] * len(self.boxes)
+        for i, b in enumerate(self.box_of):
+            rep[b] = i
+        return rep
+
+    def data(self) -> dict:
+        top = self.root.label or ROOT_NAME
+        return {"root": self.index[self.root], "top": top, "boxes": self.boxes,
+                "rep": self.representative(), "values": self.values()}

@@ -1,0 +1,57 @@
+"""Inspect a drawn graph by pointing: hover for the numbers, click for the chain rule.
+
+``inspect(picture_or_root)`` wraps any picture that has ``node_ids`` (every ``draw_dot``
+picture, folded or not): hovering a box shows its Value's data and ``.grad`` in full
+precision; clicking it shows
+
+    ∂L/∂v = Σ over the uses of v:  ∂L/∂consumer × ∂consumer/∂v
+
+with the numbers, and outlines every path from it to the root.
+"""
+
+from __future__ import annotations
+
+import html
+
+import graphviz
+
+from ...value import Value
+from .graph import GraphData, find_root, svg_of
+from .page import Page, fragment, new_prefix, svg_element
+
+
+class Inspector(Page):
+    """A picture you can point at: display it in Jupyter, or ``save("graph.html")``."""
+
+    title = "dagrad: inspect the graph"
+
+    def __init__(self, picture: graphviz.Digraph, root: Value | None = None):
+        node_ids = getattr(picture, "node_ids", None)
+        if not node_ids:
+            raise TypeError("inspect needs a Value or a picture from autograd.draw.draw_dot "
+                            f"(with .node_ids), got {type(picture).__name__}")
+        root = root if root is not None else find_root(node_ids)
+        self.graph = g = GraphData(root, node_ids)
+        prefix = new_prefix()
+        self._svg = svg_of(picture)
+        body = (f'<div class="dgx-caption">Point at a box for its numbers; click it for its '
+                f"chain-rule sum and its paths to {html.escape(g.data()['top'])}.</div>"
+                f'<div class="dgx-figure">{svg_element(self._svg, prefix)}</div>'
+                '<div class="dgx-info"></div>')
+        self._html = fragment("inspect", prefix, body, g.data(), static_note=(
+            "Scripts are off here: the picture is static (no hover or click)."))
+
+    def __repr__(self) -> str:
+        return f"<Inspector of {len(self.graph.order)} values in {len(self.graph.boxes)} boxes>"
+
+
+def inspect(picture_or_root: graphviz.Digraph | Value, **draw_options) -> Inspector:
+    """An ``Inspector`` on a picture (``draw_dot(...)``) or on a root (drawn here with
+    ``draw_options``)."""
+    if isinstance(picture_or_root, Value):
+        from ..builder import draw_dot
+
+        return Inspector(draw_dot(picture_or_root, **draw_options), picture_or_root)
+    if draw_options:
+        raise TypeError("draw options go with a root Value; the picture is drawn already")
+    return Inspector(picture_or_root)

@@ -1,0 +1,118 @@
+"""One self-contained HTML fragment: an inline SVG, a little JSON, and the explorer's script.
+
+Nothing is fetched: the CSS and the script (``explorer.css``, ``explorer.js``, package data
+written by hand for dagrad, no library) are inlined into every fragment, so the same text
+works inline in Jupyter (classic, Lab, VS Code), in an nbconvert HTML export and in a
+``.html`` file opened from disk. The picture is visible before any script runs and the
+controls are hidden until the script shows them: where scripts are stripped (a code host's
+notebook viewer, an untrusted notebook), what remains is a static picture and a sentence
+saying so. The mimebundle also carries the SVG as ``image/svg+xml``.
+"""
+
+from __future__ import annotations
+
+import html
+import itertools
+import json
+import math
+import os
+import re
+from functools import cache
+from importlib import resources
+
+from ...files import write_atomic
+
+_counter = itertools.count()
+
+
+@cache
+def asset(name: str) -> str:
+    """The text of a package data file (``explorer.js`` or ``explorer.css``)."""
+    return resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
+
+
+def new_prefix() -> str:
+    """A fresh id prefix: several explorers on one page never share an element id."""
+    return f"dgx{os.getpid() % 10000}x{next(_counter)}-"
+
+
+def fmt(x: float) -> str:
+    """4 significant digits like ``%.4g``, with a true minus sign: −2, 0.8814, 1.235e+05.
+
+    The page's script formats with the same rule (``fmt`` in explorer.js), so a caption
+    written here and a number written there read alike.
+    """
+    if x == 0:
+        return "0"
+    if math.isnan(x):
+        return "nan"
+    return f"{x:.4g}".replace("-", "−")
+
+
+def svg_element(svg: str, prefix: str) -> str:
+    """dot's SVG without its XML header, every id (and reference to one) prefixed."""
+    svg = svg[svg.index("<svg"):]
+    svg = re.sub(r'\bid="', f'id="{prefix}', svg)
+    return re.sub(r'(href|xlink:href)="#', rf'\1="#{prefix}', svg)
+
+
+def to_json(data) -> str:
+    """JSON safe inside a <script> element (no ``</`` can end it early)."""
+    text = json.dumps(data, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return text.replace("</", "<\\/").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def finite(x: float) -> float | None:
+    """JSON has no NaN or infinity: those travel as null and show as "nan"."""
+    return x if math.isfinite(x) else None
+
+
+def fragment(kind: str, prefix: str, body: str, data: dict, *, static_note: str) -> str:
+    """The HTML fragment: ``body`` (the pictures), controls filled in by the script, data."""
+    script = (f"(function(){{\n{asset('explorer.js')}\n"
+              f"dagradBoot({to_json(prefix)}, {to_json(data)}, document.currentScript);\n}})();")
+    return (
+        f'<div class="dgx dgx-{kind}" id="{prefix}root" data-kind="{kind}">'
+        f"<style>{asset('explorer.css')}</style>"
+        f'<div class="dgx-static">{html.escape(static_note)}</div>'
+        f"{body}"
+        f"<script>{script}</script></div>"
+    )
+
+
+def page(title: str, fragment_html: str) -> str:
+    """A whole standalone page around a fragment."""
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>{html.escape(title)}</title></head>"
+        f'<body data-dgx-standalone="1" style="margin:12px">{fragment_html}'
+        "</body></html>\n"
+    )
+
+
+class Page:
+    """What the explorer functions return: shows itself in Jupyter, ``save(path)`` writes it.
+
+    Subclasses set ``title``, ``_html`` (the fragment) and ``_svg`` (the static picture).
+    """
+
+    title = "dagrad"
+    _html = ""
+    _svg = ""
+
+    def _repr_html_(self) -> str:
+        return self._html
+
+    def _repr_mimebundle_(self, include=None, exclude=None, **kwargs) -> dict:
+        bundle = {"text/plain": repr(self), "text/html": self._html}
+        if self._svg:
+            bundle["image/svg+xml"] = self._svg
+        return bundle
+
+    def html(self) -> str:
+        """The standalone page (what ``save`` writes)."""
+        return page(self.title, self._html)
+
+    def save(self, path: str | os.PathLike) -> str:
+        """Write the standalone page to ``path`` (atomically); returns the path."""
+        return write_atomic(path, self.html())

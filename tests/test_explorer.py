@@ -1,0 +1,246 @@
+"""autograd.draw.explorer and nn.record without a browser: the numbers the pages carry, the
+bounds, the bad-input messages, and that a page asks for nothing over the network.
+(What a person sees in a browser: tests/test_explorer_browser.py.)"""
+
+import re
+
+import pytest
+
+from autograd import Value
+from autograd.draw.explorer import inspect, show_backward, stepper, training_page
+from autograd.draw.explorer.page import fmt
+
+graphviz = pytest.importorskip("graphviz")
+try:
+    graphviz.version()
+except graphviz.ExecutableNotFound:
+    pytest.skip("Graphviz's dot is not installed (apt-get install graphviz)",
+                allow_module_level=True)
+
+
+def lesson_graph():
+    """L = (a·b + c)·f with a=2, b=−3, c=10, f=−2: the classic first backward."""
+    a, b, c, f = (Value(x, label=n) for x, n in [(2.0, "a"), (-3.0, "b"), (10.0, "c"),
+                                                 (-2.0, "f")])
+    e = a * b
+    e.label = "e"
+    d = e + c
+    d.label = "d"
+    L = d * f
+    L.label = "L"
+    return L
+
+
+def test_fmt_is_four_significant_digits_with_a_true_minus():
+    assert [fmt(x) for x in (0.0, -2.0, 0.88137, 123456.0, -1e-7)] == \
+        ["0", "−2", "0.8814", "1.235e+05", "−1e−07"]
+
+
+def test_captions_carry_the_numbers_and_names_never_ids():
+    L = lesson_graph()
+    L.backward()
+    s = stepper(L)
+    assert len(s) == 7
+    assert s.captions[0] == ("step 1 of 7: visiting L: the seed ∂L/∂L = 1; "
+                             "pushed 1 × −2 = −2 to d, 1 × 4 = 4 to f")
+    assert s.captions[2] == ("step 3 of 7: visiting d: ∂L/∂d = −2; "
+                             "pushed −2 × 1 = −2 to e, −2 × 1 = −2 to c")
+    assert "∂L/∂a = 6; a leaf" in s.captions[6]
+    assert not any(re.search(r"\bv\d+", c) for c in s.captions)
+
+
+def test_unlabelled_nodes_are_named_by_op_and_data():
+    x = Value(3.0, label="x")
+    y = (x * 2.0).tanh()
+    y.backward()
+    caps = stepper(y).captions
+    assert "visiting the tanh node (data 1)" in caps[0]
+    assert "to the mul node (data 6)" in caps[0]
+
+
+def test_a_root_without_backward_gives_a_stepper_that_says_so():
+    L = lesson_graph()
+    s = stepper(L)
+    assert "No backward pass has run from L yet" in s.note
+    assert "L.backward()" in s._repr_html_()
+    assert L.grad == 0 and all(v.grad == 0 for v in s.graph.order)  # nothing was touched
+    L.backward()
+    assert stepper(L).note == ""
+
+
+def test_bad_input_is_named():
+    with pytest.raises(TypeError, match="needs a Value"):
+        stepper(3.0)
+    with pytest.raises(TypeError, match="unexpected options"):
+        stepper(lesson_graph(), colour=True)
+    with pytest.raises(TypeError, match="draw_dot"):
+        inspect("not a picture")
+
+
+def test_show_backward_is_a_drop_in_with_the_old_arguments():
+    L = lesson_graph()
+    L.backward()
+    s = show_backward(L, widget=True, max_frames=10, edge_labels="product")
+    assert len(s) == 7
+
+
+def test_folded_graph_steps_at_the_drawn_granularity():
+    xs = [Value(float(i), label=f"layer.{i % 3}.x{i}") for i in range(12)]
+    out = sum((x * x for x in xs), Value(0.0, label="zero"))
+    out.label = "out"
+    out.backward()
+    full_steps = len(stepper(out, max_nodes=None))  # every node drawn
+    folded = stepper(out, max_nodes=8)
+    assert len(folded) < full_steps
+    assert any("inside the folded box layer." in c for c in folded.captions)
+    assert not any(re.search(r"\b[vs]\d+\b", c) for c in folded.captions)  # no DOT ids
+
+
+def test_mimebundle_has_html_svg_and_text_and_nothing_from_the_network():
+    L = lesson_graph()
+    L.backward()
+    bundle = stepper(L)._repr_mimebundle_()
+    assert set(bundle) == {"text/plain", "text/html", "image/svg+xml"}
+    page = bundle["text/html"]
+    assert "<svg" in page and "<script>" in page
+    # no resource is loaded: no src/href to anything, no fetch, no import
+    assert not re.search(r"""\b(src|href)\s*=\s*["'](https?:)?//""", page)
+    assert "fetch(" not in page and "XMLHttpRequest" not in page and "import(" not in page
+    assert "</script" not in page[page.index("<script>") + 8: page.rindex("</script>")]
+
+
+def test_inspect_carries_each_values_chain_rule_terms():
+    L = lesson_graph()
+    L.backward()
+    data = inspect(L).graph.data()
+    by_name = {v["name"]: v for v in data["values"]}
+    assert by_name["a"]["adj"] == 6.0 and by_name["a"]["grad"] == 6.0
+    # e = a·b: pushes ∂e/∂a = b = −3 and ∂e/∂b = a = 2
+    names = [v["name"] for v in data["values"]]
+    assert [[names[i], d] for i, d in by_name["e"]["ops"]] == [["a", -3.0], ["b", 2.0]]
+
+
+def test_inspect_wraps_a_picture_through_node_ids():
+    from autograd.draw import draw_dot
+
+    L = lesson_graph()
+    L.backward()
+    insp = inspect(draw_dot(L, max_nodes=4))
+    assert insp.graph.root is L
+    assert len(insp.graph.boxes) < len(insp.graph.order)
+
+
+def test_the_28_node_stepper_is_within_its_budget():
+    from benchmarks.explorer import expression_28
+
+    root = expression_28()
+    root.backward()
+    assert len(stepper(root).html().encode()) <= 300_000
+
+
+# --- nn.record ---------------------------------------------------------------------------
+def small_run(epochs, max_steps, **kw):
+    from nn import MLP, fit
+    from nn.data import make_moons, to_pm1
+    from nn.record import Recorder
+
+    X, y01 = make_moons(20, noise=0.1, seed=1)
+    y = to_pm1(y01)
+    model = MLP(2, [3, 1], seed=1)
+    rec = Recorder(model, X, y, max_steps=max_steps, grid=6, **kw)
+    fit(model, X, y, epochs=epochs, progress=False, callback=rec)
+    return model, rec
+
+
+def test_recorder_keeps_every_epoch_within_the_bound():
+    _, rec = small_run(5, 10)
+    assert [s.epoch for s in rec.kept()] == [0, 1, 2, 3, 4]
+    assert rec.note == "all 5 epochs recorded"
+
+
+def test_recorder_over_the_bound_keeps_evenly_spaced_epochs_and_the_last_and_says_which():
+    _, rec = small_run(11, 4)
+    epochs = [s.epoch for s in rec.kept()]
+    assert len(epochs) <= 4 and epochs[-1] == 10
+    gaps = {b - a for a, b in zip(epochs[:-2], epochs[1:-1])}
+    assert len(gaps) == 1 and epochs[0] == 0
+    assert f"{len(epochs)} of 11 epochs kept" in rec.note and "the last (11)" in rec.note
+
+
+def test_recorder_does_not_touch_the_models_grads():
+    model, rec = small_run(2, 5)
+    before = [p.grad for p in model.parameters()]
+    training_page(rec)
+    assert [p.grad for p in model.parameters()] == before
+
+
+def test_recorder_bad_input():
+    from nn import MLP
+    from nn.record import Recorder
+
+    with pytest.raises(ValueError, match="max_steps"):
+        Recorder(MLP(2, [1]), [[0, 0]], [1], max_steps=1)
+    with pytest.raises(ValueError, match="point must index X"):
+        Recorder(MLP(2, [1]), [[0, 0]], [1], point=3)
+    with pytest.raises(ValueError, match="train first"):
+        training_page(Recorder(MLP(2, [1]), [[0, 0]], [1]))
+
+
+def test_training_page_data():
+    _, rec = small_run(3, 10)
+    page = training_page(rec)
+    assert page.epochs == [0, 1, 2]
+    html = page.html()
+    assert html.count('class="dgx dgx-training"') == 1 and "<svg" in html
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid", "leaky_relu"])
+def test_recorder_grid_on_floats_matches_predict(activation):
+    from nn import MLP, Dropout, Sequential, predict
+    from nn.record import _float_scores
+
+    model = MLP(2, [5, 4, 1], activation=activation, seed=3)
+    points = [[i / 3 - 1, j / 2 - 1] for i in range(7) for j in range(5)]
+    fast = _float_scores(model, points)
+    assert max(abs(a - b) for a, b in zip(fast, predict(model, points))) < 1e-12
+    # anything but plain layers goes through predict
+    assert _float_scores(Sequential(model.layers[0], Dropout(0.5)), points) is None
+
+
+def test_pictures_name_every_values_box_in_node_ids_and_svg_ids():
+    """The contract the explorer builds on: node_ids, and SVG ids equal to DOT names."""
+    from autograd.draw import draw_dot
+
+    L = lesson_graph()
+    L.backward()
+    for picture in (draw_dot(L), draw_dot(L, max_nodes=4)):
+        svg = picture.pipe(format="svg", encoding="utf-8")
+        ids = set(re.findall(r'<g id="([^"]+)" class="node"', svg))
+        names = set(picture.node_ids.values())
+        assert names <= ids and len(picture.node_ids) == 7
+    # in a value box the grad is the last text and the data the one before it
+    box = svg_box(draw_dot(L), "v0")
+    texts = re.findall(r"<text[^>]*>([^<]*)</text>", box)
+    assert texts[-2:] == ["data 2", "grad 6"]
+
+
+def svg_box(picture, name: str) -> str:
+    svg = picture.pipe(format="svg", encoding="utf-8")
+    start = svg.index(f'<g id="{name}" class="node">')
+    return svg[start: svg.index("</g>\n</g>", start)]
+
+
+def test_benchmark_report_lines():
+    from benchmarks import explorer as bx
+
+    rows = [{"page": "stepper", "bytes": 1000, "budget": bx.STEPPER_BUDGET, "tti": 0.1,
+             "requests": 0},
+            {"page": "replay", "bytes": 6_000_000, "budget": bx.REPLAY_BUDGET, "tti": 1.5,
+             "requests": 0}]
+    table = "\n".join(bx.markdown(rows))
+    assert "| stepper | 1,000 | 300,000 | 100 ms | 0 |" in table
+    assert bx.targets(rows) == [
+        "- stepper ≤ 300,000 bytes: 1,000 (met)",
+        "- replay ≤ 5,000,000 bytes: 6,000,000 (NOT met)",
+        "- replay interactive in < 1 s: 1500 ms (NOT met)",
+    ]

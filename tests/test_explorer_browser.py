@@ -1,0 +1,336 @@
+"""The explorer's pages in a real browser: headless Chromium from the system's packages,
+driven by Playwright, with every network request aborted (and none attempted).
+
+What is asserted is what a person sees: boxes that keep their places across steps, captions
+with the right numbers, the three states, the replay's curves, boundary and graph numbers
+moving with the slider; and notebook 2 exported to HTML, opened without a kernel, stepping
+through every backward frame. One browser serves the whole module.
+"""
+
+import os
+
+import pytest
+
+from autograd import Value
+from autograd.draw.explorer import inspect, stepper, training_page
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--no-first-run"]
+
+if not os.path.exists(CHROMIUM):
+    pytest.skip(f"no browser at {CHROMIUM}: install Debian's chromium (apt-get install "
+                "chromium) to run the explorer's browser tests", allow_module_level=True)
+sync_api = pytest.importorskip("playwright.sync_api",
+                               reason='Playwright is missing: pip install "dagrad[test]"')
+graphviz = pytest.importorskip("graphviz")
+try:
+    graphviz.version()
+except graphviz.ExecutableNotFound:
+    pytest.skip("Graphviz's dot is not installed (apt-get install graphviz)",
+                allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def open_page(browser, tmp_path):
+    """open_page(page_or_path, js=True) -> a Playwright page, network blocked and watched."""
+    contexts, attempts = [], []
+    tolerated: tuple = ()
+
+    def block(route):
+        if route.request.url.startswith(("file:", "data:", "about:")):
+            return route.continue_()
+        if not route.request.url.startswith(tolerated):
+            attempts.append(route.request.url)
+        return route.abort()
+
+    def opener(what, js: bool = True, tolerate: tuple = ()):
+        path = what if isinstance(what, str | os.PathLike) else what.save(tmp_path / "page.html")
+        nonlocal tolerated
+        tolerated = tuple(tolerate)
+        ctx = browser.new_context(java_script_enabled=js, viewport={"width": 1000, "height": 700})
+        contexts.append(ctx)
+        ctx.route("**/*", block)
+        page = ctx.new_page()
+        errors = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.errors = errors
+        page.goto(f"file://{os.path.abspath(path)}")
+        if js:
+            page.wait_for_selector(".dgx[data-ready]", state="attached")
+        return page
+
+    yield opener
+    for ctx in contexts:
+        ctx.close()
+    assert attempts == [], f"the page tried the network: {attempts}"
+
+
+def lesson_graph():
+    a, b, c, f = (Value(x, label=n) for x, n in [(2.0, "a"), (-3.0, "b"), (10.0, "c"),
+                                                 (-2.0, "f")])
+    e = a * b
+    e.label = "e"
+    d = e + c
+    d.label = "d"
+    L = d * f
+    L.label = "L"
+    return L
+
+
+def notebook_graph():
+    """Notebook 2's example: b is used three times (twice by c = b·b, once by d)."""
+    a = Value(0.3, label="a")
+    b = (a * 3.0).tanh()
+    b.label = "b"
+    c = b * b
+    c.label = "c"
+    d = b.sin()
+    d.label = "d"
+    e = c + d
+    e.label = "e"
+    return e
+
+
+BOXES = """() => Object.fromEntries(Array.from(document.querySelectorAll('.dgx g.node'))
+  .map(g => { const svg = g.ownerSVGElement.getBoundingClientRect();
+              const shape = g.querySelector('path, polygon, ellipse') || g.querySelector('text');
+              const r = shape.getBoundingClientRect();
+              return [g.id, [r.x - svg.x, r.y - svg.y, r.width, r.height]]; }))"""
+STATES = """() => Object.fromEntries(
+  Array.from(document.querySelectorAll('.dgx g.node[data-state]'))
+  .map(g => [g.querySelector('text').textContent, g.getAttribute('data-state')]))"""
+
+
+def same_boxes(a: dict, b: dict) -> bool:
+    """The same boxes at the same places (to 0.01 px: scrolling leaves sub-pixel noise)."""
+    return a.keys() == b.keys() and all(
+        abs(x - y) < 0.01 for k in a for x, y in zip(a[k], b[k]))
+
+
+def caption(page) -> str:
+    return page.locator(".dgx-caption").inner_text()
+
+
+def grad_text(page, label: str) -> str:
+    return page.evaluate("""(label) => {
+      for (const g of document.querySelectorAll('.dgx g.node')) {
+        const t = g.querySelectorAll('text:not(.dgx-badge)');
+        if (t[0] && t[0].textContent === label) return t[t.length - 1].textContent;
+      } }""", label)
+
+
+def test_stepper_keys_captions_states_and_boxes_that_stay_put(open_page):
+    L = lesson_graph()
+    L.backward()
+    page = open_page(stepper(L))
+    assert caption(page).startswith("step 1 of 7: visiting L: the seed ∂L/∂L = 1")
+    # after step 1, d and f have their only share: complete; a, b, c, e not reached
+    states = page.evaluate(STATES)
+    assert states == {"L": "complete", "d": "complete", "f": "complete", "e": "unreached",
+                      "c": "unreached", "a": "unreached", "b": "unreached"}
+    assert grad_text(page, "d") == "grad −2" and grad_text(page, "a") == "grad –"
+    boxes = page.evaluate(BOXES)
+    page.locator(".dgx-figure").click(position={"x": 2, "y": 2})  # focus, as a person would
+    seen = []
+    for _ in range(6):
+        page.keyboard.press("ArrowRight")
+        seen.append(caption(page))
+        assert same_boxes(page.evaluate(BOXES), boxes)  # not one box moved
+    assert seen[1] == ("step 3 of 7: visiting d: ∂L/∂d = −2; "
+                       "pushed −2 × 1 = −2 to e, −2 × 1 = −2 to c")
+    assert seen[3].startswith("step 5 of 7: visiting e: ∂L/∂e = −2; pushed −2 × −3 = 6 to a")
+    assert grad_text(page, "a") == "grad 6"
+    page.keyboard.press("ArrowRight")  # past the end: stays on the last step
+    assert caption(page).startswith("step 7 of 7")
+    for _ in range(4):
+        page.keyboard.press("ArrowLeft")
+    assert caption(page).startswith("step 3 of 7")
+    # the visited node is outlined, in pink
+    visited = page.locator(".dgx g.node.dgx-visit")
+    assert visited.count() == 1 and visited.locator("text").first.text_content() == "d"
+    stroke = visited.locator(".dgx-shape").evaluate("s => getComputedStyle(s).stroke")
+    assert stroke == "rgb(231, 41, 138)"
+    assert page.errors == []
+
+
+def test_stepper_shows_k_of_n_shares(open_page):
+    e = notebook_graph()
+    e.backward()
+    page = open_page(stepper(e))
+    page.locator(".dgx-next").click()  # step 2: d pushes the first of b's three shares
+    assert caption(page).startswith("step 2 of 6: visiting d")
+    assert page.evaluate(STATES)["b"] == "partial"
+    badge = page.locator(".dgx g.node text.dgx-badge")
+    assert badge.count() == 1 and badge.text_content() == "1 of 3 shares"
+    assert grad_text(page, "b").startswith("grad ~")
+    page.locator(".dgx-next").click()  # c = b·b pushes the other two
+    assert page.evaluate(STATES)["b"] == "complete" and badge.count() == 0
+
+
+def test_stepper_slider_buttons_and_play(open_page):
+    L = lesson_graph()
+    L.backward()
+    page = open_page(stepper(L))
+    page.locator(".dgx-slider").evaluate(
+        "s => { s.value = 4; s.dispatchEvent(new Event('input')); }")
+    assert caption(page).startswith("step 5 of 7")
+    page.locator(".dgx-back").click()
+    assert caption(page).startswith("step 4 of 7")
+    page.locator(".dgx-figure").click(position={"x": 2, "y": 2})
+    page.keyboard.press(" ")  # space plays …
+    page.wait_for_function("() => document.querySelector('.dgx-where').textContent === "
+                           "'step 7 / 7'", timeout=10_000)
+    assert page.locator(".dgx-play").inner_text() == "▶ play"  # … and stops at the end
+
+
+def test_stepper_without_backward_says_so(open_page):
+    page = open_page(stepper(lesson_graph()))
+    assert "No backward pass has run from L yet" in page.locator(".dgx-note").inner_text()
+    page.locator(".dgx-next").click()
+    assert grad_text(page, "d") == "grad −2"  # the steps still show the sweep
+
+
+def test_folded_stepper_outlines_the_summary(open_page):
+    xs = [Value(float(i + 1), label=f"layer.{i % 2}.x{i}") for i in range(6)]
+    out = sum((x * x for x in xs), Value(0.0, label="zero"))
+    out.label = "out"
+    out.backward()
+    s = stepper(out, max_nodes=6)
+    assert len(s) < len(s.graph.order)
+    page = open_page(s)
+    boxes = page.evaluate(BOXES)
+    for _ in range(len(s) - 1):
+        page.locator(".dgx-next").click()
+        if "inside the folded box" in caption(page):
+            break
+    assert "inside the folded box" in caption(page)
+    visited = page.locator(".dgx g.node.dgx-visit")
+    summary = visited.get_attribute("id").split("-")[-1]
+    assert visited.count() == 1 and summary in s.graph.boxes and summary.startswith("s")
+    assert same_boxes(page.evaluate(BOXES), boxes)
+
+
+def test_inspect_hover_and_click(open_page):
+    L = lesson_graph()
+    L.backward()
+    page = open_page(inspect(L))
+    a_box = page.locator(".dgx g.node", has=page.locator("text", has_text="data 2")).first
+    a_box.hover()
+    tip = page.locator(".dgx-tip")
+    assert tip.is_visible() and "data = 2.0" not in tip.inner_text()  # shortest repr, as JS
+    assert "a\ndata = 2\n.grad = 6\n∂L/∂a = 6" in tip.inner_text()
+    a_box.click()
+    info = page.locator(".dgx-info").inner_text()
+    assert "∂L/∂a = Σ over its 1 use" in info and "via e: −2 × −3 = 6" in info
+    # its paths to the root: a → × → e → + → d → × → L, every box and edge on it lit
+    lit = page.evaluate("() => Array.from(document.querySelectorAll('.dgx .dgx-path'))"
+                        ".map(x => x.id.split('-').pop())")
+    assert {"v2", "v4", "v6"} <= set(lit) and sum(x.startswith("edge") for x in lit) == 6
+
+
+def test_static_picture_without_scripts(open_page):
+    L = lesson_graph()
+    L.backward()
+    page = open_page(stepper(L), js=False)
+    assert page.locator(".dgx-static").is_visible()
+    assert "end of the sweep" in page.locator(".dgx-static").inner_text()
+    assert page.locator(".dgx-figure svg").is_visible()
+    assert page.locator(".dgx-bar button").count() == 0
+    assert "grad 6" in page.locator(".dgx-figure").inner_text()
+
+
+def test_python_m_nn_writes_an_explorer_that_replays(open_page, tmp_path):
+    from nn import __main__ as main_mod
+
+    out = tmp_path / "run"
+    assert main_mod.main(["--steps", "6", "--samples", "24", "--hidden", "4,4",
+                          "--out", str(out), "--quiet"]) == 0
+    page = open_page(str(out / "explorer.html"))
+    numbers = """() => Array.from(document.querySelectorAll('.dgx-figure text'))
+        .map(t => t.textContent).join('|')"""
+
+    def seen():
+        return (caption(page), page.locator(".dgx-value").first.text_content(),
+                page.locator("canvas.dgx-boundary").evaluate("c => c.toDataURL()"),
+                page.evaluate(numbers),
+                page.locator(".dgx-norm").first.text_content())
+
+    first = seen()
+    assert first[0].startswith("epoch 1 of 6: loss ")
+    page.locator(".dgx-slider").evaluate(
+        "s => { s.value = 5; s.dispatchEvent(new Event('input')); }")
+    last = seen()
+    assert last[0].startswith("epoch 6 of 6: loss ")
+    for before, after, what in zip(first, last, ["caption", "loss marker", "boundary",
+                                                 "graph numbers", "gradient norm"]):
+        assert before != after, f"the {what} did not change with the slider"
+    assert page.locator(".dgx-curve").count() == 2
+    assert page.errors == []
+
+
+def test_training_page_bounded_record_says_which(open_page):
+    from nn import MLP, fit
+    from nn.data import make_moons, to_pm1
+    from nn.record import Recorder
+
+    X, y01 = make_moons(16, seed=2)
+    y = to_pm1(y01)
+    model = MLP(2, [3, 1], seed=2)
+    rec = Recorder(model, X, y, max_steps=3, grid=5)
+    fit(model, X, y, epochs=9, progress=False, callback=rec)
+    page = open_page(training_page(rec))
+    assert "3 of 9 epochs kept" in page.locator(".dgx-note").inner_text()
+    page.locator(".dgx-next").click()
+    assert page.locator(".dgx-where").inner_text() == "kept step 2 / 3"
+
+
+def test_notebook_2_exported_without_a_kernel_steps_through_every_frame(open_page, tmp_path,
+                                                                       monkeypatch):
+    nbformat = pytest.importorskip("nbformat")
+    nbconvert = pytest.importorskip("nbconvert")
+    from nbconvert.preprocessors import ExecutePreprocessor
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    nb = nbformat.read(os.path.join(root, "notebooks", "02_backprop_is_dynamic_programming.ipynb"),
+                       as_version=4)
+    monkeypatch.setenv("PYTHONPATH", root + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    ExecutePreprocessor(timeout=300, kernel_name="python3").preprocess(
+        nb, {"metadata": {"path": str(tmp_path)}})
+    body, _ = nbconvert.HTMLExporter().from_notebook_node(nb)
+    path = tmp_path / "notebook2.html"
+    path.write_text(body, encoding="utf-8")
+    # nbconvert's page template asks a CDN for require.js and MathJax: blocked, tolerated;
+    # the stepper itself asks for nothing
+    page = open_page(str(path), tolerate=("https://cdnjs.cloudflare.com/ajax/libs/",))
+    steppers = page.locator(".dgx-stepper")
+    assert steppers.count() == 1
+    n = int(page.locator(".dgx-slider").get_attribute("max")) + 1
+    boxes = page.evaluate(BOXES)
+    for k in range(1, n + 1):
+        assert caption(page).startswith(f"step {k} of {n}: ")
+        assert same_boxes(page.evaluate(BOXES), boxes)
+        page.locator(".dgx-next").click()
+    assert page.errors == []
+
+
+def test_the_page_script_formats_numbers_as_the_captions_do(browser):
+    from autograd.draw.explorer.page import asset, fmt
+
+    numbers = [0.0, -2.0, 1.0, 0.88137, -0.75423, 123456.0, 2.5e-07, -1e-07, 0.0001,
+               9999.4, 12.5, 3.14159, -6.0, 1e300, 0.1 + 0.2]
+    ctx = browser.new_context()
+    page = ctx.new_page()
+    page.set_content("<html><body></body></html>")
+    page.add_script_tag(content=asset("explorer.js"))
+    got = page.evaluate("xs => xs.map(fmt)", numbers)
+    ctx.close()
+    assert got == [fmt(x) for x in numbers]
