@@ -36,6 +36,12 @@ def _describe(x) -> str:
 def domain_error(op: Op, operands: Sequence, cause: Exception, when: str = "") -> DomainError:
     """A ``DomainError`` that names the op, its operands and what the op needs."""
     args = ", ".join(_describe(x) for x in operands)
+    if isinstance(cause, OverflowError):
+        return DomainError(
+            f"{when}{op.name}({args}) overflows: the result is larger than the largest float "
+            "(about 1.8e308). Scale the operands down, or use a stable form (logsumexp, "
+            "softplus) instead."
+        )
     needs = f" {op.name} needs {op.domain}." if op.domain else ""
     return DomainError(
         f"{when}{op.name}({args}) is undefined or not a finite float ({cause}).{needs} "
@@ -68,7 +74,9 @@ class Value:
     # _operands: the operands in order (Values, or float constants kept inside the node);
     # _rule: the table entry that made the node (None for a leaf). micrograd's names
     # (_prev, _op, _backward) are views below, for code written against micrograd.
-    __slots__ = ("data", "grad", "_operands", "_rule", "label")
+    # __weakref__ (8 bytes) lets detect_anomaly() remember where a node was made without
+    # keeping it alive.
+    __slots__ = ("data", "grad", "_operands", "_rule", "label", "__weakref__")
 
     def __init__(self, data: Number, label: str = "") -> None:
         if data.__class__ is not float:
@@ -278,6 +286,8 @@ def _binary(op: Op, a, b):
         data = op.forward(av, bv)
     except (ArithmeticError, ValueError) as e:
         raise domain_error(op, (a, b), e) from None
+    if data.__class__ is not float:  # a NumPy scalar put in a leaf's .data: not passed on
+        data = float(data)
     return _result(data, (a, b), op)
 
 
