@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 import shutil
 import stat
+import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -79,26 +80,48 @@ def _adopt(tmp: str, target: str, st: os.stat_result | None) -> None:
                 ) from None
 
 
-def _stream(path: str) -> bool:
-    """Whether ``path`` names an open file descriptor (/dev/stdout, /dev/fd/3,
-    /proc/self/fd/1) rather than a file: the process's stream goes on writing to the file
-    it has open, so replacing that file would lose everything written after."""
-    real = os.path.realpath(path)
-    return real.startswith(("/proc/", "/dev/fd/")) or os.path.abspath(path).startswith(
-        ("/dev/std", "/dev/fd/", "/proc/")
-    )
+_STD = {"/dev/stdin": 0, "/dev/stdout": 1, "/dev/stderr": 2}
+
+
+def _descriptor(path: str) -> int | None:
+    """The file descriptor ``path`` names (/dev/stdout, /dev/fd/3, /proc/self/fd/1), or None.
+
+    Such a stream is written through the descriptor itself, at its current offset: the
+    process goes on writing to the file it has open (a log), so replacing that file, or
+    writing it through a second descriptor, would lose what is written before or after."""
+    path = os.path.abspath(path)
+    if path in _STD:
+        return _STD[path]
+    for prefix in ("/dev/fd/", "/proc/self/fd/", f"/proc/{os.getpid()}/fd/"):
+        if path.startswith(prefix) and path[len(prefix):].isdigit():
+            return int(path[len(prefix):])
+    return None
+
+
+def _copy_to(tmp: str, path: str) -> None:
+    fd = _descriptor(path)
+    with open(tmp, "rb") as src:
+        if fd is None:
+            with open(path, "wb") as dst:
+                shutil.copyfileobj(src, dst)
+            return
+        for stream in (sys.stdout, sys.stderr):  # what Python buffered goes first
+            if stream is not None:
+                stream.flush()
+        data = memoryview(src.read())
+        while data:
+            data = data[os.write(fd, data):]
 
 
 @contextmanager
 def _through(path: str, suffix: str) -> Iterator[str]:
-    """A temporary file for a device or FIFO; its whole content is copied to ``path`` once
-    the block succeeds (the device itself cannot be replaced, nor half-written by us)."""
+    """A temporary file for a device, FIFO or stream; its whole content is written to
+    ``path`` once the block succeeds (a device cannot be replaced, nor half-written by us)."""
     fd, tmp = tempfile.mkstemp(prefix=".dagrad.", suffix=suffix)
     os.close(fd)
     try:
         yield tmp
-        with open(tmp, "rb") as src, open(path, "ab") as dst:  # "ab": never truncate a log
-            shutil.copyfileobj(src, dst)
+        _copy_to(tmp, path)
     finally:
         os.unlink(tmp)
 
@@ -118,7 +141,7 @@ def atomic_path(path: str | os.PathLike) -> Iterator[str]:
         raise ValueError(f"a file path must be a non-empty str, got {path!r:.60}")
     suffix = os.path.splitext(os.path.basename(path))[1]
     st = _existing(path)
-    if st is not None and _stream(path):  # /dev/stdout onto a log file: write, don't replace
+    if st is not None and _descriptor(path) is not None:  # /dev/stdout, maybe onto a log
         with _through(path, suffix) as tmp:
             yield tmp
         return
