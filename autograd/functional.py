@@ -145,15 +145,15 @@ def _trace(name: str, f: Callable, args: tuple, nums: Sequence[int]):
     return own, out, outer and outside, as_values
 
 
-def value_and_grad(f: Callable, argnums: Argnums = 0) -> Callable:
+def value_and_grad(f: Callable, argnums: Argnums = 0, _name: str = "value_and_grad") -> Callable:
     """``(f(*args), ∂f/∂args[argnums])``: one forward pass and one reverse sweep."""
-    _check_f("value_and_grad", f)
-    nums = _as_tuple("value_and_grad", argnums)
+    _check_f(_name, f)
+    nums = _as_tuple(_name, argnums)
 
     def wrapped(*args):
-        _check_positions("value_and_grad", nums, args)
+        _check_positions(_name, nums, args)
         nums_ = [i % len(args) for i in nums]
-        xs, out, recorded, as_values = _trace("value_and_grad", f, args, nums_)
+        xs, out, recorded, as_values = _trace(_name, f, args, nums_)
         with enable_grad():
             grads = gradients(out, xs, create_graph=recorded) if isinstance(out, Value) else (
                 [0.0] * len(xs)
@@ -170,9 +170,7 @@ def grad(f: Callable, argnums: Argnums = 0) -> Callable:
     ``grad(lambda a: a.sin() * a)(0.5)`` is sin 0.5 + 0.5 cos 0.5;
     ``grad(grad(lambda a: a**3))(2.0)`` is 12.0.
     """
-    _check_f("grad", f)
-    _as_tuple("grad", argnums)
-    vg = value_and_grad(f, argnums)
+    vg = value_and_grad(f, argnums, _name="grad")
 
     def wrapped(*args):
         return vg(*args)[1]

@@ -149,9 +149,14 @@ def backward_steps(
     share. Nothing is written to ``.grad``. Pictures draw their frames from this.
     """
     roots = _roots(roots, "backward_steps")
-    order = topological_order(roots)
     if adjoints is None:
         adjoints = {root: 1.0 for root in roots}
+    elif not isinstance(adjoints, dict):
+        raise TypeError(
+            "backward_steps: adjoints must be a dict {node: ∂root/∂node}, e.g. {root: 1.0}, "
+            f"got {type(adjoints).__name__} {adjoints!r:.60}"
+        )
+    order = topological_order(roots)
     _count("reverse", order)
     anomaly = STATE.anomaly
     for node in reversed(order):

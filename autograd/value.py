@@ -316,9 +316,18 @@ _NEG, _ABS, _POW, _RPOW, _POWV = OPS["neg"], OPS["abs"], OPS["pow"], OPS["rpow"]
 
 
 # --- n-ary helpers: one node for a whole sum, dot product or log-sum-exp ----------------------
+def _sequence(name: str, what: str, values) -> tuple:
+    if isinstance(values, (str, bytes, Value)) or not isinstance(values, Iterable):
+        raise TypeError(
+            f"{name} takes a list of Values and numbers ({what}), got {type(values).__name__} "
+            f"{values!r:.60}"
+        )
+    return tuple(values)
+
+
 def sum(values: Iterable) -> Value:  # noqa: A001 - torch.sum's name, on purpose
     """Σᵢ xᵢ as one node (Python's builtin sum would build a chain of n additions)."""
-    return _apply(OPS["sum"], values)
+    return _apply(OPS["sum"], _sequence("autograd.sum", "the terms", values))
 
 
 def dot(weights: Sequence, inputs: Sequence, bias=None) -> Value:
@@ -326,6 +335,8 @@ def dot(weights: Sequence, inputs: Sequence, bias=None) -> Value:
 
     The bias, if given, is an extra weight on the constant input 1.0.
     """
+    weights = _sequence("dot", "the weights", weights)
+    inputs = _sequence("dot", "the inputs", inputs)
     if len(weights) != len(inputs):
         raise ValueError(
             f"dot needs as many weights as inputs, got {len(weights)} and {len(inputs)}"
@@ -337,7 +348,7 @@ def dot(weights: Sequence, inputs: Sequence, bias=None) -> Value:
 
 def logsumexp(values: Iterable) -> Value:
     """ln Σᵢ e^xᵢ as one node, computed stably (shifted by the maximum)."""
-    values = tuple(values)
+    values = _sequence("logsumexp", "the exponents", values)
     if not values:
         raise ValueError("logsumexp needs at least one value")
     return _apply(OPS["logsumexp"], values)
