@@ -123,8 +123,16 @@ def _exponent_partial(a, out):
 
 
 def _powv_partials(a, b, out):
-    # ∂/∂a = b·a^(b−1), and 0 for b = 0 (a^0 is the constant 1, even at a = 0)
-    return (b * a ** (b - 1) if _data(b) != 0 else 0.0, _exponent_partial(a, out))
+    # ∂/∂a = b·a^(b−1); at a = b = 0, where a^(b−1) is undefined, 0 (a^0 is the constant 1).
+    # Only there: elsewhere the formula is kept, so that its own derivative (second order)
+    # in b is right at b = 0 too.
+    singular = _data(a) == 0 and _data(b) == 0
+    return (0.0 if singular else b * a ** (b - 1), _exponent_partial(a, out))
+
+
+def _abs_partial(a, out):
+    x = _data(a)
+    return (1.0 if x > 0 else -1.0 if x < 0 else 0.0 if x == 0 else math.nan,)
 
 
 def _relu_partial(a, out):
@@ -195,8 +203,8 @@ _TABLE = [
     Op("powv",       _pow,                        _powv_partials,
        domain="a > 0, or a = 0 with b ≥ 1, or a < 0 with integer b",
        doc="a ** b, both Values;  ∂/∂a = b·a^(b−1), ∂/∂b = a^b · ln a (0 at a = 0, NaN for a < 0)"),
-    Op("abs",        abs,                         lambda a, out: (1.0 if a > 0 else -1.0 if a < 0 else 0.0,),
-       doc="|a|;  derivative sign(a), 0 at 0"),
+    Op("abs",        abs,                         _abs_partial,
+       doc="|a|;  derivative sign(a), 0 at 0 (NaN at NaN)"),
     Op("exp",        math.exp,                    lambda a, out: (out,),
        domain="a ≤ 709.78 (larger overflows a float)", doc="e^a;  derivative e^a"),
     Op("log",        math.log,                    lambda a, out: (1.0 / a,),

@@ -228,3 +228,10 @@ def test_an_op_whose_partials_have_the_wrong_length_is_named(n_operands, n_parti
         bad(*xs).backward()
     with pytest.raises(TypeError, match=f"returned {n_partials} derivative"):
         bad(*xs).backward(create_graph=True)
+
+
+def test_powv_second_order_at_a_zero_exponent():
+    # g(x) = (σ(x) + 0.5)^x: g''(0) = 2σ'(0) = 0.5 (found by tests/test_properties.py)
+    from autograd import grad
+
+    assert grad(grad(lambda x: (x.sigmoid() + 0.5) ** x))(0.0) == pytest.approx(0.5)
