@@ -109,6 +109,9 @@ def _pow(a: float, b: float) -> float:
     return r
 
 
+nan = math.nan  # the slope of relu and abs at NaN (comparisons work on floats and Values)
+
+
 def _data(x) -> float:
     return x if x.__class__ is float else x.data
 
@@ -128,16 +131,6 @@ def _powv_partials(a, b, out):
     # in b is right at b = 0 too.
     singular = _data(a) == 0 and _data(b) == 0
     return (0.0 if singular else b * a ** (b - 1), _exponent_partial(a, out))
-
-
-def _abs_partial(a, out):
-    x = _data(a)
-    return (1.0 if x > 0 else -1.0 if x < 0 else 0.0 if x == 0 else math.nan,)
-
-
-def _relu_partial(a, out):
-    x = _data(a)
-    return (1.0 if x > 0 else 0.0 if x <= 0 else math.nan,)  # NaN in, NaN out
 
 
 def _logsumexp_partials(*xs_out):
@@ -203,7 +196,7 @@ _TABLE = [
     Op("powv",       _pow,                        _powv_partials,
        domain="a > 0, or a = 0 with b ≥ 1, or a < 0 with integer b",
        doc="a ** b, both Values;  ∂/∂a = b·a^(b−1), ∂/∂b = a^b · ln a (0 at a = 0, NaN for a < 0)"),
-    Op("abs",        abs,                         _abs_partial,
+    Op("abs",        abs,                         lambda a, out: (1.0 if a > 0 else -1.0 if a < 0 else 0.0 if a <= 0 else nan,),
        doc="|a|;  derivative sign(a), 0 at 0 (NaN at NaN)"),
     Op("exp",        math.exp,                    lambda a, out: (out,),
        domain="a ≤ 709.78 (larger overflows a float)", doc="e^a;  derivative e^a"),
@@ -215,7 +208,8 @@ _TABLE = [
        doc="tanh a;  derivative 1 − tanh² a"),
     Op("sigmoid",    _sigmoid,                    lambda a, out: (out * (1.0 - out),),
        doc="σ(a) = 1/(1 + e^−a);  derivative σ(a)(1 − σ(a))"),
-    Op("relu",       lambda a: 0.0 if a <= 0 else a, _relu_partial, gate=True,
+    Op("relu",       lambda a: 0.0 if a <= 0 else a, lambda a, out: (1.0 if a > 0 else 0.0 if a <= 0 else nan,),
+       gate=True,
        doc="max(0, a);  derivative 1 for a > 0, else 0 (NaN in gives NaN out and NaN slope)"),
     Op("leaky_relu", lambda a, s: a if a > 0 else s * a,
                                                   lambda a, s, out: (1.0 if a > 0 else s, 0.0 if a > 0 else a),

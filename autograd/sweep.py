@@ -257,9 +257,13 @@ def _sweep_floats(order: list[Value]) -> None:
                         a.grad += g * da
                 continue
             args = [p if p.__class__ is float else p.data for p in prev]
-            gate = node._rule.gate
-            for p, d in zip(prev, node._rule.partials(*args, node.data), strict=True):
-                if p.__class__ is not float and (d != 0.0 or not gate):
+            ds = node._rule.partials(*args, node.data)
+            if len(ds) != n:
+                raise _arity_error(node, len(ds))
+            if node._rule.gate:
+                ds = [d if d != 0.0 else None for d in ds]
+            for p, d in zip(prev, ds):
+                if p.__class__ is not float and d is not None:
                     p.grad += g * d
     except (ArithmeticError, ValueError) as e:
         raise _backward_error(node, e) from None

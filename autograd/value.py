@@ -316,7 +316,9 @@ _NEG, _ABS, _POW, _RPOW, _POWV = OPS["neg"], OPS["abs"], OPS["pow"], OPS["rpow"]
 
 
 # --- n-ary helpers: one node for a whole sum, dot product or log-sum-exp ----------------------
-def _sequence(name: str, what: str, values) -> tuple:
+def _sequence(name: str, what: str, values) -> Sequence:
+    if values.__class__ is list or values.__class__ is tuple:  # the usual case, checked fast
+        return values
     if isinstance(values, (str, bytes, Value)) or not isinstance(values, Iterable):
         raise TypeError(
             f"{name} takes a list of Values and numbers ({what}), got {type(values).__name__} "
