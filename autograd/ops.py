@@ -38,8 +38,9 @@ class Op:
     domain: str = ""  # where the op (or its derivative) is defined, for error messages
     doc: str = ""  # the math, shown as the docstring of the matching Value method
     constants: tuple[int, ...] = ()  # operand positions that must be numbers, not Values
-    # A gate's partials select rather than scale (relu: 1 or 0): a partial of exactly 0
-    # passes nothing back, even an upstream gradient of ±∞ or NaN (∞ · 0 would be NaN).
+    # A one-operand op whose partial selects rather than scales (relu: 1 or 0): a partial of
+    # exactly 0 passes nothing back, even an upstream gradient of ±∞ or NaN (∞ · 0 would be
+    # NaN), as PyTorch's relu. Honoured for ops of one operand (the sweep's unary branch).
     gate: bool = False
 
     def __post_init__(self) -> None:

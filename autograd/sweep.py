@@ -162,7 +162,7 @@ def backward_steps(
     for node in reversed(order):
         g = adjoints.get(node)
         if g is not None and node._operands:
-            gate = node._rule.gate
+            gate = node._rule.gate and len(node._operands) == 1
             for p, d in zip(node._operands, local_derivatives(node, create_graph)):
                 if p.__class__ is float or (gate and d.__class__ is float and d == 0.0):
                     continue
@@ -199,8 +199,8 @@ def backward(root: Value, gradient: float = 1.0, create_graph: bool = False) -> 
     again); this makes a reference cycle node → grad → graph → node, freed by Python's
     cyclic garbage collector rather than at once, as PyTorch warns too.
 
-    A local derivative of exactly 0 from a gating op (relu: ``Op.gate``) passes nothing
-    back, even when the upstream gradient is ±∞ or NaN (as PyTorch's relu does); every
+    A local derivative of exactly 0 from a one-operand gating op (relu: ``Op.gate``) passes
+    nothing back, even when the upstream gradient is ±∞ or NaN (as PyTorch's relu does); every
     other product follows IEEE arithmetic (∞ · 0 = NaN).
     """
     if not isinstance(root, Value):
@@ -244,9 +244,9 @@ def _sweep_floats(order: list[Value]) -> None:
                     b if b.__class__ is float else b.data,
                     node.data,
                 )
-                if a.__class__ is not float and (da != 0.0 or not node._rule.gate):
+                if a.__class__ is not float:
                     a.grad += g * da
-                if b.__class__ is not float and (db != 0.0 or not node._rule.gate):
+                if b.__class__ is not float:
                     b.grad += g * db
                 continue
             if n == 1:
@@ -257,13 +257,8 @@ def _sweep_floats(order: list[Value]) -> None:
                         a.grad += g * da
                 continue
             args = [p if p.__class__ is float else p.data for p in prev]
-            ds = node._rule.partials(*args, node.data)
-            if len(ds) != n:
-                raise _arity_error(node, len(ds))
-            if node._rule.gate:
-                ds = [d if d != 0.0 else None for d in ds]
-            for p, d in zip(prev, ds):
-                if p.__class__ is not float and d is not None:
+            for p, d in zip(prev, node._rule.partials(*args, node.data), strict=True):
+                if p.__class__ is not float:
                     p.grad += g * d
     except (ArithmeticError, ValueError) as e:
         raise _backward_error(node, e) from None
