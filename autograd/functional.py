@@ -115,7 +115,8 @@ def _constant_node(r: float) -> Value:
 
 
 def _finish(results: list, recorded: bool, as_values: bool) -> list:
-    """Recorded results stay Values; otherwise plain floats (Value leaves if asked)."""
+    """Derivatives as returned: recorded ones stay Values; otherwise plain floats (Value
+    leaves if asked). Not for f's own value, which may be a leaf of the user's."""
     if recorded:  # a leaf here is a constant gradients() wrapped (a derivative of 0, or 1)
         return [
             r if isinstance(r, Value) and not r.is_leaf() else _constant_node(float(r))
@@ -158,7 +159,8 @@ def value_and_grad(f: Callable, argnums: Argnums = 0, _name: str = "value_and_gr
             grads = gradients(out, xs, create_graph=recorded) if isinstance(out, Value) else (
                 [0.0] * len(xs)
             )
-            value, *grads = _finish([out, *grads], recorded, as_values)
+            grads = _finish(grads, recorded, as_values)
+        value = out if recorded else _finish([out], False, as_values)[0]
         return value, (grads[0] if isinstance(argnums, int) else tuple(grads))
 
     return wrapped
@@ -195,7 +197,8 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence) -> tuple:
         return tuple(_finish([out, 0.0], False, as_values))
     with enable_grad():
         tangent = forward_tangents(out, dict(zip(xs, seeds)), create_graph=recorded).get(out, 0.0)
-    return tuple(_finish([out, tangent], recorded, as_values))
+        (tangent,) = _finish([tangent], recorded, as_values)
+    return (out if recorded else _finish([out], False, as_values)[0]), tangent
 
 
 def _tangent(t, i: int):

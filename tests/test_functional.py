@@ -158,3 +158,12 @@ def test_hessian_of_a_constant_is_zero():
 def test_transformations_name_the_mistake(call, match):
     with pytest.raises((TypeError, ValueError), match=match):
         call()
+
+
+def test_a_function_returning_a_captured_leaf_keeps_it():
+    w = Value(2.0)
+    value, g = value_and_grad(lambda x: w)(1.0)
+    assert value is w and float(g) == 0.0
+    value, tangent = jvp(lambda x: w * x, [3.0], [1.0])
+    value.backward()
+    assert w.grad == 3.0 and float(tangent) == 2.0
