@@ -9,6 +9,10 @@ An entry is ``Op(name, forward, partials, domain)``:
   first-order sweep) and on ``Value``s (``create_graph=True``: the sweep is itself recorded
   and can be differentiated again, to any order).
 
+An op of one operand whose partial selects rather than scales (relu) sets ``gate=True``:
+where its partial is exactly 0, every sweep (reverse, forward, higher order) passes
+nothing through it, not even an infinite or NaN gradient.
+
 Operands may be ``Value``s or constants (plain floats kept inside the node rather than made
 into graph nodes). A partial in a position that is always a constant (listed in
 ``Op.constants``) is never used and holds ``0.0``. This table is the only derivative

@@ -335,8 +335,9 @@ def forward_tangents(
     for node in order:
         if node._operands and node not in seeds:
             t = 0.0
+            gate = node._rule.gate and len(node._operands) == 1
             for p, d in zip(node._operands, local_derivatives(node, create_graph)):
-                if p.__class__ is not float and p in tangents:
+                if p.__class__ is not float and p in tangents and not (gate and d == 0.0):
                     t = t + d * tangents[p]
             tangents[node] = t
     return tangents

@@ -139,8 +139,9 @@ class Value:
         """
         from .sweep import local_derivatives
 
+        gate = self._rule is not None and self._rule.gate and len(self._operands) == 1
         for p, d in zip(self._operands, local_derivatives(self)):
-            if p.__class__ is not float:
+            if p.__class__ is not float and not (gate and d == 0.0):  # relu: see Op.gate
                 p.grad += self.grad * d
 
     # --- arithmetic: each operator is one entry of the table ------------------------------

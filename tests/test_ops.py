@@ -235,3 +235,15 @@ def test_powv_second_order_at_a_zero_exponent():
     from autograd import grad
 
     assert grad(grad(lambda x: (x.sigmoid() + 0.5) ** x))(0.0) == pytest.approx(0.5)
+
+
+def test_the_relu_gate_holds_in_micrograds_backward_and_in_forward_mode():
+    from autograd import forward_tangents, topological_order
+
+    x = Value(-1.0)
+    y = x.relu()
+    y.grad = INF
+    for node in reversed(topological_order(y)):
+        node._backward()
+    assert x.grad == 0.0
+    assert forward_tangents(y, {x: INF})[y] == 0.0
