@@ -191,6 +191,11 @@ class Value:
     def __float__(self) -> float:
         return self.data
 
+    def __format__(self, spec: str) -> str:
+        """``f"{v:.3f}"`` formats the data (a transformation may return a Value where a
+        float was expected); ``f"{v}"`` is the repr."""
+        return format(self.data, spec) if spec else str(self)
+
     def item(self) -> float:
         """The data as a Python float (PyTorch's ``tensor.item()``)."""
         return self.data
