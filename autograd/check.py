@@ -7,10 +7,12 @@ needs no derivative rules at all: the reference every analytic gradient is check
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import math
+import numbers
+from collections.abc import Callable, Iterable, Sequence
 
 from .functional import hessian
-from .mode import STATE, no_grad
+from .mode import STATE, enable_grad, no_grad
 from .sweep import gradients
 from .value import Value
 
@@ -19,23 +21,56 @@ class GradcheckError(AssertionError):
     """Analytic and numeric derivatives disagree; the message has a row per input."""
 
 
-def _inputs(inputs: Sequence) -> tuple[list[float], list[str]]:
-    values = [x.data if isinstance(x, Value) else float(x) for x in inputs]
+def _inputs(inputs: Sequence, name: str = "gradcheck") -> tuple[list[float], list[str]]:
+    if isinstance(inputs, (str, bytes, Value)) or not isinstance(inputs, Iterable):
+        raise TypeError(
+            f"{name} needs a list of input numbers (or Values), one per argument of f, got "
+            f"{type(inputs).__name__} {inputs!r:.60}"
+        )
+    inputs = list(inputs)
+    for i, x in enumerate(inputs):
+        if not isinstance(x, (Value, numbers.Real)):
+            raise TypeError(
+                f"{name}: inputs[{i}] must be a number or a Value, got {type(x).__name__} "
+                f"{x!r:.60}"
+            )
+    values = [float(x.data) if isinstance(x, Value) else float(x) for x in inputs]
     names = [
         x.label if isinstance(x, Value) and x.label else f"x[{i}]" for i, x in enumerate(inputs)
     ]
     return values, names
 
 
+def _check_args(name: str, f, eps: float, atol: float = 0.0, rtol: float = 0.0) -> None:
+    if not callable(f):
+        raise TypeError(f"{name} needs a function f, got {type(f).__name__} {f!r:.60}")
+    for what, x in (("eps", eps), ("atol", atol), ("rtol", rtol)):
+        ok = isinstance(x, numbers.Real) and math.isfinite(x) and x >= 0
+        if not ok or (what == "eps" and x == 0):
+            need = "a positive" if what == "eps" else "a non-negative"
+            raise ValueError(f"{name}: {what} must be {need} finite number, got {x!r:.60}")
+
+
+def _scalar(name: str, out) -> float:
+    if isinstance(out, Value):
+        return out.data
+    if isinstance(out, numbers.Real):
+        return float(out)
+    raise TypeError(
+        f"{name}: f must return a scalar Value or a number, got {type(out).__name__} {out!r:.60}"
+    )
+
+
 def _eval(f: Callable, values: Sequence[float]) -> float:
     with no_grad():
         out = f(*[Value(v) for v in values])
-    return out.data if isinstance(out, Value) else float(out)
+    return _scalar("numeric_grad", out)
 
 
 def numeric_grad(f: Callable, inputs: Sequence, eps: float = 1e-6) -> list[float]:
     """Central-difference estimate of ∂f/∂xᵢ for every input (2 evaluations of f each)."""
-    values, _ = _inputs(inputs)
+    _check_args("numeric_grad", f, eps)
+    values, _ = _inputs(inputs, "numeric_grad")
     result = []
     for i, v in enumerate(values):
         values[i] = v + eps
@@ -79,10 +114,15 @@ def gradcheck(
     ``f`` takes one argument per input and returns a scalar Value. Returns True when every
     derivative agrees within ``atol + rtol·|numeric|``; otherwise raises ``GradcheckError``
     with a row per input (or returns False if ``raise_exception=False``).
+    Like every transformation it records its own trace even inside ``no_grad()``.
     """
+    _check_args("gradcheck", f, eps, atol, rtol)
     values, names = _inputs(inputs)
     xs = [Value(v) for v in values]
-    analytic = gradients(f(*xs), xs)
+    with enable_grad():
+        out = f(*xs)
+        _scalar("gradcheck", out)
+        analytic = gradients(out, xs)
     numeric = numeric_grad(f, values, eps)
     ok, text = _report("gradcheck failed", list(zip(names, analytic, numeric)), atol, rtol)
     if not ok and raise_exception:
@@ -100,7 +140,10 @@ def gradgradcheck(
 ) -> bool:
     """Second-order check: the analytic Hessian (a backward through the backward sweep)
     against central differences of the analytic gradient."""
-    values, names = _inputs(inputs)
+    _check_args("gradgradcheck", f, eps, atol, rtol)
+    values, names = _inputs(inputs, "gradgradcheck")
+    if not values:
+        return True
     analytic = hessian(f)(*values)
     rows = []
     for j, v in enumerate(values):
@@ -108,7 +151,8 @@ def gradgradcheck(
         for shifted in (v + eps, v - eps):
             values[j] = shifted
             xs = [Value(x) for x in values]
-            cols.append(gradients(f(*xs), xs))
+            with enable_grad():
+                cols.append(gradients(f(*xs), xs))
         values[j] = v
         for i in range(len(values)):
             numeric = (cols[0][i] - cols[1][i]) / (2 * eps)

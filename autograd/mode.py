@@ -9,12 +9,18 @@ from __future__ import annotations
 import os
 import threading
 import traceback
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 
 class _State(threading.local):
+    def __init__(self) -> None:
+        # ids of the input variables of the transformations (grad, jvp …) now running, one
+        # set per transformation, outermost first
+        self.transforms: list[set[int]] = []
+
     counter: OpCount | None = None
     # What ops read for every node they make, as one flag: recording, with no anomaly
     # detection (the common case). The setters of grad_enabled and anomaly keep it in step.
@@ -58,7 +64,9 @@ class AnomalyError(FloatingPointError):
 
 @dataclass
 class _Anomaly:
-    created_at: dict = field(default_factory=dict)  # node -> the user's source line
+    # node -> the user's source line, held weakly: a node dropped inside detect_anomaly()
+    # is freed as it would be outside it
+    created_at: weakref.WeakKeyDictionary = field(default_factory=weakref.WeakKeyDictionary)
 
     def where(self, node) -> str:
         frame = self.created_at.get(node)

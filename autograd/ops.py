@@ -9,6 +9,10 @@ An entry is ``Op(name, forward, partials, domain)``:
   first-order sweep) and on ``Value``s (``create_graph=True``: the sweep is itself recorded
   and can be differentiated again, to any order).
 
+An op of one operand whose partial selects rather than scales (relu) sets ``gate=True``:
+where its partial is exactly 0, every sweep (reverse, forward, higher order) passes
+nothing through it, not even an infinite or NaN gradient.
+
 Operands may be ``Value``s or constants (plain floats kept inside the node rather than made
 into graph nodes). A partial in a position that is always a constant (listed in
 ``Op.constants``) is never used and holds ``0.0``. This table is the only derivative
@@ -23,6 +27,7 @@ lambda a, out: (2 * a,)); square(x)``.
 from __future__ import annotations
 
 import math
+import numbers
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -37,6 +42,20 @@ class Op:
     domain: str = ""  # where the op (or its derivative) is defined, for error messages
     doc: str = ""  # the math, shown as the docstring of the matching Value method
     constants: tuple[int, ...] = ()  # operand positions that must be numbers, not Values
+    # A one-operand op whose partial selects rather than scales (relu: 1 or 0): a partial of
+    # exactly 0 passes nothing back, even an upstream gradient of ±∞ or NaN (∞ · 0 would be
+    # NaN), as PyTorch's relu. Honoured for ops of one operand (the sweep's unary branch).
+    gate: bool = False
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name:
+            raise TypeError(f"Op needs a non-empty str name, got {self.name!r:.60}")
+        for what in ("forward", "partials"):
+            if not callable(getattr(self, what)):
+                raise TypeError(
+                    f"Op {self.name!r}: {what} must be a function, got "
+                    f"{type(getattr(self, what)).__name__}"
+                )
 
     def __repr__(self) -> str:
         return f"<op {self.name}>"
@@ -51,13 +70,28 @@ class Op:
 # --- polymorphic math: float in -> float out (math module); Value in -> Value out ----------
 def _lift(method: str, on_float: Callable[[float], float]) -> Callable[[Any], Any]:
     def fn(x):
-        if x.__class__ is float or x.__class__ is int:
-            return on_float(x)
-        return getattr(x, method)()
+        if x.__class__ is float:
+            try:
+                return on_float(x)
+            except (ArithmeticError, ValueError) as e:
+                return _float_error(method, x, e)
+        if hasattr(x, "_rule"):  # a Value
+            return getattr(x, method)()
+        if isinstance(x, numbers.Real):  # int, bool, NumPy scalars, Fraction: as a float
+            return fn(float(x))
+        raise TypeError(
+            f"autograd.{method} takes a real number or a Value, got {type(x).__name__} {x!r:.60}"
+        )
 
     fn.__name__ = method
     fn.__doc__ = f"{method}(x) for a float (via math) or a Value (recorded in the graph)."
     return fn
+
+
+def _float_error(method: str, x: float, cause: Exception):
+    from .value import domain_error  # value.py imports this module, so import at call time
+
+    raise domain_error(OPS[method], (x,), cause) from None
 
 
 def _sigmoid(a: float) -> float:
@@ -78,6 +112,45 @@ def _pow(a: float, b: float) -> float:
     if r.__class__ is complex:  # Python returns a complex number for (-8) ** 0.5
         raise ValueError("a negative base needs an integer exponent")
     return r
+
+
+nan = math.nan  # the slope of relu and abs at NaN (comparisons work on floats and Values)
+
+
+def _data(x) -> float:
+    return x if x.__class__ is float else x.data
+
+
+def _exponent_partial(a, out):
+    """∂(a^b)/∂b = a^b · ln a for a > 0. At a = 0 it is 0 (the limit from a > 0 for b > 0,
+    and PyTorch's convention); for a < 0, a^b is not real near b: NaN, as PyTorch."""
+    base = _data(a)
+    if base > 0:
+        return out * log(a)
+    return 0.0 if base == 0 else math.nan
+
+
+def _powv_partials(a, b, out):
+    # ∂/∂a = b·a^(b−1); at a = b = 0, where a^(b−1) is undefined, 0 (a^0 is the constant 1).
+    # Only there: elsewhere the formula is kept, so that its own derivative (second order)
+    # in b is right at b = 0 too.
+    singular = _data(a) == 0 and _data(b) == 0
+    return (0.0 if singular else b * a ** (b - 1), _exponent_partial(a, out))
+
+
+def _logsumexp_partials(*xs_out):
+    """softmax(x)ᵢ = e^(xᵢ−m) / Σⱼ e^(xⱼ−m) with m = max x (a constant shift): accurate even
+    where xᵢ is above 2^53 (e^(xᵢ − lse) would lose lse's fraction), and, on Values, a
+    graph whose second derivatives are those of softmax with no cancellation."""
+    xs = xs_out[:-1]
+    m = max(_data(x) for x in xs)
+    if not math.isfinite(m):
+        return tuple(exp(x - xs_out[-1]) for x in xs)
+    es = [exp(x - m) for x in xs]
+    total = es[0]
+    for e in es[1:]:
+        total = total + e
+    return tuple(e / total for e in es)
 
 
 def _logsumexp(*xs: float) -> float:
@@ -122,12 +195,14 @@ _TABLE = [
     Op("pow",        _pow,                        lambda a, c, out: (c * a ** (c - 1) if c else 0.0, 0.0),
        domain="a > 0, or a = 0 with c ≥ 1, or a < 0 with integer c", constants=(1,),
        doc="a ** c for a constant c;  ∂/∂a = c·a^(c−1)"),
-    Op("rpow",       _pow,                        lambda c, b, out: (0.0, out * log(c)),
-       domain="c > 0", constants=(0,), doc="c ** b for a constant c;  ∂/∂b = c^b · ln c"),
-    Op("powv",       _pow,                        lambda a, b, out: (b * a ** (b - 1), out * log(a)),
-       domain="a > 0", doc="a ** b, both Values;  ∂/∂a = b·a^(b−1), ∂/∂b = a^b · ln a"),
-    Op("abs",        abs,                         lambda a, out: (1.0 if a > 0 else -1.0 if a < 0 else 0.0,),
-       doc="|a|;  derivative sign(a), 0 at 0"),
+    Op("rpow",       _pow,                        lambda c, b, out: (0.0, _exponent_partial(c, out)),
+       domain="c > 0, or c = 0 with b ≥ 0, or c < 0 with integer b", constants=(0,),
+       doc="c ** b for a constant c;  ∂/∂b = c^b · ln c (0 at c = 0, NaN for c < 0)"),
+    Op("powv",       _pow,                        _powv_partials,
+       domain="a > 0, or a = 0 with b ≥ 1, or a < 0 with integer b",
+       doc="a ** b, both Values;  ∂/∂a = b·a^(b−1), ∂/∂b = a^b · ln a (0 at a = 0, NaN for a < 0)"),
+    Op("abs",        abs,                         lambda a, out: (1.0 if a > 0 else -1.0 if a < 0 else 0.0 if a <= 0 else nan,),
+       doc="|a|;  derivative sign(a), 0 at 0 (NaN at NaN)"),
     Op("exp",        math.exp,                    lambda a, out: (out,),
        domain="a ≤ 709.78 (larger overflows a float)", doc="e^a;  derivative e^a"),
     Op("log",        math.log,                    lambda a, out: (1.0 / a,),
@@ -138,8 +213,9 @@ _TABLE = [
        doc="tanh a;  derivative 1 − tanh² a"),
     Op("sigmoid",    _sigmoid,                    lambda a, out: (out * (1.0 - out),),
        doc="σ(a) = 1/(1 + e^−a);  derivative σ(a)(1 − σ(a))"),
-    Op("relu",       lambda a: a if a > 0 else 0.0, lambda a, out: (1.0 if a > 0 else 0.0,),
-       doc="max(0, a);  derivative 1 for a > 0, else 0"),
+    Op("relu",       lambda a: 0.0 if a <= 0 else a, lambda a, out: (1.0 if a > 0 else 0.0 if a <= 0 else nan,),
+       gate=True,
+       doc="max(0, a);  derivative 1 for a > 0, else 0 (NaN in gives NaN out and NaN slope)"),
     Op("leaky_relu", lambda a, s: a if a > 0 else s * a,
                                                   lambda a, s, out: (1.0 if a > 0 else s, 0.0 if a > 0 else a),
        doc="a for a > 0, else s·a;  ∂/∂a = 1 or s"),
@@ -154,7 +230,7 @@ _TABLE = [
        doc="Σᵢ xᵢ;  ∂/∂xᵢ = 1"),
     Op("dot",        _dot,                        _dot_partials,
        doc="Σᵢ wᵢxᵢ over operands (w₁…wₙ, x₁…xₙ);  ∂/∂wᵢ = xᵢ, ∂/∂xᵢ = wᵢ"),
-    Op("logsumexp",  _logsumexp,                  lambda *xs_out: tuple(exp(x - xs_out[-1]) for x in xs_out[:-1]),
+    Op("logsumexp",  _logsumexp,                  _logsumexp_partials,
        doc="ln Σᵢ e^xᵢ (shifted by the max, so it never overflows);  ∂/∂xᵢ = softmax(x)ᵢ"),
 ]
 # fmt: on

@@ -36,6 +36,12 @@ def _describe(x) -> str:
 def domain_error(op: Op, operands: Sequence, cause: Exception, when: str = "") -> DomainError:
     """A ``DomainError`` that names the op, its operands and what the op needs."""
     args = ", ".join(_describe(x) for x in operands)
+    if isinstance(cause, OverflowError):
+        return DomainError(
+            f"{when}{op.name}({args}) overflows: the result is larger than the largest float "
+            "(about 1.8e308). Scale the operands down, or use a stable form (logsumexp, "
+            "softplus) instead."
+        )
     needs = f" {op.name} needs {op.domain}." if op.domain else ""
     return DomainError(
         f"{when}{op.name}({args}) is undefined or not a finite float ({cause}).{needs} "
@@ -68,7 +74,9 @@ class Value:
     # _operands: the operands in order (Values, or float constants kept inside the node);
     # _rule: the table entry that made the node (None for a leaf). micrograd's names
     # (_prev, _op, _backward) are views below, for code written against micrograd.
-    __slots__ = ("data", "grad", "_operands", "_rule", "label")
+    # __weakref__ (8 bytes) lets detect_anomaly() remember where a node was made without
+    # keeping it alive.
+    __slots__ = ("data", "grad", "_operands", "_rule", "label", "__weakref__")
 
     def __init__(self, data: Number, label: str = "") -> None:
         if data.__class__ is not float:
@@ -131,8 +139,9 @@ class Value:
         """
         from .sweep import local_derivatives
 
+        gate = self._rule is not None and self._rule.gate and len(self._operands) == 1
         for p, d in zip(self._operands, local_derivatives(self)):
-            if p.__class__ is not float:
+            if p.__class__ is not float and not (gate and d == 0.0):  # relu: see Op.gate
                 p.grad += self.grad * d
 
     # --- arithmetic: each operator is one entry of the table ------------------------------
@@ -181,6 +190,11 @@ class Value:
     # --- conversion -----------------------------------------------------------------------
     def __float__(self) -> float:
         return self.data
+
+    def __format__(self, spec: str) -> str:
+        """``f"{v:.3f}"`` formats the data (a transformation may return a Value where a
+        float was expected); ``f"{v}"`` is the repr."""
+        return format(self.data, spec) if spec else str(self)
 
     def item(self) -> float:
         """The data as a Python float (PyTorch's ``tensor.item()``)."""
@@ -278,6 +292,8 @@ def _binary(op: Op, a, b):
         data = op.forward(av, bv)
     except (ArithmeticError, ValueError) as e:
         raise domain_error(op, (a, b), e) from None
+    if data.__class__ is not float:  # a NumPy scalar put in a leaf's .data: not passed on
+        data = float(data)
     return _result(data, (a, b), op)
 
 
@@ -306,9 +322,20 @@ _NEG, _ABS, _POW, _RPOW, _POWV = OPS["neg"], OPS["abs"], OPS["pow"], OPS["rpow"]
 
 
 # --- n-ary helpers: one node for a whole sum, dot product or log-sum-exp ----------------------
+def _sequence(name: str, what: str, values) -> Sequence:
+    if values.__class__ is list or values.__class__ is tuple:  # the usual case, checked fast
+        return values
+    if isinstance(values, (str, bytes, Value)) or not isinstance(values, Iterable):
+        raise TypeError(
+            f"{name} takes a list of Values and numbers ({what}), got {type(values).__name__} "
+            f"{values!r:.60}"
+        )
+    return tuple(values)
+
+
 def sum(values: Iterable) -> Value:  # noqa: A001 - torch.sum's name, on purpose
     """Σᵢ xᵢ as one node (Python's builtin sum would build a chain of n additions)."""
-    return _apply(OPS["sum"], values)
+    return _apply(OPS["sum"], _sequence("autograd.sum", "the terms", values))
 
 
 def dot(weights: Sequence, inputs: Sequence, bias=None) -> Value:
@@ -316,6 +343,8 @@ def dot(weights: Sequence, inputs: Sequence, bias=None) -> Value:
 
     The bias, if given, is an extra weight on the constant input 1.0.
     """
+    weights = _sequence("dot", "the weights", weights)
+    inputs = _sequence("dot", "the inputs", inputs)
     if len(weights) != len(inputs):
         raise ValueError(
             f"dot needs as many weights as inputs, got {len(weights)} and {len(inputs)}"
@@ -327,7 +356,7 @@ def dot(weights: Sequence, inputs: Sequence, bias=None) -> Value:
 
 def logsumexp(values: Iterable) -> Value:
     """ln Σᵢ e^xᵢ as one node, computed stably (shifted by the maximum)."""
-    values = tuple(values)
+    values = _sequence("logsumexp", "the exponents", values)
     if not values:
         raise ValueError("logsumexp needs at least one value")
     return _apply(OPS["logsumexp"], values)

@@ -249,3 +249,54 @@ def test_backward_in_anomaly_mode_matches_the_fast_path():
     with detect_anomaly():
         y2.backward()
     assert x1.grad == x2.grad
+
+
+# --- issue 12 ----------------------------------------------------------------------------------
+def test_detect_anomaly_does_not_keep_nodes_alive():
+    import weakref
+
+    x = Value(0.5)
+    with autograd.detect_anomaly():
+        y = (x * 2.0).tanh()
+        alive = weakref.ref(y)
+        where = autograd.mode.STATE.anomaly.where(y)
+        del y
+        assert alive() is None  # freed at once, by reference counting
+        assert "test_backward.py" in where
+
+
+def test_detect_anomaly_still_names_the_line():
+    x = Value(1e308)
+    with autograd.detect_anomaly(), pytest.raises(autograd.AnomalyError, match="test_backward"):
+        z = x * 10.0  # inf: the check fires inside the op
+        del z
+
+
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda x: autograd.gradients(x * x, 3.0), "inputs"),
+        (lambda x: autograd.gradients(x * x, [x, 3.0]), "item 1 is float"),
+        (lambda x: autograd.gradients(x * x, x, grad_outputs=[1.0, 2.0]), "one grad_output"),
+        (lambda x: autograd.gradients("loss", x), "outputs must be"),
+        (lambda x: autograd.topological_order([x, 3]), "item 1 is int"),
+        (lambda x: autograd.topological_order(3.0), "needs a Value or a list"),
+        (lambda x: (x * x).backward(gradient=None), "gradient"),
+        (lambda x: (x * x).backward(gradient="1"), "gradient"),
+        (lambda x: autograd.local_derivatives(2.0), "needs a Value"),
+        (lambda x: autograd.forward_tangents(x * x, [x]), "seeds must be a dict"),
+        (lambda x: list(autograd.backward_steps([x, None])), "item 1"),
+    ],
+)
+def test_the_sweep_names_bad_arguments(call, match):
+    with pytest.raises((TypeError, ValueError), match=match):
+        call(Value(2.0))
+
+
+def test_a_value_seed_with_create_graph():
+    x = Value(3.0)
+    s = Value(2.0)
+    (x * x).backward(gradient=s, create_graph=True)
+    assert x.grad.data == 12.0
+    x.grad.backward()
+    assert s.grad == 6.0

@@ -49,3 +49,31 @@ def test_inputs_may_be_values_and_keep_their_labels():
     bad = Op("bad_square", lambda t: t * t, lambda t, out: (t,))
     with pytest.raises(GradcheckError, match=r"\n\s+a\s"):
         gradcheck(lambda v: bad(v), [a])
+
+
+# --- issue 12 ----------------------------------------------------------------------------------
+def test_gradcheck_inside_no_grad_checks_the_true_gradient():
+    from autograd import no_grad
+
+    with no_grad():
+        assert gradcheck(lambda x: x * x.sin(), [0.7])
+        assert gradgradcheck(lambda x: x * x.sin(), [0.7])
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"eps": 0}, "eps must be a positive"),
+    ({"eps": -1e-6}, "eps must be a positive"),
+    ({"eps": float("nan")}, "eps must be a positive"),
+    ({"atol": -1.0}, "atol must be a non-negative"),
+    ({"rtol": "big"}, "rtol must be"),
+])
+def test_gradcheck_names_bad_tolerances(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        gradcheck(lambda x: x * x, [1.0], **kwargs)
+
+
+def test_gradcheck_names_a_non_scalar_function_and_bad_inputs():
+    with pytest.raises(TypeError, match="must return a scalar"):
+        gradcheck(lambda x: [x], [1.0])
+    with pytest.raises(TypeError, match=r"inputs\[1\] must be a number"):
+        gradcheck(lambda x, y: x * y, [1.0, "2"])

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from autograd import Value, grad, hessian, jvp, value_and_grad
+from autograd import Value, grad, hessian, jvp, no_grad, value_and_grad
 
 
 def test_grad_of_a_python_function():
@@ -63,3 +63,107 @@ def test_hessian_of_a_quadratic_form_and_a_mixed_function():
     expected = [[y * y * e, e * (1 + x * y)], [e * (1 + x * y), x * x * e]]
     for row, erow in zip(h, expected):
         assert row == pytest.approx(erow, rel=1e-12)
+
+
+# --- issue 12: whether a transformation records follows from what f depends on ---------------
+def central(f, x, h=1e-5):
+    return (f(x + h) - f(x - h)) / (2 * h)
+
+
+def test_nested_grad_sees_the_variable_captured_from_the_outer_grad():
+    # JAX and torch.func: d/dy [d/dx (x·y)] = d/dy y = 1
+    assert grad(lambda y: grad(lambda x: x * y)(1.0))(3.0) == 1.0
+
+
+def gradient_penalty(w):
+    """(0.5w)² + (∂/∂x tanh(wx) at x = 0.5)², a WGAN-GP-style loss."""
+    slope = grad(lambda x: (w * x).tanh())(0.5)
+    return (0.5 * w) ** 2 + slope**2
+
+
+def plain_penalty(w: float) -> float:
+    t = math.tanh(0.5 * w)
+    return (0.5 * w) ** 2 + (w * (1 - t * t)) ** 2
+
+
+def test_gradient_penalty_matches_central_differences():
+    expected = central(plain_penalty, 0.7)
+    assert expected == pytest.approx(1.1918377845608026, rel=1e-8)
+    assert grad(gradient_penalty)(0.7) == pytest.approx(expected, rel=1e-8)
+    value, slope = value_and_grad(gradient_penalty)(0.7)
+    assert value == pytest.approx(plain_penalty(0.7)) and slope == pytest.approx(expected)
+
+
+def test_gradient_penalty_through_backward_on_a_captured_weight():
+    w = Value(0.7)
+    gradient_penalty(w).backward()
+    assert w.grad == pytest.approx(central(plain_penalty, 0.7), rel=1e-8)
+
+
+def test_differentiating_through_value_and_grad_jvp_and_hessian():
+    # value of value_and_grad: d/dy (2y) = 2
+    assert grad(lambda y: value_and_grad(lambda x: x * y)(2.0)[0])(3.0) == 2.0
+    # jvp tangent: d/dy (2·x·y at x = 2) = 4
+    assert grad(lambda y: jvp(lambda x: x * x * y, [2.0], [1.0])[1])(3.0) == 4.0
+    # hessian entry: d/dy (6·x·y at x = 2) = 12
+    assert grad(lambda y: hessian(lambda x: x * x * x * y)(2.0)[0][0])(3.0) == 12.0
+
+
+def test_results_are_floats_unless_something_outside_is_differentiated():
+    assert type(grad(lambda x: x * x)(3.0)) is float
+    assert type(value_and_grad(lambda x: x.sin())(3.0)[0]) is float
+    w = Value(2.0)
+    g = grad(lambda x: x * w)(3.0)
+    assert isinstance(g, Value) and g.data == 2.0
+    g.backward()
+    assert w.grad == 1.0  # d/dw (∂(xw)/∂x) = 1
+
+
+def test_nested_grad_does_not_confuse_a_finished_inner_variable_with_an_outer_one():
+    # the inner grad's result is recorded (it depends on w); the outer result is a float
+    # since nothing outside the outer grad is differentiated
+    assert type(grad(gradient_penalty)(0.7)) is float
+
+
+def test_transforms_inside_no_grad_compute_true_derivatives():
+    with no_grad():
+        assert grad(lambda x: x * x)(3.0) == 6.0
+        assert value_and_grad(lambda x: x * x)(3.0) == (9.0, 6.0)
+        assert hessian(lambda x: x * x * x)(2.0) == [[12.0]]
+        assert jvp(lambda x: x * x, [3.0], [1.0]) == (9.0, 6.0)
+        assert grad(lambda y: grad(lambda x: x * y)(1.0))(3.0) == 1.0
+        x = Value(3.0)
+        g = grad(lambda a: a * a)(x)
+        assert g.data == 6.0 and g.is_leaf()  # not recorded: outside, nothing is differentiated
+
+
+def test_hessian_of_a_constant_is_zero():
+    assert hessian(lambda x, y: 5.0)(1.0, 2.0) == [[0.0, 0.0], [0.0, 0.0]]
+
+
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda: grad(lambda x: x)(), "called with 0 argument"),
+        (lambda: grad(lambda x: x, argnums=1)(2.0), "argnums=1"),
+        (lambda: grad(lambda x: x, argnums="0"), "argnums must be an int"),
+        (lambda: grad(3.0), "needs a function"),
+        (lambda: grad(lambda x: [x, x])(2.0), "must return a scalar"),
+        (lambda: grad(lambda x: x)("2"), "argument 0 must be a real number"),
+        (lambda: jvp(lambda x: x, [1.0], [1.0, 2.0]), "one tangent per primal"),
+        (lambda: jvp(lambda x: x, 1.0, 1.0), "primals must be a list"),
+        (lambda: hessian(lambda x: x)(), "no arguments"),
+    ],
+)
+def test_transformations_name_the_mistake(call, match):
+    with pytest.raises((TypeError, ValueError), match=match):
+        call()
+
+
+def test_a_function_returning_a_captured_leaf_keeps_it():
+    w = Value(2.0)
+    value, g = value_and_grad(lambda x: w)(1.0)
+    assert value is w and float(g) == 0.0
+    value, tangent = jvp(lambda x: w * x, [3.0], [1.0])
+    value.backward()
+    assert w.grad == 3.0 and float(tangent) == 2.0

@@ -100,3 +100,150 @@ def test_reference_figures_from_the_course():
     w = Value(0.8)
     w.tanh().backward()
     assert w.grad == pytest.approx(1 / math.cosh(0.8) ** 2, rel=1e-14)
+
+
+# --- issue 12: edges that gave wrong numbers or raw errors ----------------------------------
+NAN, INF = math.nan, math.inf
+
+
+def test_relu_of_nan_is_nan_with_a_nan_slope():
+    x = Value(NAN)
+    y = x.relu()
+    assert math.isnan(y.data)
+    y.backward()
+    assert math.isnan(x.grad)
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_an_infinite_upstream_through_relus_zero_slope_gives_zero(create_graph):
+    x = Value(-1.0)
+    y = x.relu()
+    y.backward(gradient=INF, create_graph=create_graph)
+    assert float(x.grad) == 0.0  # relu selects: ∂ = 0 passes nothing back (PyTorch too)
+    z = Value(2.0)
+    z.relu().backward(gradient=INF)
+    assert z.grad == INF
+
+
+def test_backward_steps_and_the_fast_path_agree_on_the_relu_gate():
+    import autograd
+
+    x = Value(-1.0)
+    adjoints = {x.relu(): NAN}
+    for _ in autograd.backward_steps(list(adjoints), adjoints):
+        pass
+    assert adjoints.get(x, 0.0) == 0.0
+
+
+@pytest.mark.parametrize(
+    "make, da, db",
+    [
+        (lambda a, b: a**b, 0.0, 0.0),  # 0 ** 2: ∂/∂a = 2·0 = 0, ∂/∂b = 0 (PyTorch)
+        (lambda a, b: 0.0**b, None, 0.0),
+        (lambda a, b: a**b, 12.0, NAN),  # (-2) ** 3: ∂/∂b = 8 · ln(−2): NaN (PyTorch)
+    ],
+)
+def test_pow_at_zero_and_negative_bases_gives_finite_partials_where_they_exist(make, da, db):
+    a, b = (Value(0.0), Value(2.0)) if da != 12.0 else (Value(-2.0), Value(3.0))
+    make(a, b).backward()
+    if da is not None:
+        assert a.grad == da
+    assert b.grad == db or (math.isnan(db) and math.isnan(b.grad))
+
+
+def test_pow_second_order_at_zero_base():
+    from autograd import hessian
+
+    h = hessian(lambda a, b: a**b)(0.0, 2.0)
+    assert h[0][0] == 2.0  # ∂²(a^b)/∂a² = b(b−1)a^(b−2) = 2
+
+
+def test_overflow_in_pow_is_reported_as_overflow():
+    with pytest.raises(DomainError, match="overflows") as info:
+        Value(10.0) ** 400
+    assert "needs a > 0" not in str(info.value)
+    with pytest.raises(DomainError, match="overflows"):
+        Value(10.0) ** Value(400.0)
+
+
+def test_polymorphic_exp_on_a_float_raises_a_domain_error_not_a_raw_overflow():
+    import autograd
+
+    with pytest.raises(DomainError, match="overflows"):
+        autograd.exp(1000.0)
+    with pytest.raises(DomainError, match="log"):
+        autograd.log(-1.0)
+
+
+def test_logsumexp_second_order_above_two_to_the_53():
+    from autograd import hessian, logsumexp
+
+    u = 2.0**54
+    first = autograd_grads(lambda a, b: logsumexp([a, b]), [u, u])
+    assert first == [0.5, 0.5]
+    h = hessian(lambda a, b: logsumexp([a, b]))(u, u)
+    assert h == [[0.25, -0.25], [-0.25, 0.25]]  # softmax Jacobian p(1−p), −p·q
+
+
+def autograd_grads(f, point):
+    from autograd import gradients
+
+    xs = [Value(v) for v in point]
+    return gradients(f(*xs), xs)
+
+
+@pytest.mark.parametrize("op", ["sin", "cos", "softplus", "exp", "tanh", "sigmoid"])
+def test_numpy_scalars_in_data_never_leak_and_backward_works(op):
+    numpy = pytest.importorskip("numpy")
+    arr = numpy.array([0.5, 0.25])
+    w = Value(1.0)
+    w.data = arr[0]  # a numpy.float64 put straight into the slot
+    y = getattr(w, op)() * w + arr[1]
+    assert type(y.data) is float
+    y.backward()
+    assert type(w.grad) is float and type(w.data) is float
+
+
+def test_numpy_scalars_as_operands_and_in_logsumexp():
+    numpy = pytest.importorskip("numpy")
+    from autograd import logsumexp
+
+    for c in (numpy.float64(0.5), numpy.float32(0.5), numpy.int64(2)):
+        x = Value(c)
+        assert type(x.data) is float
+        for y in (x + c, c - x, x * c, c / x, x**c, c**x):
+            assert type(y.data) is float
+    w = Value(0.0)
+    w.data = numpy.float32(0.25)
+    y = logsumexp([w, Value(0.5)])
+    y.backward()
+    assert type(y.data) is float and type(w.grad) is float
+
+
+@pytest.mark.parametrize("n_operands, n_partials", [(2, 1), (2, 3), (3, 2), (1, 2)])
+def test_an_op_whose_partials_have_the_wrong_length_is_named(n_operands, n_partials):
+    bad = Op("bad", lambda *a: sum(a), lambda *a_out: (1.0,) * n_partials)
+    xs = [Value(1.0) for _ in range(n_operands)]
+    with pytest.raises(TypeError, match=f"returned {n_partials} derivative"):
+        bad(*xs).backward()
+    with pytest.raises(TypeError, match=f"returned {n_partials} derivative"):
+        bad(*xs).backward(create_graph=True)
+
+
+def test_powv_second_order_at_a_zero_exponent():
+    # g(x) = (σ(x) + 0.5)^x: g''(0) = 2σ'(0) = 0.5 (found by tests/test_properties.py)
+    from autograd import grad
+
+    assert grad(grad(lambda x: (x.sigmoid() + 0.5) ** x))(0.0) == pytest.approx(0.5)
+
+
+def test_the_relu_gate_holds_in_micrograds_backward_and_in_forward_mode():
+    from autograd import forward_tangents, topological_order
+
+    x = Value(-1.0)
+    y = x.relu()
+    y.grad = INF
+    for node in reversed(topological_order(y)):
+        node._backward()
+    assert x.grad == 0.0
+    assert forward_tangents(y, {x: INF})[y] == 0.0

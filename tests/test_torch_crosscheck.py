@@ -83,3 +83,21 @@ def test_a_small_network_expression_matches_torch():
     assert math.isclose(y.data, r.item(), rel_tol=1e-14)
     for x, t in zip(xs, ts):
         assert math.isclose(x.grad, t.grad.item(), rel_tol=1e-12)
+
+
+def test_pow_second_order_at_a_zero_exponent_where_torch_masks_it():
+    """A known difference, on purpose: d²/dx² (σ(x) + 0.5)^x at 0 is 2σ'(0) = 0.5 (central
+    differences agree); PyTorch's pow backward masks ∂/∂base with where(exponent == 0, 0, …),
+    so its double backward misses the exponent's share and gives 0.25."""
+    from autograd import grad, numeric_grad
+
+    def f(x):
+        return (x.sigmoid() + 0.5) ** x
+
+    second = grad(grad(f))(0.0)
+    assert second == pytest.approx(numeric_grad(grad(f), [0.0])[0], abs=1e-6)
+    assert second == pytest.approx(0.5)
+    x = torch.tensor(0.0, dtype=torch.float64, requires_grad=True)
+    (g,) = torch.autograd.grad((torch.sigmoid(x) + 0.5) ** x, x, create_graph=True)
+    (gg,) = torch.autograd.grad(g, x)
+    assert gg.item() == pytest.approx(0.25)  # if PyTorch fixes this, drop the for_torch rule

@@ -225,3 +225,9 @@ def test_the_sweep_module_and_the_backward_function_have_different_names():
 
     assert importlib.import_module("autograd.sweep").backward is autograd.backward
     assert callable(autograd.backward)
+
+
+def test_format_spec_formats_the_data():
+    v = Value(2.0 / 3.0, label="w")
+    assert f"{v:.3f}" == "0.667" and f"{v:>8.2e}" == "6.67e-01"
+    assert f"{v}" == repr(v)
