@@ -285,6 +285,20 @@ def _has_widget_frontend() -> bool:
     return shell is not None and getattr(shell, "kernel", None) is not None
 
 
+def _with_static_copy(widget_class):
+    """``widget_class`` whose output also holds the frame strip as HTML: a saved notebook
+    shows that where no kernel drives the slider (code hosts, nbconvert, a reopened notebook)."""
+
+    class Stepper(widget_class):
+        def _repr_mimebundle_(self, **kwargs):
+            bundle = super()._repr_mimebundle_(**kwargs)
+            bundle["text/plain"] = repr(frames_strip(self.frames))
+            bundle["text/html"] = frames_strip(self.frames)._repr_html_()
+            return bundle
+
+    return Stepper
+
+
 def show_backward(root: Value, *, widget: bool | None = None, **draw_options):
     """Step through backprop in Jupyter: an ipywidgets slider over ``backward_frames(root)``.
 
@@ -306,7 +320,7 @@ def show_backward(root: Value, *, widget: bool | None = None, **draw_options):
             view = ipywidgets.HTML(pages[0])
             slider.observe(lambda change: setattr(view, "value", pages[change["new"]]),
                            names="value")
-            box = ipywidgets.VBox([slider, view])
+            box = _with_static_copy(ipywidgets.VBox)([slider, view])
             box.frames = frames
             return box
         except Exception:  # no ipywidgets, or no frontend for them: the static strip below
