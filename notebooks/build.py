@@ -20,7 +20,6 @@ presence and pixel size, never bytes.
 
 from __future__ import annotations
 
-import difflib
 import html
 import os
 import re
@@ -250,10 +249,12 @@ def png_size(data: str) -> tuple[int, int]:
 
 
 def _first_difference(old: str, new: str) -> str:
-    for line in difflib.unified_diff(old.splitlines(), new.splitlines(), lineterm="", n=0):
-        if line[:1] in "+-" and line[:3] not in ("+++", "---"):
-            return f"\n      first change: {line[:160]}"
-    return ""
+    """Where two texts part: the first differing line of each."""
+    a, b = old.splitlines(), new.splitlines()
+    for k, (x, y) in enumerate(zip(a, b)):
+        if x != y:
+            return f"\n      line {k + 1}: committed {x[:120]!r}\n      fresh run {y[:120]!r}"
+    return f"\n      committed {len(a)} lines, a fresh run {len(b)}"
 
 
 def _compare_data(key: str, old, new) -> str | None:

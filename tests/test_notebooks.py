@@ -69,7 +69,7 @@ def test_a_hand_edit_is_caught_and_named():
                 and c.outputs[0].output_type == "stream")
     cell.outputs[0].text += "edited by hand\n"
     found = build.differences(edited, nb)
-    assert len(found) == 1 and f"id {cell.id}" in found[0] and "first change" in found[0], found
+    assert len(found) == 1 and f"id {cell.id}" in found[0] and "fresh run" in found[0], found
     assert build.differences(nb, copy.deepcopy(nb)) == []
 
 
