@@ -191,7 +191,7 @@ def _normalise_output(out, where: str, count: int | None):
                     "host would show only its text repr: make the displayed object's "
                     "_repr_mimebundle_ add text/html or image/svg+xml beside the widget view")
         for key, value in data.items():
-            if isinstance(value, str | list) and not key.startswith("image/png"):
+            if isinstance(value, str | list) and (key.startswith("text/") or key.endswith("+xml")):
                 data[key] = _clean_text(_join(value))
         if out.output_type == "execute_result":
             out.execution_count = count

@@ -95,6 +95,9 @@ def test_varying_text_is_normalised():
     out = nbformat.v4.new_output("stream", name="stdout",
                                  text="<Value object at 0x7f3a2b1c9d10> in /tmp/tmpab_12/x.svg\n")
     assert build._normalise_output(out, "nb", None).text == "<Value object at 0x…> in <tmp>\n"
+    png = "iVBORw0KGgo+0x1234567a/x"   # base64 can look like an address: left alone
+    image = nbformat.v4.new_output("display_data", data={"image/png": png})
+    assert build._normalise_output(image, "nb", None).data["image/png"] == png
 
 
 def test_hosted_links_come_from_the_one_setting():
@@ -132,3 +135,19 @@ def test_randomness_is_seeded(path):
     if re.search(r"\bnp\.random\.", source):
         seeded = re.search(r"np\.random\.(seed|default_rng)\(\s*\d", source)
         assert seeded, "numpy randomness unseeded"
+
+
+def test_the_backward_slider_carries_its_static_frames():
+    """show_backward's widget shows the frame strip where no kernel drives the slider."""
+    pytest.importorskip("ipywidgets")
+    from IPython.core.formatters import DisplayFormatter
+
+    from autograd import Value
+    from autograd.draw import show_backward
+
+    x = Value(2.0, label="x")
+    y = x * x + x
+    y.backward()
+    data, _ = DisplayFormatter().format(show_backward(y, widget=True))
+    assert build.WIDGET_VIEW in data and "<svg" in data["text/html"], sorted(data)
+    assert "backward steps" in data["text/plain"]        # short, not the widget's whole state
