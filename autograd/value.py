@@ -108,6 +108,12 @@ class Value:
         return self._rule.name if self._rule is not None else ""
 
     @property
+    def rule(self) -> Op | None:
+        """The table entry (``Op``) that made this node, None for a leaf: its forward rule and
+        partials, for tools that check or replay a node (user-defined Ops included)."""
+        return self._rule
+
+    @property
     def operands(self) -> tuple:
         """The op's operands in order: Values, and float constants kept inside this node."""
         return self._operands

@@ -231,3 +231,11 @@ def test_format_spec_formats_the_data():
     v = Value(2.0 / 3.0, label="w")
     assert f"{v:.3f}" == "0.667" and f"{v:>8.2e}" == "6.67e-01"
     assert f"{v}" == repr(v)
+
+
+def test_rule_is_the_op_that_made_the_node():
+    from autograd import Op
+
+    square = Op("square", lambda a: a * a, lambda a, out: (2 * a,))
+    x = Value(3.0)
+    assert x.rule is None and (x * 2).rule is OPS["mul"] and square(x).rule is square
