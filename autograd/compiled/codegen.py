@@ -101,9 +101,7 @@ def assign_names(p: Program) -> None:
         elif node.is_leaf():
             base = _identifier(node.label, "c") if node.label else "c"
         else:
-            base = _identifier(node.label, node.op) if node.label else _identifier(node.op, "v")
-            if not node.label:
-                base = f"{base}{k}"
+            base = _identifier(node.label or f"{node.op}{k}", f"v{k}")
         p.names[node] = take(base, k)
     p.params = [params[k] if k in vector_args else p.names[p.inputs[k][0]]
                 for k in range(len(p.inputs))]
@@ -314,7 +312,10 @@ def namespace(p: Program, array: bool) -> dict:
 
 def _vectorized_partials(op: Op):
     def partials(*args_out):
-        return vectorized(op.partials, len(args_out) - 1)(*args_out)
+        n = len(args_out) - 1
+        if n == 1:  # np.vectorize wants a bare value for one output, not a 1-tuple
+            return (vectorized(lambda *a: op.partials(*a)[0], 1)(*args_out),)
+        return vectorized(op.partials, n)(*args_out)
 
     return partials
 

@@ -192,9 +192,9 @@ class CompiledFunction:
         needs = f" {op.name} needs {op.domain}." if op is not None and op.domain else ""
         return DomainError(
             f"compiled replay, line {line} `{src.lines[line - 1].strip()}`: "
-            f"{type(e).__name__}: {e}.{needs} The engine raises the same error on these "
-            "arguments; autograd.value_and_grad with detect_anomaly() shows where the value "
-            "comes from.")
+            f"{type(e).__name__}: {str(e).rstrip('.')}.{needs} The engine raises the same "
+            "error on these arguments; autograd.value_and_grad with detect_anomaly() shows "
+            "where the value comes from.")
 
     def _retrace(self, args: tuple) -> None:
         flat = [_flatten(a, s) for a, s in zip(args, self.args)]
