@@ -374,3 +374,38 @@ def test_compile_graph_with_aux_outputs():
     assert (value, g, zv) == (loss.data, [w[0].grad, w[1].grad], z.data)
     with pytest.raises(TypeError, match="expected leaf Values"):
         compile_graph(loss, {"z": [z]})
+
+
+# --- nn.fit(compile=True) ---------------------------------------------------------------------
+@pytest.mark.parametrize("loss,l2,l1,batch_size", [
+    ("hinge", 1e-4, 0.0, None), ("logistic", 0.0, 1e-3, 16), ("mse", 1e-3, 1e-3, 8),
+    ("bce_with_logits", 0.0, 0.0, None), ("mae", 0.0, 0.0, 16)])
+def test_fit_compiled_equals_interpreted(loss, l2, l1, batch_size):
+    import nn
+
+    X, y = nn.data.make_moons(40, noise=0.1, seed=1)
+    if loss in ("hinge", "logistic"):
+        y = nn.data.to_pm1(y)
+    runs = []
+    for compiled in (False, True):
+        model = nn.MLP(2, [8, 8, 1], seed=3)
+        opt = nn.optim.Adam(model.parameters(), lr=0.02)
+        h = nn.fit(model, X, y, loss=loss, optimizer=opt, epochs=12, batch_size=batch_size,
+                   l2=l2, l1=l1, progress=False, compile=compiled, seed=5)
+        runs.append((h, [p.data for p in model.parameters()]))
+    (h0, w0), (h1, w1) = runs
+    all_close(h1.loss, h0.loss)  # the same losses, epoch by epoch, to 1e-12
+    assert str(h1.accuracy) == str(h0.accuracy)  # (NaN for regression losses)
+    all_close(w1, w0, rel=1e-10)  # the same final weights
+
+
+def test_fit_compiled_refuses_what_it_cannot_replay():
+    import nn
+
+    X, y = [[0.0, 1.0], [1.0, 0.0]], [0, 1]
+    drop = nn.Sequential(nn.Linear(2, 4), nn.Dropout(0.5), nn.Linear(4, 1))
+    with pytest.raises(ValueError, match=r"Dropout .*treats examples differently.*compile=False"):
+        nn.fit(drop, X, y, loss="mse", epochs=1, progress=False, compile=True)
+    model = nn.MLP(2, [3, 2])
+    with pytest.raises(ValueError, match=r"supports the losses .*got 'cross_entropy'"):
+        nn.fit(model, X, y, loss="cross_entropy", epochs=1, progress=False, compile=True)
