@@ -23,10 +23,11 @@ import time
 from collections.abc import Callable
 from typing import NamedTuple
 
+from . import compiled as C
 from . import engines as E
 from . import graphs as G
 
-BENCHMARKS = ("demo", "chain", "wide", "bytes", "hessian")
+BENCHMARKS = ("demo", "chain", "wide", "bytes", "hessian", "compile")
 ENGINES = ("dagrad", "micrograd", "torch")
 
 
@@ -104,6 +105,8 @@ def rounds(names: list[str], repeats: int, warmup: int = 1):
 def demo_engines(names: list[str]) -> list[tuple[str, type, bool]]:
     """(row name, demo class, gc off?) for the installed engines among ``names``."""
     rows = [("dagrad", E.DagradDemo, False), ("dagrad (gc off)", E.DagradDemo, True)]
+    if E.optional("numpy") is not None:
+        rows += C.demo_rows()  # autograd.compile: the float replay and the batched one
     if "micrograd" in names and E.optional("micrograd") is not None:
         rows += [("micrograd (gc on)", E.MicrogradDemo, False),
                  ("micrograd (gc off)", E.MicrogradDemo, True)]
@@ -453,7 +456,8 @@ def markdown(info: dict, rows: list[dict], isolate: bool) -> str:
             else:
                 out.append(f"| {r['engine']} | – | – | – | {_status(r)} |")
 
-    out += ["", "## Targets", ""] + targets(rows)
+    out += C.markdown(rows)
+    out += ["", "## Targets", ""] + targets(rows) + C.targets(rows)
     return "\n".join(out)
 
 
@@ -502,6 +506,8 @@ def run(args, gauges: list) -> list[dict]:
             rows += bench_bytes(names, args.bytes_nodes)
         elif bench == "hessian":
             rows += bench_hessian(names, args.repeats, args.hessian_points, args.hessian_k)
+        elif bench == "compile" and "dagrad" in names:
+            rows += C.bench_growth(args.compile_sizes, args.repeats)
         print(f"[{bench}: {time.perf_counter() - t0:.1f} s]", file=sys.stderr, flush=True)
     return rows
 
@@ -550,6 +556,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--bytes-nodes", type=int, help="nodes of the memory graph (default 1e5)")
     p.add_argument("--hessian-points", type=int, default=20, help="moons points of the Hessian")
     p.add_argument("--hessian-k", type=int, default=6, help="parameters of the Hessian")
+    p.add_argument("--compile-sizes", type=ints,
+                   help="graph sizes of the compile benchmark (default 1e3,1e4,1e5,1e6; sizes "
+                        "whose compiling would take over a minute are skipped)")
     p.add_argument("--torch-threads", type=int, default=1,
                    help="torch intra-op threads (default 1: dagrad and micrograd use one core, "
                         "and on a shared machine a second torch thread waits for a core)")
@@ -569,6 +578,8 @@ def main(argv: list[str] | None = None) -> int:
     args.chain = args.chain or ([1000, 10_000] if quick else [1000, 10_000, 100_000, 1_000_000])
     args.wide = args.wide or (10_000 if quick else 100_000)
     args.bytes_nodes = args.bytes_nodes or (10_000 if quick else 100_000)
+    args.compile_sizes = args.compile_sizes or ([1000, 10_000] if quick else
+                                                [1000, 10_000, 100_000, 1_000_000])
     torch = E.optional("torch") if "torch" in args.engines else None
     if torch is not None:
         torch.set_num_threads(args.torch_threads)

@@ -409,3 +409,24 @@ def test_fit_compiled_refuses_what_it_cannot_replay():
     model = nn.MLP(2, [3, 2])
     with pytest.raises(ValueError, match=r"supports the losses .*got 'cross_entropy'"):
         nn.fit(model, X, y, loss="cross_entropy", epochs=1, progress=False, compile=True)
+
+
+def test_benchmark_rows_of_the_compiled_engines(capsys, tmp_path):
+    """The harness on tiny sizes: compiled demo rows reach dagrad's losses at every step, and
+    the growth table has its rows (no timing asserted)."""
+    import json
+
+    from benchmarks import runner
+
+    out = tmp_path / "rows.json"
+    code = runner.main(["--quick", "--repeats", "1", "--points", "6", "--only", "demo,compile",
+                        "--compile-sizes", "200,1000", "--engines", "dagrad", "--json", str(out)])
+    table = capsys.readouterr().out
+    rows = json.loads(out.read_text())["rows"]
+    assert code == 0, table
+    demo = {r["engine"]: r for r in rows if r["bench"] == "demo"}
+    assert demo["dagrad compiled (floats)"]["max_dev"] == 0.0  # the engine's own bits
+    assert demo["dagrad compiled (batched)"]["max_dev"] <= 1e-12
+    growth = [r for r in rows if r["bench"] == "compile"]
+    assert len(growth) == 2 and all(r["ok"] for r in growth)
+    assert "Compiled replay as the graph grows" in table and "compiled float step" in table
