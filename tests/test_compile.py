@@ -430,3 +430,23 @@ def test_benchmark_rows_of_the_compiled_engines(capsys, tmp_path):
     growth = [r for r in rows if r["bench"] == "compile"]
     assert len(growth) == 2 and all(r["ok"] for r in growth)
     assert "Compiled replay as the graph grows" in table and "compiled float step" in table
+
+
+def test_labels_become_unique_identifiers():
+    def f(a, b):
+        u = a * b
+        u.label = "σ(u)"
+        v = a + b
+        v.label = "u"  # sanitises to the same name as the first: made unique
+        w = u.tanh() * v
+        w.label = "g_trap"  # adjoint names start with g_: no clash
+        x = w.exp()
+        x.label = "for"  # a keyword
+        return x
+
+    fn = autograd.compile(f, 0.3, 0.4, argnums=(0, 1))
+    a, b = Value(0.3), Value(0.4)
+    y = f(a, b)
+    y.backward()
+    assert fn(0.3, 0.4) == (y.data, (a.grad, b.grad))
+    assert "n_g_trap" in fn.source and "n_for" in fn.source

@@ -69,8 +69,9 @@ def order_graph(root: Value, aux: Sequence[Value]) -> tuple[list[Value], int]:
 
 
 def _identifier(text: str, fallback: str) -> str:
-    name = re.sub(r"\W+", "_", text).strip("_") or fallback
-    if name[0].isdigit() or name.startswith(("g_", "d_")) or name in _RESERVED:
+    name = re.sub(r"[^0-9A-Za-z_]+", "_", text).strip("_") or fallback  # ASCII: no two
+    # labels may become one identifier under Python's NFKC normalisation of names
+    if name[0].isdigit() or name.startswith(("g_", "d_", "op_")) or name in _RESERVED:
         name = f"n_{name}"
     return name
 
