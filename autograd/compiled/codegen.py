@@ -118,10 +118,10 @@ def needs_grad(p: Program) -> set[Value]:
     return needs
 
 
-def emitter_of(p: Program, node: Value):
-    """The inline emitter of the node's op, or None to call the op's own functions."""
-    op = p.ops[node.op]
-    return EMITTERS.get(node.op) if op is OPS.get(node.op) else None
+def emitter_of_op(p: Program, name: str):
+    """The inline emitter of an op, or None to call the op's own functions (an op without an
+    emitter, or a user's Op that is not the table's entry of that name)."""
+    return EMITTERS.get(name) if p.ops[name] is OPS.get(name) else None
 
 
 def fallback_name(op: str) -> str:
@@ -143,9 +143,12 @@ class Source:
         return "\n".join(self.lines) + "\n"
 
 
+_ATOM = re.compile(r"[A-Za-z_]\w*(\[\d+\])?|[0-9][0-9.e+\-]*|\(-[0-9][0-9.e+\-]*\)|inf|nan")
+
+
 def _atomic(expr: str) -> bool:
-    return re.fullmatch(r"[A-Za-z_]\w*(\[\d+\])?|[0-9][0-9.e+\-]*|\(-[0-9][0-9.e+\-]*\)|inf|nan",
-                        expr) is not None
+    """A name, a number or a bracketed negative number: safe as a factor without brackets."""
+    return _ATOM.fullmatch(expr) is not None
 
 
 def _assign_sum(src: Source, name: str, terms: list[str], node: Value, comment: str) -> None:
@@ -172,6 +175,7 @@ class Writer:
         self.ctx: dict[Value, Ctx] = {}
         self.needs = needs_grad(p)
         self.input_of = p.input_of
+        self.emitters = {name: emitter_of_op(p, name) for name in p.ops}
 
     def operand(self, x) -> str:
         return literal(x) if x.__class__ is float else self.p.names[x]
@@ -203,7 +207,7 @@ class Writer:
             self.forward_line(node, name)
 
     def forward_line(self, node: Value, name: str) -> None:
-        em = emitter_of(self.p, node)
+        em = self.emitters[node.op]
         comment = f"  # {node.op}"
         if em is None:
             args = ", ".join(self.context(node).a)
@@ -230,7 +234,7 @@ class Writer:
 
     def term(self, c: Value, i: int) -> str:
         g = "g_" + self.p.names[c]
-        em = emitter_of(self.p, c)
+        em = self.emitters[c.op]
         d = em.partial(i, self.context(c)) if em is not None else f"d_{self.p.names[c]}[{i}]"
         if d == "1.0":
             return g
@@ -261,7 +265,7 @@ class Writer:
 
     def partials_line(self, node: Value) -> None:
         """For an op without an emitter: all its partials at once, from its own function."""
-        if node.is_leaf() or emitter_of(self.p, node) is not None:
+        if node.is_leaf() or self.emitters[node.op] is not None:
             return
         args = ", ".join([*self.context(node).a, self.p.names[node]])
         self.src.add(f"    d_{self.p.names[node]} = {fallback_name(node.op)}_partials({args})",
