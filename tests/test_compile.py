@@ -313,6 +313,13 @@ def test_check_mode_names_the_first_node_that_differs():
     assert relu(-0.7) == (0.0, 0.0)  # relu stays data-dependent: no mismatch
 
 
+def test_check_mode_checks_every_example_of_a_batch():
+    fn = autograd.compile(branchy, 0.5, check=True)
+    assert fn.batch([0.1, 0.2])[0] == pytest.approx(math.tanh(0.1) + math.tanh(0.2))
+    with pytest.raises(TraceMismatchError, match="sigmoid"):
+        fn.batch([0.1, -0.2])
+
+
 def test_check_mode_catches_a_changed_constant():
     fn = autograd.compile(lambda x: x * (2.0 if x.data > 0 else 3.0), 1.0, check=True)
     with pytest.raises(TraceMismatchError,

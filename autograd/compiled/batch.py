@@ -75,6 +75,10 @@ def replay(fn: CompiledFunction, args: tuple, reduce: str | None):
     fn._check_count(args)
     prepared, sizes = zip(*[_prepare(np, a, s) for a, s in zip(args, fn.args)])
     b = _batch_size(fn.args, list(sizes))
+    if fn.check:  # re-trace every example: slow, a debugging aid
+        for i in range(b):
+            fn._retrace(tuple(np.asarray(a, dtype=float)[i] if n is not None else a
+                              for a, n in zip(args, sizes)))
     code, src, filename = fn._batched_fn()
     seed = 1.0 / b if reduce == "mean" else 1.0
     try:

@@ -304,8 +304,8 @@ def compile(f: Callable, *example_args, argnums: Argnums = 0, check: bool = Fals
       closure) are constants of the code: their data at trace time is baked in.
     * A trace records one path through Python-level ``if``s on data, as ``jax.jit`` does; ops
       such as relu, abs and leaky_relu stay data-dependent. ``check=True`` re-traces on every
-      call and raises ``TraceMismatchError`` naming the first node that differs (slow: a
-      debugging aid).
+      call (on every example of a batch) and raises ``TraceMismatchError`` naming the first
+      node that differs (slow: a debugging aid).
     * ``ops``: user-defined ``Op``s used by ``f`` that are not in ``autograd.OPS``.
     """
     if not callable(f):
