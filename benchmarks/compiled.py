@@ -188,7 +188,14 @@ def markdown(rows: list[dict]) -> list[str]:
     return out
 
 
+def _ratios(slow: dict, fast: dict) -> tuple[float, float]:
+    """(wall-clock ratio, CPU-time ratio) of two demo rows: the machine is shared, and the CPU
+    time is what a busy core does not inflate."""
+    return slow["seconds"] / fast["seconds"], slow["cpu_seconds"] / fast["cpu_seconds"]
+
+
 def targets(rows: list[dict]) -> list[str]:
+    """The issue's targets, judged on the less favourable of the wall-clock and CPU ratios."""
     def demo(engine):
         return next((r for r in rows if r["bench"] == "demo" and r["engine"] == engine), None)
 
@@ -196,14 +203,15 @@ def targets(rows: list[dict]) -> list[str]:
     d, fl, ba = demo("dagrad"), demo(CompiledFloatDemo.name), demo(CompiledBatchedDemo.name)
     tb = demo("torch batched")
     if d and fl:
-        ratio = d["seconds"] / fl["seconds"]
-        lines.append(f"- compiled float step ≥ 5× faster than the interpreted step: {ratio:.1f}× "
-                     f"({'met' if ratio >= 5 else 'NOT met'})")
+        wall, cpu = _ratios(d, fl)
+        lines.append(f"- compiled float step ≥ 5× faster than the interpreted step: {wall:.1f}× "
+                     f"wall, {cpu:.1f}× CPU ({'met' if min(wall, cpu) >= 5 else 'NOT met'})")
     if ba and tb:
-        ratio = ba["seconds"] / tb["seconds"]
-        lines.append(f"- compiled batched step within 3× of batched PyTorch: {ratio:.2f}× "
-                     f"({'met' if ratio <= 3 else 'NOT met'})")
+        wall, cpu = _ratios(ba, tb)
+        lines.append(f"- compiled batched step within 3× of batched PyTorch: {wall:.2f}× wall, "
+                     f"{cpu:.2f}× CPU ({'met' if max(wall, cpu) <= 3 else 'NOT met'})")
     if d and ba:
-        lines.append(f"- compiled batched step against the interpreted step: "
-                     f"{d['seconds'] / ba['seconds']:.0f}× faster")
+        wall, cpu = _ratios(d, ba)
+        lines.append(f"- compiled batched step against the interpreted step: {wall:.0f}× faster "
+                     f"wall, {cpu:.0f}× CPU")
     return lines
