@@ -19,6 +19,12 @@ leaky_relu) stay data-dependent in the code (a conditional on floats, ``np.where
 arrays), but a branch in ``f`` itself is frozen; ``compile(..., check=True)`` re-traces on
 each call's arguments and raises ``TraceMismatchError`` naming the first node that differs.
 
+The one-off cost grows about linearly with the graph (tracing, ordering, writing the source,
+then CPython compiling it: about a second per 10,000 nodes on the 2-core machine of
+``benchmarks/RESULTS.md``), and so does CPython's memory while it compiles: a 1,000,000-node
+graph passed 15 GB and was stopped. Keep compiled graphs below ~10⁵ nodes; for a big batch,
+trace ONE example and replay it batched rather than tracing the whole batch.
+
 First order only: the code computes floats (or arrays), not Values, so it cannot be
 differentiated again; for second order use ``autograd.hessian`` or ``create_graph=True``.
 """
