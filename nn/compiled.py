@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-import autograd
 from autograd import Value
 from autograd.compiled import compile_graph
 
@@ -92,9 +91,4 @@ class CompiledLoss:
         return loss, out.tolist()
 
 
-def value_of(loss) -> float:
-    """The loss as a float, from the interpreted path (a Value) or the compiled one."""
-    return loss.data if isinstance(loss, Value) else float(loss)
-
-
-__all__ = ["CompiledLoss", "SUPPORTED", "check_model", "autograd"]
+__all__ = ["CompiledLoss", "SUPPORTED", "check_model"]
