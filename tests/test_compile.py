@@ -457,3 +457,24 @@ def test_labels_become_unique_identifiers():
     y.backward()
     assert fn(0.3, 0.4) == (y.data, (a.grad, b.grad))
     assert "n_g_trap" in fn.source and "n_for" in fn.source
+
+
+def test_an_op_added_to_the_table_needs_no_ops_argument(monkeypatch):
+    monkeypatch.setitem(OPS, "square", square)
+    fn = autograd.compile(lambda a: square(a) * 3.0, 0.5)
+    assert fn(0.5) == (0.75, 3.0) and "op_square(" in fn.source
+
+
+def test_compensated_sum_python_path(monkeypatch):
+    """On a Python whose sum() of floats is compensated (3.12+), n-ary sums call sum() as the
+    table does; forced here, the code still equals the engine."""
+    from autograd.compiled import emit
+
+    monkeypatch.setattr(emit, "PLAIN_SUM", False)
+    xs = [0.1, 0.2, 0.3, 1e16, -1e16]
+    fn = autograd.compile(lambda v: autograd.sum(v) + autograd.dot(v, v), xs)
+    assert "sum((" in fn.source
+    w = [Value(x) for x in xs]
+    y = autograd.sum(w) + autograd.dot(w, w)
+    y.backward()
+    assert fn(xs) == (y.data, [x.grad for x in w])
