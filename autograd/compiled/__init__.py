@@ -22,8 +22,9 @@ each call's arguments and raises ``TraceMismatchError`` naming the first node th
 The one-off cost grows about linearly with the graph (tracing, ordering, writing the source,
 then CPython compiling it: about a second per 10,000 nodes on the 2-core machine of
 ``benchmarks/RESULTS.md``), and so does CPython's memory while it compiles (a peak of 1.9 GB
-at 100,000 nodes; a 1,000,000-node graph passed 15 GB and was stopped). Keep compiled graphs below ~10⁵ nodes; for a big batch,
-trace ONE example and replay it batched rather than tracing the whole batch.
+at 100,000 nodes; a 1,000,000-node graph passed 15 GB and was stopped). Keep compiled graphs
+below ~10⁵ nodes; for a big batch, trace ONE example and replay it batched rather than tracing
+the whole batch.
 
 First order only: the code computes floats (or arrays), not Values, so it cannot be
 differentiated again; for second order use ``autograd.hessian`` or ``create_graph=True``.
