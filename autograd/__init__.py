@@ -5,6 +5,7 @@ virtual environment.
 """
 
 from .check import GradcheckError, gradcheck, gradgradcheck, numeric_grad
+from .compiled import compile as compile  # autograd.compile (shadows the builtin in here only)
 from .functional import grad, hessian, jvp, value_and_grad
 from .mode import (
     AnomalyError,

@@ -23,12 +23,13 @@ import time
 from collections.abc import Callable
 from typing import NamedTuple
 
+from . import compiled as C
 from . import engines as E
 from . import explorer as X
 from . import graphs as G
 from . import pictures as P
 
-BENCHMARKS = ("demo", "chain", "wide", "bytes", "hessian", "pictures", "explorer")
+BENCHMARKS = ("demo", "chain", "wide", "bytes", "hessian", "compile", "pictures", "explorer")
 ENGINES = ("dagrad", "micrograd", "torch")
 
 
@@ -106,6 +107,8 @@ def rounds(names: list[str], repeats: int, warmup: int = 1):
 def demo_engines(names: list[str]) -> list[tuple[str, type, bool]]:
     """(row name, demo class, gc off?) for the installed engines among ``names``."""
     rows = [("dagrad", E.DagradDemo, False), ("dagrad (gc off)", E.DagradDemo, True)]
+    if E.optional("numpy") is not None:
+        rows += C.demo_rows()  # autograd.compile: the float replay and the batched one
     if "micrograd" in names and E.optional("micrograd") is not None:
         rows += [("micrograd (gc on)", E.MicrogradDemo, False),
                  ("micrograd (gc off)", E.MicrogradDemo, True)]
@@ -369,7 +372,7 @@ def check_hessians(rows: list[dict], tol: float = 1e-10) -> None:
         r["error"] = "" if r["ok"] else f"differs from dagrad's Hessian by {r['max_dev']:.1e}"
 
 
-def markdown(info: dict, rows: list[dict], isolate: bool) -> str:
+def _header(info: dict, isolate: bool) -> list[str]:
     out = ["# dagrad benchmarks", ""]
     ref_versions = ", ".join(f"{m} {info[m]}" for m in ("micrograd", "torch") if m in info)
     how = "one subprocess per engine" if isolate else "engines interleaved in one process"
@@ -382,8 +385,11 @@ def markdown(info: dict, rows: list[dict], isolate: bool) -> str:
         out.append(f"\nMachine load gauge, ns per iteration of a fixed Python loop (best of 5) "
                    f"before each benchmark: {gauge}. Per-node times of the same code rise with "
                    "it when other work shares the cores.")
-    by = {b: [r for r in rows if r["bench"] == b] for b in BENCHMARKS}
+    return out
 
+
+def _demo_section(by: dict) -> list[str]:
+    out: list[str] = []
     if by["demo"]:
         ref = next((r for r in by["demo"] if r["engine"] == "dagrad"), None)
         out += ["", "## micrograd's demo step (MLP(2, [16, 16, 1]), 100 moons points, "
@@ -399,7 +405,11 @@ def markdown(info: dict, rows: list[dict], isolate: bool) -> str:
                        f"{r['max_dev']:.1e} | {_status(r)} |")
         steps = len(ref["losses"]) if ref else 0
         out.append(f"\nLosses compared at each of the {steps} steps (warm-up included).")
+    return out
 
+
+def _chain_section(by: dict) -> list[str]:
+    out: list[str] = []
     if by["chain"]:
         out += ["", "## Deep chain x = x * 1.0001 + 0.0 (build and backward, per node)", "",
                 "Times are wall clock, with this process's CPU time in brackets.", "",
@@ -414,7 +424,11 @@ def markdown(info: dict, rows: list[dict], isolate: bool) -> str:
                            f"{_ratio(r, ref, lambda x: x['build'] + x['backward'])} | ok |")
             else:
                 out.append(f"| {r['engine']} | {r['nodes']:,} | – | – | – | {_status(r)} |")
+    return out
 
+
+def _wide_section(by: dict) -> list[str]:
+    out: list[str] = []
     if by["wide"]:
         ref = next((r for r in by["wide"] if r["engine"] == "dagrad"), None)
         out += ["", f"## Wide sum Σ wᵢ·xᵢ of {by['wide'][0]['terms']:,} products "
@@ -428,7 +442,11 @@ def markdown(info: dict, rows: list[dict], isolate: bool) -> str:
                            f"{_ratio(r, ref, lambda x: x['build'] + x['backward'])} | ok |")
             else:
                 out.append(f"| {r['engine']} | – | – | – | {_status(r)} |")
+    return out
 
+
+def _bytes_section(by: dict) -> list[str]:
+    out: list[str] = []
     if by["bytes"]:
         ref = next((r for r in by["bytes"] if r["engine"] == "dagrad"), None)
         out += ["", f"## Memory: bytes per node of a {by['bytes'][0]['nodes']:,}-node chain "
@@ -439,7 +457,11 @@ def markdown(info: dict, rows: list[dict], isolate: bool) -> str:
         if ref is not None and "anatomy" in ref:
             out.append("\ndagrad's node: " + ", ".join(f"{k} {v} B"
                                                        for k, v in ref["anatomy"].items()))
+    return out
 
+
+def _hessian_section(by: dict) -> list[str]:
+    out: list[str] = []
     if any("k" in r for r in by["hessian"]):
         ref = next((r for r in by["hessian"] if r["engine"] == "dagrad"), None)
         h = next(r for r in by["hessian"] if "k" in r)
@@ -454,9 +476,18 @@ def markdown(info: dict, rows: list[dict], isolate: bool) -> str:
                            f"{_status(r)} |")
             else:
                 out.append(f"| {r['engine']} | – | – | – | {_status(r)} |")
+    return out
 
+
+def markdown(info: dict, rows: list[dict], isolate: bool) -> str:
+    out = _header(info, isolate)
+    by = {b: [r for r in rows if r["bench"] == b] for b in BENCHMARKS}
+    for section in (_demo_section, _chain_section, _wide_section, _bytes_section,
+                    _hessian_section):
+        out += section(by)
+    out += C.markdown(rows)
     out += X.markdown(by["explorer"])
-    out += ["", "## Targets", ""] + targets(rows) + X.targets(by["explorer"])
+    out += ["", "## Targets", ""] + targets(rows) + C.targets(rows) + X.targets(by["explorer"])
     out += P.markdown(by["pictures"])
     return "\n".join(out)
 
@@ -506,6 +537,8 @@ def run(args, gauges: list) -> list[dict]:
             rows += bench_bytes(names, args.bytes_nodes)
         elif bench == "hessian":
             rows += bench_hessian(names, args.repeats, args.hessian_points, args.hessian_k)
+        elif bench == "compile" and "dagrad" in names:
+            rows += C.bench_growth(args.compile_sizes, args.repeats)
         elif bench == "pictures":
             rows += P.bench_pictures(args.repeats, args.quick)
         elif bench == "explorer":
@@ -558,6 +591,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--bytes-nodes", type=int, help="nodes of the memory graph (default 1e5)")
     p.add_argument("--hessian-points", type=int, default=20, help="moons points of the Hessian")
     p.add_argument("--hessian-k", type=int, default=6, help="parameters of the Hessian")
+    p.add_argument("--compile-sizes", type=ints,
+                   help="graph sizes of the compile benchmark (default 1e3,1e4,1e5,1e6; sizes "
+                        "whose compiling would take over a minute are skipped)")
     p.add_argument("--torch-threads", type=int, default=1,
                    help="torch intra-op threads (default 1: dagrad and micrograd use one core, "
                         "and on a shared machine a second torch thread waits for a core)")
@@ -577,6 +613,8 @@ def main(argv: list[str] | None = None) -> int:
     args.chain = args.chain or ([1000, 10_000] if quick else [1000, 10_000, 100_000, 1_000_000])
     args.wide = args.wide or (10_000 if quick else 100_000)
     args.bytes_nodes = args.bytes_nodes or (10_000 if quick else 100_000)
+    args.compile_sizes = args.compile_sizes or ([1000, 10_000] if quick else
+                                                [1000, 10_000, 100_000, 1_000_000])
     torch = E.optional("torch") if "torch" in args.engines else None
     if torch is not None:
         torch.set_num_threads(args.torch_threads)

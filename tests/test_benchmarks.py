@@ -66,7 +66,8 @@ def test_without_micrograd_or_torch_dagrad_alone(capsys, tmp_path, monkeypatch):
                         lambda name: None if name in ("micrograd", "torch") else real(name))
     code, table, rows = run(capsys, tmp_path)
     assert code == 0, table
-    assert {r["engine"] for r in rows} <= {"dagrad", "dagrad (gc off)"}
+    assert {r["engine"] for r in rows} <= {"dagrad", "dagrad (gc off)", "dagrad compiled (floats)",
+                                           "dagrad compiled (batched)"}
     assert "no reference engines installed" in table
 
 

@@ -1,0 +1,94 @@
+"""Training through compiled code: ``fit(..., compile=True)``.
+
+The model's loss on ONE example is traced once (``autograd.compiled.compile_graph``, with the
+model's parameters, the example's inputs and its target as the arguments), then every step
+replays that code on the whole batch at once, a NumPy array per node ("a batch per node"):
+one replay gives the batch's mean loss and its gradient with respect to every parameter,
+reduced over the batch. The L2/L1 penalties are compiled separately (they depend on the
+parameters only) and added, as ``fit`` adds them. The gradients land in ``p.grad``, so the
+optimiser's step is the interpreted path's, unchanged.
+
+This needs a per-example graph that is the same for every example: ``Dropout`` and
+``BatchNorm`` in training mode, and losses whose graph depends on the target (``bce`` clamps
+log p, ``cross_entropy`` picks a logit by class index), are refused with a clear error.
+ReLU and the other data-dependent ops stay data-dependent in the compiled code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from autograd import Value
+from autograd.compiled import compile_graph
+
+from . import losses as _losses
+from .layers import BatchNorm, Dropout
+from .module import Module
+
+SUPPORTED = ("hinge", "logistic", "mse", "mae", "bce_with_logits")
+
+
+def check_model(model: Module) -> None:
+    for name, m in model.named_modules():
+        if isinstance(m, BatchNorm) or isinstance(m, Dropout) and m.p > 0:
+            raise ValueError(
+                f"compile=True traces the loss of one example and replays it on the batch, but "
+                f"{type(m).__name__} ({name or 'the model'}) treats examples differently in "
+                "training mode; use compile=False for this model")
+
+
+class CompiledLoss:
+    """The mean loss of a batch (+ penalties) and its parameter gradients, from one replay.
+
+    ``step(X, y)`` writes each parameter's gradient into ``p.grad`` and returns
+    ``(loss, outputs)``: the loss as a float and the model's outputs (floats) for accuracy.
+    """
+
+    def __init__(self, model: Module, loss: str | Callable, params: Sequence[Value],
+                 l2: float = 0.0, l1: float = 0.0) -> None:
+        if loss not in SUPPORTED:
+            raise ValueError(
+                f"compile=True supports the losses {', '.join(SUPPORTED)}, got {loss!r}: its "
+                "graph must be the same for every example (use bce_with_logits for bce; "
+                "compile=False for cross_entropy or a callable loss)")
+        check_model(model)
+        self.model, self.loss_fn = model, _losses.LOSSES[loss]
+        self.params = list(params)
+        self.fn = None
+        self.penalties = []
+        for weight, penalty in ((l2, _losses.l2_penalty), (l1, _losses.l1_penalty)):
+            if weight:
+                term = weight * penalty(self.params)
+                self.penalties.append(compile_graph(term, {"params": self.params},
+                                                    name="penalty"))
+
+    def trace(self, x0: Sequence[float], y0: float) -> None:
+        """Trace the loss of one example: parameters, inputs and target are the arguments."""
+        xs = [Value(float(v), f"x[{j}]") for j, v in enumerate(x0)]
+        y = Value(float(y0), "y")
+        out = self.model(xs)
+        if not isinstance(out, Value):
+            raise ValueError("compile=True supports models with one output (a Value per "
+                             "example) for these losses")
+        term = self.loss_fn([out], [y], reduction="sum")
+        self.fn = compile_graph(term, {"params": self.params, "x": xs, "y": y},
+                                aux=[out], name="example_loss")
+
+    def step(self, X: Sequence, y: Sequence) -> tuple[float, list[float]]:
+        import numpy as np
+
+        X = np.asarray(X, dtype=float)
+        if self.fn is None:
+            self.trace(X[0], y[0])
+        w = [p.data for p in self.params]
+        loss, grads, (out,) = self.fn.batch(w, X, np.asarray(y, dtype=float))
+        for pen in self.penalties:
+            value, g = pen(w)
+            loss = loss + value
+            grads = grads + np.asarray(g)
+        for p, g in zip(self.params, grads.tolist(), strict=True):
+            p.grad = g
+        return loss, out.tolist()
+
+
+__all__ = ["CompiledLoss", "SUPPORTED", "check_model"]
