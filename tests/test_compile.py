@@ -478,3 +478,20 @@ def test_compensated_sum_python_path(monkeypatch):
     y = autograd.sum(w) + autograd.dot(w, w)
     y.backward()
     assert fn(xs) == (y.data, [x.grad for x in w])
+
+
+def test_relu_matches_the_engine_at_nan_and_under_an_infinite_adjoint():
+    # relu is a gate in the table: a zero slope passes nothing back, even an infinite
+    # adjoint (inf · 0 would be NaN), and relu(NaN) is NaN; the compiled code agrees.
+    import math
+
+    def f(x, y):
+        return (x.relu() * y).exp()
+
+    fn = autograd.compile(f, -1.0, 1000.0, argnums=(0, 1))
+    for args in [(-1.0, 1000.0), (math.nan, 1.0), (2.0, 1.0)]:
+        x, y = Value(args[0]), Value(args[1])
+        out = f(x, y)
+        out.backward()
+        value, grads = fn(*args)
+        assert repr((value, grads)) == repr((out.data, (x.grad, y.grad)))

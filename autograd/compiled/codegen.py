@@ -235,12 +235,19 @@ class Writer:
     def term(self, c: Value, i: int) -> str:
         g = "g_" + self.p.names[c]
         em = self.emitters[c.op]
+        if em is not None and em.gated is not None:
+            return em.gated(g, self.context(c))
         d = em.partial(i, self.context(c)) if em is not None else f"d_{self.p.names[c]}[{i}]"
         if d == "1.0":
             return g
         if d == "-1.0":
             return "-" + g
-        return f"{g} * {d}" if _atomic(d) else f"{g} * ({d})"
+        product = f"{g} * {d}" if _atomic(d) else f"{g} * ({d})"
+        if c.rule is not None and c.rule.gate:  # a user's gate op: a zero slope passes nothing
+            zero = f"{d} == 0.0" if _atomic(d) else f"({d}) == 0.0"
+            return (f"where({zero}, 0.0, {product})" if self.context(c).array
+                    else f"(0.0 if {zero} else {product})")
+        return product
 
     def reverse(self) -> None:
         p, names = self.p, self.p.names
@@ -255,8 +262,10 @@ class Writer:
             ops = [c.op for c, _ in shares]
             comment = f"  # from {', '.join(ops)}" if len(ops) <= 3 else \
                 f"  # from {len(ops)} consumers"
-            _assign_sum(self.src, "g_" + names[node], [self.term(c, i) for c, i in shares],
-                        node, comment)
+            terms = [self.term(c, i) for c, i in shares]
+            if len(terms) > 1:  # a conditional term (relu's) is bracketed inside a sum
+                terms = [f"({t})" if " if " in t else t for t in terms]
+            _assign_sum(self.src, "g_" + names[node], terms, node, comment)
             self.partials_line(node)
         for k in p.argnums:
             for leaf in p.inputs[k]:

@@ -43,6 +43,9 @@ class Ctx:
 class Emitter:
     forward: Callable[[Ctx], str | list[str]]  # an expression, or terms to add left to right
     partial: Callable[[int, Ctx], str]  # ∂out/∂operandᵢ as an expression
+    # For a gate op (relu): the share given the upstream adjoint's name, written as a
+    # selection, so that a zero slope passes nothing back even when the adjoint is ±∞.
+    gated: Callable[[str, Ctx], str] | None = None
 
 
 def literal(x: float) -> str:
@@ -155,9 +158,11 @@ EMITTERS: dict[str, Emitter] = {
     "sqrt":       Emitter(_fn("sqrt"),            lambda i, c: f"0.5 / {c.out}"),
     "tanh":       Emitter(_fn("tanh"),            lambda i, c: f"1.0 - {c.out} * {c.out}"),
     "sigmoid":    Emitter(_fn("sigmoid"),         lambda i, c: f"{c.out} * (1.0 - {c.out})"),
-    "relu":       Emitter(lambda c: _where(f"{c.a[0]} > 0", c.a[0], "0.0", c),
-                          lambda i, c: _where(f"{c.a[0]} > 0", "1.0", "0.0", c) if not c.array
-                          else f"{c.a[0]} > 0"),  # a mask: g * True is g, g * False is 0
+    "relu":       Emitter(lambda c: _where(f"{c.a[0]} <= 0", "0.0", c.a[0], c),  # NaN stays NaN
+                          lambda i, c: _where(f"{c.a[0]} > 0", "1.0",
+                                              _where(f"{c.a[0]} <= 0", "0.0", "nan", c), c),
+                          lambda g, c: _where(f"{c.a[0]} > 0", g,
+                                              _where(f"{c.a[0]} <= 0", "0.0", "nan", c), c)),
     "leaky_relu": Emitter(_leaky,                 _leaky_partial),
     "sin":        Emitter(_fn("sin"),             lambda i, c: f"cos({c.a[0]})"),
     "cos":        Emitter(_fn("cos"),             lambda i, c: f"-sin({c.a[0]})"),
