@@ -12,7 +12,9 @@ kernel details in the metadata, memory addresses (``0x7f…``), temporary paths,
 static fallback, HTML or an image, in the same output), split stream chunks. Plots are SVG
 with fixed ids and no date (the set-up cell asks matplotlib for that), so text comparison works.
 
-How outputs are compared (``differences``): text, HTML and SVG exactly after normalisation
+How outputs are compared (``differences``): a cell tagged ``timing`` (it prints or plots
+measured seconds, which no two runs share) by its output types and their number only; others:
+text, HTML and SVG exactly after normalisation
 when they were made by the same Graphviz/matplotlib version; across versions, by their visible
 text and their number of pictures only (a new release redraws every curve slightly). PNGs by
 presence and pixel size, never bytes.
@@ -37,6 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK_DIR = ROOT / "notebooks"
 REGENERATE = "python -m notebooks"  # what the README and every failure message name
 SETUP_ID = "setup"                  # the id of the generated first code cell
+TIMING_TAG = "timing"               # a cell showing measured seconds: compared by kind only
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 STATIC = ("text/html", "image/svg+xml", "image/png", "image/jpeg")
 
@@ -302,6 +305,11 @@ def _compare_cell(old, new) -> str | None:
         return f"execution count {old.execution_count}, a fresh run gives {new.execution_count}"
     if len(old.outputs) != len(new.outputs):
         return f"{len(old.outputs)} outputs committed, a fresh run gives {len(new.outputs)}"
+    if TIMING_TAG in old.metadata.get("tags", ()):
+        def kinds(cell):
+            return [(o.output_type, sorted(o.get("data", {}))) for o in cell.outputs]
+
+        return None if kinds(old) == kinds(new) else "its outputs are of other kinds"
     for k, (o, n) in enumerate(zip(old.outputs, new.outputs)):
         why = _compare_output(o, n)
         if why:
