@@ -244,7 +244,10 @@ def _result(data: float, operands: tuple, op: Op) -> Value:
     node.data = data
     node.grad = 0.0
     node.label = ""
-    if STATE.plain:  # recording, no anomaly detection: one thread-local read per node
+    # One thread-local read per node when recording without anomaly detection. Measured
+    # worth: building a 2e5-node chain takes 1.17-1.23× as long reading grad_enabled and
+    # anomaly separately (medians of 15, same process).
+    if STATE.plain:
         node._operands = operands
         node._rule = op
         return node
