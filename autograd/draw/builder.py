@@ -50,9 +50,23 @@ GRAD_TEXT = {  # how a gradient reads in its box, by state
 WRONG = "#d7191c"  # a node whose derivative rule is wrong, or where a NaN/inf began
 
 
+class Shares(float):
+    """A partial sum of gradient shares that knows how many it holds: k of n."""
+
+    k: int
+    n: int
+
+    def __new__(cls, value: float, k: int, n: int):
+        self = super().__new__(cls, value)
+        self.k, self.n = k, n
+        return self
+
+
 def _value_label(node: Value, name: str, state: str, g) -> str:
     """The box: the label on top, data | grad below (narrow; the grad is the last text)."""
     grad = GRAD_TEXT[state].format(fmt_number(g) if g is not None else "")
+    if isinstance(g, Shares) and state == "partial":
+        grad = grad.replace("(partial)", f"({g.k} of {g.n} shares)")
     rows = f'<TR><TD COLSPAN="2"><B>{html.escape(name)}</B></TD></TR>' if name else ""
     rows += (f'<TR><TD>data {fmt_number(node.data)}</TD><TD SIDES="L" BORDER="1" '
              f'COLOR="grey80">{grad}</TD></TR>')
@@ -202,12 +216,13 @@ class _Builder:
     """Emits the DOT of one picture: ``grad_state(node) -> ("final"|"partial"|"unset", g)``.
 
     ``upstream(node)`` gives the adjoint used for "product" edge labels when the node's
-    gradient is not shown (None: no product label). ``sweep``: a frame of the reverse sweep
-    (edges whose share is not pushed yet are grey; ``focus`` is the node being finalised).
+    gradient is not shown (None: no product label). ``sweep``: in a frame of the reverse
+    sweep, the nodes visited so far (the edges of the others are grey: their shares are not
+    pushed yet; ``focus`` is the node visited in this frame).
     """
 
     def __init__(self, layout: Layout, style: Style, grad_state, *, highlight=None, focus=None,
-                 upstream=None, sweep: bool = False, mark=()):
+                 upstream=None, sweep: set | None = None, mark=()):
         self.layout, self.style, self.grad_state = layout, style, grad_state
         self.highlight, self.focus, self.upstream, self.sweep = highlight, focus, upstream, sweep
         self.on_path = _reaches(highlight, layout.order) if highlight is not None else set()
@@ -381,7 +396,7 @@ class _Builder:
                 e.update(color=_Shade(share), penwidth=_Shade(share, "width"))
         if node in self.on_path and p in self.on_path:
             e.update(color=HIGHLIGHT, penwidth="3")
-        if self.sweep and state != "final":
+        if self.sweep is not None and node not in self.sweep:
             e.update(color="grey75")  # this share is not pushed yet
         if node is self.focus:
             e.update(color=FOCUS, penwidth="3")
@@ -452,7 +467,7 @@ class _Builder:
 
 
 def _build(layout: Layout, style: Style, grad_state, *, highlight=None, focus=None,
-           caption: str | None = None, upstream=None, sweep: bool = False,
+           caption: str | None = None, upstream=None, sweep: set | None = None,
            mark=()) -> GraphPicture:
     """The picture of ``layout`` with gradients from ``grad_state`` (see ``_Builder``).
 

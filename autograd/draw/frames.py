@@ -3,10 +3,12 @@
 ``backward_frames(root)`` draws the graph once per node, in reverse topological order, from
 ``autograd.backward_steps`` (the engine's own sweep, on its own dict: ``.grad`` is not
 touched). In the frame of node k, node k is outlined in pink: its derivative ∂root/∂node is
-now final and has just been pushed to its operands. Gradients already final are shown plain,
-sums still waiting for other users are grey italic "~x (partial)", untouched ones "–"; edges
-whose share is not pushed yet are grey. Leaves show ∂root/∂leaf (what one backward from a
-zeroed graph gives), not an accumulated ``.grad``.
+complete and has just been pushed to its operands. The three states of the stepper: a node
+all of whose n uses have pushed their share is complete (plain, even before its own visit);
+one with k < n shares is grey italic "~x (k of n shares)"; one with none is "–". Edges whose
+share is not pushed yet are grey. Captions name nodes by label, else by op and data, and
+give each push as adjoint × local = share. Leaves show ∂root/∂leaf (what one backward from
+a zeroed graph gives), not an accumulated ``.grad``.
 
 ``save_frames`` writes them as an animated SVG, a self-contained HTML flipbook, a GIF (with
 Pillow) or a folder of SVGs; ``frames_strip`` shows them all at once. For stepping in a
@@ -22,10 +24,10 @@ import re
 
 import graphviz
 
-from .. import backward_steps
+from .. import backward_steps, local_derivatives
 from ..files import write_atomic
 from ..value import Value
-from .builder import _build
+from .builder import Shares, _build
 from .display import DotNotFound, _command_name, fallback_bundle
 from .layout import Layout, Style
 from .style import fmt_number
@@ -57,32 +59,63 @@ def backward_frames(root: Value, *, max_frames: int | None = 300, **draw_options
             "(or None) to draw them anyway, or draw a smaller graph"
         )
     top = root.label or "out"
+    need = _uses(layout.order, root)
+    got: dict[Value, int] = {root: 1}  # the seed is the root's one share
     frames = []
-    final: set[Value] = set()
+    visited: set[Value] = set()
     for step, (node, adjoints) in enumerate(backward_steps(root)):
-        final.add(node)
+        visited.add(node)
+        for p in node.parents:
+            got[p] = got.get(p, 0) + sum(1 for q in node.operands if q is p)
 
         def grad_state(v, adjoints=adjoints):
-            if v in final:
+            k = got.get(v, 0)
+            if k == 0:
+                return "unset", None
+            if k >= need[v]:
                 return "final", adjoints.get(v, 0.0)
-            if v in adjoints:
-                return "partial", adjoints[v]
-            return "unset", None
+            return "partial", Shares(adjoints.get(v, 0.0), k, need[v])
 
-        name = layout.name(node)
-        value = fmt_number(adjoints.get(node, 0.0))
-        if node is root:
-            what = f"the seed ∂{top}/∂{top} = 1"
-        else:
-            what = f"∂{top}/∂{name} = {value} is final (all its users have added their share)"
-        if not node.is_leaf():
-            pushed = ", ".join(layout.name(p) for p in node.parents)
-            what += f"; pushed {value} × local derivative to {pushed or 'no Value operand'}"
-        else:
-            what += "; a leaf: nothing to push"
-        caption = f"backward step {step + 1}/{n}: {what}"
-        frames.append(_build(layout, style, grad_state, focus=node, caption=caption, sweep=True))
+        caption = f"backward step {step + 1}/{n}: {_visit(node, adjoints, root, top)}"
+        frames.append(_build(layout, style, grad_state, focus=node, caption=caption,
+                             sweep=set(visited)))
     return frames
+
+
+def _uses(order: list[Value], root: Value) -> dict[Value, int]:
+    """How many shares each node receives: one per use as an operand (the root: the seed)."""
+    need = dict.fromkeys(order, 0)
+    need[root] = 1
+    for v in order:
+        for p in v.operands:
+            if isinstance(p, Value):
+                need[p] += 1
+    return need
+
+
+def caption_name(v: Value) -> str:
+    """How a caption names a node: its label, else its op and data (never an internal id)."""
+    if v.label:
+        return v.label
+    if v.op:
+        return f"the {v.op} node (data {fmt_number(v.data)})"
+    return f"a leaf (data {fmt_number(v.data)})"
+
+
+def _visit(node: Value, adjoints: dict, root: Value, top: str) -> str:
+    """∂L/∂v = x is complete; pushed x × local = share to each operand (or: a leaf)."""
+    a = adjoints.get(node, 0.0)
+    if node is root:
+        what = f"the seed ∂{top}/∂{top} = 1"
+    else:
+        what = f"∂{top}/∂{caption_name(node)} = {fmt_number(a)} is complete"
+    pushes = [f"{fmt_number(a)} × {fmt_number(d)} = {fmt_number(a * d)} to {caption_name(p)}"
+              for p, d in zip(node.operands, local_derivatives(node)) if isinstance(p, Value)]
+    if pushes:
+        return f"{what}; pushed {', '.join(pushes)}"
+    if node.op:
+        return f"{what}; its operands are constants: nothing to push"
+    return f"{what}; a leaf: nothing to push"
 
 
 # --- rendering frames -------------------------------------------------------------------------
