@@ -128,6 +128,7 @@ class TrainingPage(Page):
                             "cells": [base64.b64encode(s.grid).decode("ascii") for s in kept]}
             data["points"] = [[p[0], p[1], 1 if t > 0 else -1]
                               for p, t in zip(recorder.X, recorder.y)]
+        self.data = data
         self.note = recorder.note
         self.epochs = data["kept"]
         last = history.loss[-1] if history.loss else float("nan")
