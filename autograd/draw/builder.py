@@ -290,6 +290,17 @@ class _Builder:
         return (lr if self.style.rankdir in ("LR", "RL") else
                 tb if self.style.rankdir in ("TB", "BT") else min(lr, tb)) <= limit
 
+    def shrink_caption(self) -> str:
+        """Said when the picture cannot fit the column with text of 11 px or more: dot will
+        shrink it, so the caption says how to get a readable one instead."""
+        if self.fits():
+            return ""
+        if self.style.max_nodes == "auto":
+            return ("too big for a notebook column even folded: dot shrinks it (text under "
+                    "11 px); try view='units' for a network")
+        return (f"too big for a notebook column with text of 11 px at max_nodes="
+                f"{self.style.max_nodes}: dot shrinks it; max_nodes='auto' folds it to fit")
+
     def finish(self, caption: str | None) -> GraphPicture:
         layout, style = self.layout, self.style
         g = GraphPicture(name="dagrad", format=style.fmt)
@@ -309,7 +320,8 @@ class _Builder:
         g.node_ids = layout.node_ids()
         if style.color_by_grad:
             _add_legend(g, scale)
-        caption = "\n".join(c for c in (caption, self.fold_caption()) if c)
+        caption = "\n".join(c for c in (caption, self.fold_caption(), self.shrink_caption())
+                             if c)
         if caption:
             # each line left-justified (DOT's \l), so long captions wrap into lines
             g.attr(label=caption.replace("\n", "\\l") + "\\l", labelloc="t", labeljust="l",
