@@ -199,3 +199,31 @@ def test_draw_dot_and_last_frame_agree_on_structure():
     plain = draw_dot(L).source
     node_ids = set(re.findall(r"^\t(v\w+) \[", plain, re.M))
     assert node_ids == set(re.findall(r"^\t(v\w+) \[", last, re.M))
+
+
+def _box_shapes(svg: str) -> dict[str, str]:
+    """{node id: the outline of its box} from a rendered frame."""
+    out = {}
+    for part in re.split(r'(?=<g id="[^"]+" class="node">)', svg)[1:]:
+        name = re.match(r'<g id="([^"]+)"', part).group(1)
+        shape = re.search(r'<(?:path|polygon|ellipse)[^>]*?(?: d| points| cx)="([^"]+)"', part)
+        out[name] = shape.group(1)
+    return out
+
+
+@needs_dot
+@pytest.mark.parametrize("options", [{"edge_labels": "product"}, {"max_nodes": 30}])
+def test_frames_are_laid_out_once_and_boxes_never_move(options):
+    """x and y of reuse28 are used many times: their "~x (k of n shares)" changes width
+    from frame to frame; a small MLP's loss folded has clusters and summaries."""
+    from draw_graphs import point_loss, reuse28
+
+    root = reuse28() if "edge_labels" in options else point_loss((2, 2, 1))[1]
+    frames = backward_frames(root, **options)
+    shapes = [_box_shapes(f.pipe(format="svg", encoding="utf-8")) for f in frames]
+    assert len(shapes[0]) > 10
+    for k, s in enumerate(shapes[1:], start=2):
+        assert s == shapes[0], f"frame {k}: boxes moved"
+    unpinned = [_box_shapes(f.pipe(format="svg", encoding="utf-8"))
+                for f in backward_frames(root, pin=False, **options)]
+    assert any(s != unpinned[0] for s in unpinned)  # what pinning prevents

@@ -19,6 +19,7 @@ out once and changes only text and colour.
 from __future__ import annotations
 
 import html
+import json
 import os
 import re
 
@@ -38,8 +39,13 @@ __all__ = [
 ]
 
 
-def backward_frames(root: Value, *, max_frames: int | None = 300, **draw_options) -> list:
+def backward_frames(root: Value, *, max_frames: int | None = 300, pin: bool = True,
+                    **draw_options) -> list:
     """One ``GraphPicture`` per node of the reverse sweep, root first.
+
+    ``pin``: lay the graph out once (one ``dot`` run on the frame with the widest boxes)
+    and draw every frame at those positions (``neato -n2``), so nothing moves between
+    frames. This runs ``dot`` here, so ``pin=False`` without Graphviz installed.
 
     ``draw_options`` are those of ``draw_dot`` (rankdir, edge_labels, show_constants,
     color_by_grad, clusters, max_nodes, fmt). Each frame redraws the whole graph, so the work
@@ -79,7 +85,98 @@ def backward_frames(root: Value, *, max_frames: int | None = 300, **draw_options
         caption = f"backward step {step + 1}/{n}: {_visit(node, adjoints, root, top)}"
         frames.append(_build(layout, style, grad_state, focus=node, caption=caption,
                              sweep=set(visited)))
+    if pin and frames:
+        try:
+            _pin(frames, _layout_frame(layout, style, need, adjoints, frames))
+        except graphviz.ExecutableNotFound:
+            pass  # no dot: the frames stay unpinned DOT (saving them will say what to install)
     return frames
+
+
+def _layout_frame(layout: Layout, style: Style, need: dict, adjoints: dict, frames: list):
+    """The frame the positions come from: every box as wide as it ever gets ("~x (k of n
+    shares)" where a node has several uses), every edge label present, the longest
+    caption."""
+    def widest(v):
+        g = adjoints.get(v, 0.0)
+        return ("partial", Shares(g, need[v] - 1, need[v])) if need[v] > 1 else ("final", g)
+
+    caption = max((f.caption for f in frames), key=len)
+    return _build(layout, style, widest, caption=caption, sweep=set(layout.order),
+                  upstream=lambda v: adjoints.get(v, 0.0))
+
+
+_NAME = r'(?:"((?:[^"\\]|\\.)*)"|(\w+))'
+_NODE_LINE = re.compile(rf"^(\t+){_NAME} \[")
+_EDGE_LINE = re.compile(rf"^(\t+){_NAME} -> {_NAME}( \[)?")
+_CLUSTER_LINE = re.compile(rf"^(\t+)subgraph {_NAME} {{")
+_EDGE_POS = ("pos", "lp", "head_lp", "tail_lp")
+ROOM_IN = {"box": 0.15, "box3d": 0.3}  # summaries' "grad lo … hi" vary more
+
+
+def _laid_out(picture) -> tuple[dict, dict, dict, dict]:
+    """``dot -Tjson`` of ``picture``: (graph, nodes by name, cluster boxes, edges by ends)."""
+    laid = json.loads(picture.pipe(format="json", encoding="utf-8"))
+    objects = laid.get("objects", [])
+    names = {o["_gvid"]: o["name"] for o in objects}
+    nodes = {o["name"]: o for o in objects if "pos" in o}
+    boxes = {o["name"]: o["bb"] for o in objects if "bb" in o}
+    edges: dict[tuple, list] = {}
+    for e in laid.get("edges", []):
+        edges.setdefault((names[e["tail"]], names[e["head"]]), []).append(e)
+    return laid, nodes, boxes, edges
+
+
+def _pin(frames: list, model) -> None:
+    """Lay the frames out once: ``dot`` places ``model`` (``-Tjson``), its boxes widened a
+    little and placed again (a partial sum may read a digit longer in another frame); each
+    frame gets every node's position and size, every edge's spline and label position,
+    every cluster's box, and is drawn by ``neato -n2``, which keeps them."""
+    _, nodes, _, _ = _laid_out(model)
+    model.body[:] = [_widened(line, nodes) for line in model.body]
+    laid, nodes, boxes, edges = _laid_out(model)
+    for frame in frames:
+        used: dict[tuple, int] = {}
+        frame.body[:] = [_pinned(line, nodes, edges, boxes, used) for line in frame.body]
+        frame.body.insert(0, f'\tbb="{laid["bb"]}"\n')
+        frame.engine = "neato"
+        frame.no_op = 2
+
+
+def _widened(line: str, nodes: dict) -> str:
+    m = _NODE_LINE.match(line)
+    o = nodes.get(m.group(2) or m.group(3)) if m else None
+    room = ROOM_IN.get(o.get("shape"), 0.0) if o else 0.0
+    if not room:
+        return line
+    end = line.rindex("]")
+    return f"{line[:end]} width={float(o['width']) + room:.3f}{line[end:]}"
+
+
+def _pinned(line: str, nodes: dict, edges: dict, boxes: dict, used: dict) -> str:
+    """One DOT statement with its laid-out attributes added (unchanged if it has none)."""
+    m = _EDGE_LINE.match(line)
+    if m:
+        key = (m.group(2) or m.group(3), m.group(4) or m.group(5))
+        k = used.get(key, 0)
+        used[key] = k + 1
+        laid = edges.get(key, [])
+        if k >= len(laid):
+            return line
+        attrs = " ".join(f'{a}="{laid[k][a]}"' for a in _EDGE_POS if a in laid[k])
+        if m.group(6):
+            return line.replace(" [", f" [{attrs} ", 1)
+        return line.rstrip("\n") + f" [{attrs}]\n"
+    m = _CLUSTER_LINE.match(line)
+    if m:
+        bb = boxes.get(m.group(2) or m.group(3))
+        return line + (f'{m.group(1)}\tbb="{bb}"\n' if bb else "")
+    m = _NODE_LINE.match(line)
+    if m and (m.group(2) or m.group(3)) in nodes:
+        o = nodes[m.group(2) or m.group(3)]
+        return line.replace(" [", f' [pos="{o["pos"]}" width={o["width"]} '
+                                  f'height={o["height"]} ', 1)
+    return line
 
 
 def _uses(order: list[Value], root: Value) -> dict[Value, int]:
