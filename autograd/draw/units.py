@@ -148,11 +148,12 @@ class Network:
 
 def draw_units(root: Value, *, caption: str | None = None, fmt: str = "svg",
                scale: tuple[float, float] | None = None,
-               wmax: float | None = None) -> GraphPicture:
+               wmax: float | None = None, root_name: str | None = None) -> GraphPicture:
     """The units view of the network whose output (or loss) is ``root`` (see module doc).
 
     ``scale`` (log10 range of |share|) and ``wmax`` (the |w| of the widest edge) default to
     this picture's own; a replay passes those of all its steps, so one legend fits them all.
+    ``root_name``: what the output's node is called (default: its label, else "output").
     The picture carries ``network`` (a ``Network``) and ``unit_ids`` ({(layer, j): box id}).
     """
     order = topological_order(root)
@@ -188,7 +189,8 @@ def draw_units(root: Value, *, caption: str | None = None, fmt: str = "svg",
         else:
             attrs["color"] = grad_color(share, scale)
         g.edge(net.tail_id(tail), net.ids[head], **attrs)
-    g.node("root", f"{html.escape(root.label or 'output')} = {fmt_number(root.data)}",
+    shown = root_name or root.label or "output"
+    g.node("root", f"{html.escape(shown)} = {fmt_number(root.data)}",
            id="root", shape="ellipse", pos=_pos(len(net.layers) + 1, 0))
     for k, (li, *_rest) in enumerate(net.units):
         if li == net.layers[-1]:

@@ -472,8 +472,8 @@ NetView.prototype.chain = function (st, k) {
                  " = " + fmt(term));
       parts.push(fmt(term));
     });
-    lines.push("  = " + parts.join(" + ").replace(/\+ −/g, "− ") + " = " + fmt(st.da[k]) +
-               "  (full precision " + full(st.da[k]) + ")");
+    lines.push("  = " + (parts.length > 1 ? parts.join(" + ").replace(/\+ −/g, "− ") + " = " : "") +
+               fmt(st.da[k]) + "  (full precision " + full(st.da[k]) + ")");
   } else {
     lines.push("∂" + top + "/∂a of " + nm + " = " + full(st.da[k]) + ": it feeds " + top +
                " directly");

@@ -72,7 +72,7 @@ def _network(recorder, kept: list) -> tuple[dict, str] | None:
                          "needs a model whose graph for one point keeps its shape")
     data = replay(net, {v: i for i, v in enumerate(order)}, kept, "score")
     picture = draw_units(out, caption=_caption(recorder, "∂score/∂z per unit"),
-                         scale=tuple(data["scale"]), wmax=data["wmax"])
+                         scale=tuple(data["scale"]), wmax=data["wmax"], root_name="score")
     return data, svg_of(picture)
 
 
