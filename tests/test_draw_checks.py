@@ -40,8 +40,29 @@ def test_a_user_op_with_a_wrong_partial_is_found_and_drawn_red():
     assert "wrong rule at wrong_sin" in src
     y_line = next(line for line in src.splitlines() if "label='y'" in line)
     assert "#d7191c" in y_line
-    with pytest.raises(ValueError, match="wrong_sin"):
-        check_rules(out)  # an op it cannot look up is named
+    if HAS_RULE:  # the node carries its Op: found without ops=
+        assert [b.node for b in check_rules(out)] == [y]
+        assert "wrong rule at wrong_sin" in draw_rule_check(out).source
+    else:
+        with pytest.raises(ValueError, match="wrong_sin"):
+            check_rules(out)  # an op it cannot look up is named
+
+
+HAS_RULE = hasattr(Value, "rule")
+
+
+@pytest.mark.skipif(not HAS_RULE, reason="this engine has no public Value.rule yet")
+def test_stale_detection_covers_user_ops():
+    double = Op("double", lambda a: 2 * a, lambda a, out: (2.0,))
+    w = Value(0.5, "w")
+    y = double(w)
+    y.label = "y"
+    out = y * 3.0
+    out.label = "out"
+    out.backward()
+    assert "STALE" not in draw_dot(out).source
+    w.data -= 0.1  # a step after the forward pass: y is no longer double(w)
+    assert "STALE: 1 value(s) (y)" in draw_dot(out).source
 
 
 def test_right_rules_pass_everywhere():

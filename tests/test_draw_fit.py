@@ -10,6 +10,7 @@ import shutil
 
 import pytest
 from draw_graphs import (
+    full_batch_loss,
     lecture,
     notebook1_out,
     notebook2_layered,
@@ -75,7 +76,19 @@ CASES = {
     "reuse 28": lambda: draw_dot(reuse28()),
     "reuse 28 product": lambda: draw_dot(reuse28(), edge_labels="product"),
     "MLP(2,[4,4,1])": lambda: draw_dot(point_loss((4, 4, 1))[1]),
+    "MLP(2,[16,16,1]) units": lambda: draw_dot(point_loss()[1], view="units"),
+    "notebook 5 full-batch loss": lambda: draw_dot(full_batch_loss()),
+    "notebook 5 full-batch loss units": lambda: draw_dot(full_batch_loss(), view="units"),
 }
+
+
+def test_a_picture_that_cannot_fit_at_11_px_says_so_and_how_to_fit_it():
+    """max_nodes=None on a whole MLP(2, [4, 4, 1]) is ~3,800 px wide at 11 px text in either
+    direction: dot shrinks it, and the caption says so and names the option that folds."""
+    loss = point_loss((4, 4, 1))[1]
+    g = draw_dot(loss, max_nodes=None)
+    assert "too big for a notebook column" in g.caption and "max_nodes='auto'" in g.caption
+    assert "too big" not in (draw_dot(loss).caption or "")
 
 
 @pytest.mark.parametrize("name", list(CASES))

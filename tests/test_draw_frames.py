@@ -44,8 +44,10 @@ def states(frame_source: str) -> dict[str, str]:
         cell = m.group(2)
         if "grad –" in cell:
             out[m.group(1)] = "unset"
-        elif "(partial)" in cell:
-            out[m.group(1)] = "partial " + re.search(r"~([-\d.e+]+)", cell).group(1)
+        elif "shares)" in cell:
+            k_of_n = re.search(r"\((\d+ of \d+) shares\)", cell).group(1)
+            value = re.search(r"~([-\d.e+]+)", cell).group(1)
+            out[m.group(1)] = f"partial {value} ({k_of_n})"
         else:
             out[m.group(1)] = "final " + re.search(r"grad ([-\d.e+]+)", cell).group(1)
     return out
@@ -73,14 +75,15 @@ def test_states_final_partial_untouched():
     order = [n.label for n in reversed(autograd.topological_order(L))]
     assert order == ["L", "s", "p", "y", "x"]
     first = frames[0]
-    assert first["L"] == "final 1" and first["s"] == "partial 2"
+    # s's one consumer (L) has pushed: s is complete before its own visit
+    assert first["L"] == "final 1" and first["s"] == "final 2"
     assert first["x"] == first["p"] == first["y"] == "unset"
-    # after s: x has s's share (2) but still waits for p's, so it is partial
+    # after s: x has s's share (2) but still waits for p's: 1 of 2 shares
     after_s = frames[order.index("s")]
-    assert after_s["s"] == "final 2"
-    assert after_s["x"] == "partial 2" and after_s["p"] == "partial 2"
+    assert after_s["s"] == "final 2" and after_s["p"] == "final 2"
+    assert after_s["x"] == "partial 2 (1 of 2)"
     after_p = frames[order.index("p")]
-    assert after_p["x"] == "partial -2" and after_p["y"] == "partial 6"  # + 2·y, + 2·x
+    assert after_p["x"] == "final -2" and after_p["y"] == "final 6"  # + 2·y, + 2·x
     # the last frame agrees with backward()
     last = frames[-1]
     L.backward()
@@ -102,6 +105,26 @@ def test_frames_caption_and_pending_edges():
     assert "grey75" in frames[0].source  # shares not pushed yet
     assert "grey75" not in frames[-1].source
     assert "1×2\\n=2" in frames[0].source  # L's share to s: upstream 1 × local 2
+
+
+def test_captions_name_nodes_and_give_the_local_derivative():
+    """The lecture's L = (a·b + c)·f: after the seed, d (= e + c) and f are complete."""
+    a, b, c, f = Value(2.0, "a"), Value(-3.0, "b"), Value(10.0, "c"), Value(-2.0, "f")
+    e = a * b
+    e.label = "e"
+    d = e + c
+    d.label = "d"
+    L = d * f
+    L.label = "L"
+    frames = backward_frames(L)
+    first = states(frames[0].source)
+    assert first["d"] == "final -2" and first["f"] == "final 4"
+    text = "\n".join(fr.caption for fr in frames)
+    assert "pushed 1 × -2 = -2 to d, 1 × 4 = 4 to f" in text
+    assert "∂L/∂d = -2 is complete; pushed -2 × 1 = -2 to e, -2 × 1 = -2 to c" in text
+    assert not re.search(r"\bv\d+\b", text)  # no internal ids
+    anon = backward_frames(Value(3.0) * Value(2.0, "w"))[0].caption
+    assert "the mul node (data 6)" in anon or "to a leaf (data 3)" in anon
 
 
 def test_frames_options_and_limits():
@@ -176,3 +199,31 @@ def test_draw_dot_and_last_frame_agree_on_structure():
     plain = draw_dot(L).source
     node_ids = set(re.findall(r"^\t(v\w+) \[", plain, re.M))
     assert node_ids == set(re.findall(r"^\t(v\w+) \[", last, re.M))
+
+
+def _box_shapes(svg: str) -> dict[str, str]:
+    """{node id: the outline of its box} from a rendered frame."""
+    out = {}
+    for part in re.split(r'(?=<g id="[^"]+" class="node">)', svg)[1:]:
+        name = re.match(r'<g id="([^"]+)"', part).group(1)
+        shape = re.search(r'<(?:path|polygon|ellipse)[^>]*?(?: d| points| cx)="([^"]+)"', part)
+        out[name] = shape.group(1)
+    return out
+
+
+@needs_dot
+@pytest.mark.parametrize("options", [{"edge_labels": "product"}, {"max_nodes": 30}])
+def test_frames_are_laid_out_once_and_boxes_never_move(options):
+    """x and y of reuse28 are used many times: their "~x (k of n shares)" changes width
+    from frame to frame; a small MLP's loss folded has clusters and summaries."""
+    from draw_graphs import point_loss, reuse28
+
+    root = reuse28() if "edge_labels" in options else point_loss((2, 2, 1))[1]
+    frames = backward_frames(root, **options)
+    shapes = [_box_shapes(f.pipe(format="svg", encoding="utf-8")) for f in frames]
+    assert len(shapes[0]) > 10
+    for k, s in enumerate(shapes[1:], start=2):
+        assert s == shapes[0], f"frame {k}: boxes moved"
+    unpinned = [_box_shapes(f.pipe(format="svg", encoding="utf-8"))
+                for f in backward_frames(root, pin=False, **options)]
+    assert any(s != unpinned[0] for s in unpinned)  # what pinning prevents

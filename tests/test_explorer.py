@@ -194,6 +194,57 @@ def test_training_page_data():
     assert html.count('class="dgx dgx-training"') == 1 and "<svg" in html
 
 
+def test_training_page_replays_the_network_view_with_each_epochs_numbers():
+    """The point's graph is the units view; its per-epoch numbers are the recorded ones, and
+    ∂score/∂a_j is the sum over the next layer of ∂score/∂z_k × w_kj at every epoch."""
+    import math
+
+    from autograd import topological_order
+    from autograd.draw.units import Network
+
+    _, rec = small_run(4, 10)
+    page = training_page(rec)
+    assert page.view == "units" and 'id="' in page.html() and "l0u2" in page.html()
+    net = page.data["net"]
+    assert net["ids"] == ["l0u0", "l0u1", "l0u2", "l1u0"]
+    assert len(net["steps"]) == len(rec.kept()) == 4
+    order = topological_order(rec.out)
+    where = {v: i for i, v in enumerate(order)}
+    units = Network(rec.out, order).units
+    for snap, step in zip(rec.kept(), net["steps"]):
+        assert step["z"] == [snap.data[where[u[2]]] for u in units]  # full precision
+        assert step["dz"] == [snap.adj[where[u[2]]] for u in units]
+        for j in range(3):  # layer 0: its one consumer is the output unit
+            terms = [step["dz"][h] * step["w"][e] for e, (t, h) in enumerate(net["edges"])
+                     if t == j]
+            assert math.isclose(sum(terms), step["da"][j], rel_tol=1e-3, abs_tol=1e-9)
+            assert math.isclose(step["da"][j] * step["gp"][j], step["dz"][j], abs_tol=1e-12)
+    assert net["steps"][0]["z"] != net["steps"][-1]["z"]  # the numbers move with training
+
+
+def test_training_page_of_a_model_that_is_no_network_falls_back_to_the_value_graph():
+    from nn import Module, fit
+    from nn.data import make_moons, to_pm1
+    from nn.record import Recorder
+
+    class Affine(Module):  # no layers.*.neurons.* labels: not a network view
+        def __init__(self):
+            self.w, self.b = Value(0.1, label="w"), Value(0.0, label="b")
+
+        def parameters(self):
+            return [self.w, self.b]
+
+        def __call__(self, x):
+            return self.w * x[0] + self.b
+
+    X, y01 = make_moons(10, seed=1)
+    model = Affine()
+    rec = Recorder(model, X, to_pm1(y01), max_steps=5, grid=4)
+    fit(model, X, to_pm1(y01), epochs=2, progress=False, callback=rec)
+    page = training_page(rec)
+    assert page.view == "values" and page.data["net"] is None and page.data["graph"]
+
+
 @pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid", "leaky_relu"])
 def test_recorder_grid_on_floats_matches_predict(activation):
     from nn import MLP, Dropout, Sequential, predict

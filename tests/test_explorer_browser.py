@@ -334,3 +334,138 @@ def test_the_page_script_formats_numbers_as_the_captions_do(browser):
     got = page.evaluate("xs => xs.map(fmt)", numbers)
     ctx.close()
     assert got == [fmt(x) for x in numbers]
+
+
+# --- the network view: the replay's graph, and inspecting it by pointing ----------------------
+UNIT_TEXTS = """(id) => Array.from(document.querySelectorAll('.dgx g.node'))
+  .filter(g => g.id.endsWith('-' + id))[0].querySelectorAll('text')"""
+
+
+def unit(page, box: str):
+    """The unit box ``l{layer}u{j}`` (its <g id> carries the page's prefix)."""
+    return page.locator(f'.dgx g.node[id$="-{box}"]')
+
+
+def unit_texts(page, box: str) -> list[str]:
+    return unit(page, box).locator("text").all_text_contents()
+
+
+def js_full(x: float) -> str:
+    """How the page writes a number in full precision (JS String(x), true minus)."""
+    text = str(int(x)) if x == int(x) and abs(x) < 1e21 else repr(x)
+    return text.replace("-", "−")
+
+
+def recorded_run(epochs=8):
+    from nn import MLP, fit
+    from nn.data import make_moons, to_pm1
+    from nn.record import Recorder
+
+    X, y01 = make_moons(24, noise=0.1, seed=3)
+    y = to_pm1(y01)
+    model = MLP(2, [4, 4, 1], seed=3)
+    rec = Recorder(model, X, y, max_steps=20, grid=6)
+    fit(model, X, y, epochs=epochs, progress=False, callback=rec)
+    return rec
+
+
+def test_replay_graph_is_the_network_view_and_its_numbers_follow_the_slider(open_page):
+    from autograd.draw.explorer.page import fmt
+
+    rec = recorded_run()
+    tp = training_page(rec)
+    net = tp.data["net"]
+    page = open_page(tp)
+    # one column per layer, units top to bottom in index order
+    at = {b: unit(page, b).bounding_box() for b in net["ids"]}
+    for layer in range(3):
+        col = [at[b] for b in net["ids"] if b.startswith(f"l{layer}u")]
+        assert len({round(r["x"] + r["width"] / 2) for r in col}) == 1
+        assert [r["y"] for r in col] == sorted(r["y"] for r in col)
+    assert at["l0u0"]["x"] < at["l1u0"]["x"] < at["l2u0"]["x"]
+    first, last = net["steps"][0], net["steps"][-1]
+    k = max(range(len(net["ids"])), key=lambda i: abs(last["z"][i] - first["z"][i]))
+    box = net["ids"][k]
+    for j in (0, len(net["steps"]) - 1):
+        page.locator(".dgx-slider").evaluate(
+            f"s => {{ s.value = {j}; s.dispatchEvent(new Event('input')); }}")
+        st = net["steps"][j]
+        texts = unit_texts(page, box)
+        assert texts[-2] == f"z {fmt(st['z'][k])}\u2002a {fmt(st['a'][k])}"
+        assert texts[-1] == f"∂L/∂z {fmt(st['dz'][k])}"
+        dead = [b for i, b in enumerate(net["ids"])
+                if net["act"][i] == "relu" and st["z"][i] <= 0]
+        shown_dead = [b for b in net["ids"] if "dead" in unit_texts(page, b)[0]]
+        assert shown_dead == dead
+    assert fmt(first["z"][k]) != fmt(last["z"][k])  # the texts above changed with the slider
+    # edges: coloured by their share, wider for larger |w|, dashed when the share is 0
+    widths = page.evaluate("""() => Array.from(document.querySelectorAll('.dgx g.edge'))
+        .filter(e => e.hasAttribute('data-share'))
+        .map(e => [+e.querySelector('path').getAttribute('stroke-width'),
+                   +e.getAttribute('data-share'),
+                   e.querySelector('path').getAttribute('stroke-dasharray')])""")
+    st = net["steps"][-1]
+    assert len(widths) == len(net["edges"])
+    by_w = sorted(zip((abs(w) for w in st["w"]), (w for w, _, _ in widths)))
+    assert by_w[0][1] <= by_w[-1][1]
+    assert all((dash == "5,2") == (share == 0) for _, share, dash in widths)
+    assert page.errors == []
+
+
+def test_pointing_at_a_unit_of_the_replay_gives_its_numbers_and_chain_rule(open_page):
+    from autograd.draw.explorer.page import fmt
+
+    rec = recorded_run()
+    tp = training_page(rec)
+    net = tp.data["net"]
+    page = open_page(tp)
+    j = len(net["steps"]) - 1
+    page.locator(".dgx-slider").evaluate(
+        f"s => {{ s.value = {j}; s.dispatchEvent(new Event('input')); }}")
+    st = net["steps"][j]
+    k = net["ids"].index("l0u1")
+    unit(page, "l0u1").hover()
+    tip = page.locator(".dgx-tip").inner_text()
+    assert "layers.0.neurons.1" in tip and f"z = {js_full(st['z'][k])}" in tip
+    assert f"∂score/∂z = {js_full(st['dz'][k])}" in tip
+    unit(page, "l0u1").click()
+    info = page.locator(".dgx-info").inner_text()
+    assert "∂score/∂a of layers.0.neurons.1 = Σ over the next layer's units k" in info
+    for e, (t, h) in enumerate(net["edges"]):
+        if t == k:
+            term = f"via {net['names'][h]}: {fmt(st['dz'][h])} × {fmt(st['w'][e])} = "
+            assert term in info
+    assert f"(full precision {js_full(st['da'][k])})" in info
+    # its paths to the root: its 4 edges out, the next layer's 4 edges, the edge to the root
+    lit = page.evaluate("() => Array.from(document.querySelectorAll('.dgx g.edge.dgx-path'))"
+                        ".map(e => e.querySelector('path') ? 1 : 0).length")
+    assert lit == 4 + 4 + 1
+    assert unit(page, "l0u1").get_attribute("class").count("dgx-path") == 1
+    assert unit(page, "l0u0").get_attribute("class").count("dgx-path") == 0
+    # the sum follows the slider
+    page.locator(".dgx-back").click()
+    assert page.locator(".dgx-info").inner_text() != info
+    assert page.errors == []
+
+
+def test_inspect_the_network_view_of_a_models_loss(open_page):
+    from autograd import topological_order
+    from autograd.draw import draw_dot
+    from nn import MLP
+
+    model = MLP(2, [3, 2, 1], seed=0)
+    out = model([0.5, -1.0])
+    out = out[0] if isinstance(out, list) else out
+    loss = (out - 1.0) ** 2
+    loss.label = "loss"
+    loss.backward()
+    page = open_page(inspect(draw_dot(loss, view="units")))
+    z_node = next(v for v in topological_order(loss) if v.label == "layers.1.neurons.0.z")
+    unit(page, "l1u0").hover()
+    tip = page.locator(".dgx-tip").inner_text()
+    assert f"z = {js_full(z_node.data)}" in tip and f"∂loss/∂z = {js_full(z_node.grad)}" in tip
+    unit(page, "l1u0").click()
+    info = page.locator(".dgx-info").inner_text()
+    assert "∂loss/∂a of layers.1.neurons.0 = Σ over the next layer's units k" in info
+    assert "via layers.2.neurons.0: " in info
+    assert page.errors == []

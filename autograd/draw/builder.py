@@ -16,7 +16,7 @@ from collections import Counter
 import graphviz
 
 from .. import backward_steps, forward_tangents, local_derivatives
-from ..ops import OPS
+from ..ops import OPS, Op
 from ..value import Value
 from .display import GraphPicture
 from .layout import Layout, Style, _reaches, count_paths, resolve
@@ -50,9 +50,23 @@ GRAD_TEXT = {  # how a gradient reads in its box, by state
 WRONG = "#d7191c"  # a node whose derivative rule is wrong, or where a NaN/inf began
 
 
+class Shares(float):
+    """A partial sum of gradient shares that knows how many it holds: k of n."""
+
+    k: int
+    n: int
+
+    def __new__(cls, value: float, k: int, n: int):
+        self = super().__new__(cls, value)
+        self.k, self.n = k, n
+        return self
+
+
 def _value_label(node: Value, name: str, state: str, g) -> str:
     """The box: the label on top, data | grad below (narrow; the grad is the last text)."""
     grad = GRAD_TEXT[state].format(fmt_number(g) if g is not None else "")
+    if isinstance(g, Shares) and state == "partial":
+        grad = grad.replace("(partial)", f"({g.k} of {g.n} shares)")
     rows = f'<TR><TD COLSPAN="2"><B>{html.escape(name)}</B></TD></TR>' if name else ""
     rows += (f'<TR><TD>data {fmt_number(node.data)}</TD><TD SIDES="L" BORDER="1" '
              f'COLOR="grey80">{grad}</TD></TR>')
@@ -202,12 +216,13 @@ class _Builder:
     """Emits the DOT of one picture: ``grad_state(node) -> ("final"|"partial"|"unset", g)``.
 
     ``upstream(node)`` gives the adjoint used for "product" edge labels when the node's
-    gradient is not shown (None: no product label). ``sweep``: a frame of the reverse sweep
-    (edges whose share is not pushed yet are grey; ``focus`` is the node being finalised).
+    gradient is not shown (None: no product label). ``sweep``: in a frame of the reverse
+    sweep, the nodes visited so far (the edges of the others are grey: their shares are not
+    pushed yet; ``focus`` is the node visited in this frame).
     """
 
     def __init__(self, layout: Layout, style: Style, grad_state, *, highlight=None, focus=None,
-                 upstream=None, sweep: bool = False, mark=()):
+                 upstream=None, sweep: set | None = None, mark=()):
         self.layout, self.style, self.grad_state = layout, style, grad_state
         self.highlight, self.focus, self.upstream, self.sweep = highlight, focus, upstream, sweep
         self.on_path = _reaches(highlight, layout.order) if highlight is not None else set()
@@ -275,6 +290,17 @@ class _Builder:
         return (lr if self.style.rankdir in ("LR", "RL") else
                 tb if self.style.rankdir in ("TB", "BT") else min(lr, tb)) <= limit
 
+    def shrink_caption(self) -> str:
+        """Said when the picture cannot fit the column with text of 11 px or more: dot will
+        shrink it, so the caption says how to get a readable one instead."""
+        if self.fits():
+            return ""
+        if self.style.max_nodes == "auto":
+            return ("too big for a notebook column even folded: dot shrinks it (text under "
+                    "11 px); try view='units' for a network")
+        return (f"too big for a notebook column with text of 11 px at max_nodes="
+                f"{self.style.max_nodes}: dot shrinks it; max_nodes='auto' folds it to fit")
+
     def finish(self, caption: str | None) -> GraphPicture:
         layout, style = self.layout, self.style
         g = GraphPicture(name="dagrad", format=style.fmt)
@@ -294,7 +320,8 @@ class _Builder:
         g.node_ids = layout.node_ids()
         if style.color_by_grad:
             _add_legend(g, scale)
-        caption = "\n".join(c for c in (caption, self.fold_caption()) if c)
+        caption = "\n".join(c for c in (caption, self.fold_caption(), self.shrink_caption())
+                             if c)
         if caption:
             # each line left-justified (DOT's \l), so long captions wrap into lines
             g.attr(label=caption.replace("\n", "\\l") + "\\l", labelloc="t", labeljust="l",
@@ -381,7 +408,7 @@ class _Builder:
                 e.update(color=_Shade(share), penwidth=_Shade(share, "width"))
         if node in self.on_path and p in self.on_path:
             e.update(color=HIGHLIGHT, penwidth="3")
-        if self.sweep and state != "final":
+        if self.sweep is not None and node not in self.sweep:
             e.update(color="grey75")  # this share is not pushed yet
         if node is self.focus:
             e.update(color=FOCUS, penwidth="3")
@@ -452,7 +479,7 @@ class _Builder:
 
 
 def _build(layout: Layout, style: Style, grad_state, *, highlight=None, focus=None,
-           caption: str | None = None, upstream=None, sweep: bool = False,
+           caption: str | None = None, upstream=None, sweep: set | None = None,
            mark=()) -> GraphPicture:
     """The picture of ``layout`` with gradients from ``grad_state`` (see ``_Builder``).
 
@@ -579,14 +606,24 @@ def backward_ran(order: list[Value]) -> bool:
     return any(n.grad != 0 for n in order)  # a Value grad (create_graph) counts as set
 
 
+def rule_of(node: Value, table: dict | None = None) -> Op | None:
+    """The ``Op`` that made ``node`` (None for a leaf): the engine's public ``Value.rule``,
+    which knows user-defined Ops; on an engine without it, looked up by name in ``table``
+    (default ``autograd.OPS``)."""
+    rule = getattr(node, "rule", None)
+    if rule is not None or node.is_leaf():
+        return rule
+    return (OPS if table is None else table).get(node.op)
+
+
 def stale_nodes(candidates: list[Value], rel: float = 1e-9) -> list[Value]:
     """Nodes whose data is no longer their op applied to their operands' data (weights
     stepped since the forward pass). Pass the nodes with a leaf operand (``Counts``): a
-    step changes leaves, so the mismatch shows first at their users. Ops not in
-    ``autograd.OPS`` are not checked."""
+    step changes leaves, so the mismatch shows first at their users. The op is the node's
+    own ``Op`` (``rule_of``), so user-defined Ops are checked too."""
     stale = []
     for node in candidates:
-        op = OPS.get(node.op)
+        op = rule_of(node)
         if op is None:
             continue
         try:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from .. import backward_steps, local_derivatives, topological_order
 from ..ops import OPS, Op
 from ..value import Value
-from .builder import draw_dot
+from .builder import draw_dot, rule_of
 from .display import GraphPicture
 
 __all__ = ["check_rules", "draw_rule_check", "draw_anomaly", "BadRule", "first_non_finite",
@@ -50,8 +50,9 @@ def _numeric(op: Op, args: list, i: int, eps: float) -> float:
 def check_rules(root: Value, ops=(), eps: float = 1e-6, tol: float = 1e-4) -> list[BadRule]:
     """Nodes whose op's partials disagree with central differences of its forward.
 
-    ``ops``: user-defined ``Op``s used in the graph (dagrad's own table is known). A node of
-    an op not found there raises ValueError naming it.
+    Each node's own ``Op`` comes from ``Value.rule`` (user-defined Ops included). ``ops``
+    is optional: Ops looked up by name where a node carries none (an engine without
+    ``Value.rule``). A node whose Op is found nowhere raises ValueError naming it.
     """
     if not isinstance(root, Value):
         raise TypeError(f"check_rules needs a Value, got {type(root).__name__}")
@@ -60,7 +61,7 @@ def check_rules(root: Value, ops=(), eps: float = 1e-6, tol: float = 1e-4) -> li
     for node in topological_order(root):
         if node.is_leaf():
             continue
-        op = table.get(node.op)
+        op = rule_of(node, table)
         if op is None:
             raise ValueError(f"check_rules: op {node.op!r} is not in autograd.OPS; pass it: "
                              f"check_rules(root, ops=[your_op])")

@@ -71,6 +71,8 @@ class GraphPicture(graphviz.Digraph):
 
     summary = ""  # what text/plain shows: stable across runs (no memory address)
     caption = ""  # what the picture's caption says (folding, staleness, …)
+    # 2: the DOT carries every position already (neato -n2 draws it as laid out, see frames)
+    no_op: int | None = None
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -90,6 +92,8 @@ class GraphPicture(graphviz.Digraph):
         super().attr(kw, _attributes=_attributes, **{k: clean(v) for k, v in attrs.items()})
 
     def pipe(self, *args, **kwargs):
+        if self.no_op is not None and not args[2:3]:
+            kwargs.setdefault("neato_no_op", self.no_op)
         try:
             return super().pipe(*args, **kwargs)
         except DotNotFound:
@@ -100,6 +104,8 @@ class GraphPicture(graphviz.Digraph):
     def render(self, *args, **kwargs):
         # Checked first, so that a missing `dot` leaves no source file behind either.
         _require_dot()
+        if self.no_op is not None:
+            kwargs.setdefault("neato_no_op", self.no_op)
         try:
             return super().render(*args, **kwargs)
         except DotNotFound:

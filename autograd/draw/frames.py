@@ -3,10 +3,12 @@
 ``backward_frames(root)`` draws the graph once per node, in reverse topological order, from
 ``autograd.backward_steps`` (the engine's own sweep, on its own dict: ``.grad`` is not
 touched). In the frame of node k, node k is outlined in pink: its derivative ∂root/∂node is
-now final and has just been pushed to its operands. Gradients already final are shown plain,
-sums still waiting for other users are grey italic "~x (partial)", untouched ones "–"; edges
-whose share is not pushed yet are grey. Leaves show ∂root/∂leaf (what one backward from a
-zeroed graph gives), not an accumulated ``.grad``.
+complete and has just been pushed to its operands. The three states of the stepper: a node
+all of whose n uses have pushed their share is complete (plain, even before its own visit);
+one with k < n shares is grey italic "~x (k of n shares)"; one with none is "–". Edges whose
+share is not pushed yet are grey. Captions name nodes by label, else by op and data, and
+give each push as adjoint × local = share. Leaves show ∂root/∂leaf (what one backward from
+a zeroed graph gives), not an accumulated ``.grad``.
 
 ``save_frames`` writes them as an animated SVG, a self-contained HTML flipbook, a GIF (with
 Pillow) or a folder of SVGs; ``frames_strip`` shows them all at once. For stepping in a
@@ -17,15 +19,16 @@ out once and changes only text and colour.
 from __future__ import annotations
 
 import html
+import json
 import os
 import re
 
 import graphviz
 
-from .. import backward_steps
+from .. import backward_steps, local_derivatives
 from ..files import write_atomic
 from ..value import Value
-from .builder import _build
+from .builder import Shares, _build
 from .display import DotNotFound, _command_name, fallback_bundle
 from .layout import Layout, Style
 from .style import fmt_number
@@ -36,8 +39,13 @@ __all__ = [
 ]
 
 
-def backward_frames(root: Value, *, max_frames: int | None = 300, **draw_options) -> list:
+def backward_frames(root: Value, *, max_frames: int | None = 300, pin: bool = True,
+                    **draw_options) -> list:
     """One ``GraphPicture`` per node of the reverse sweep, root first.
+
+    ``pin``: lay the graph out once (one ``dot`` run on the frame with the widest boxes)
+    and draw every frame at those positions (``neato -n2``), so nothing moves between
+    frames. This runs ``dot`` here, so ``pin=False`` without Graphviz installed.
 
     ``draw_options`` are those of ``draw_dot`` (rankdir, edge_labels, show_constants,
     color_by_grad, clusters, max_nodes, fmt). Each frame redraws the whole graph, so the work
@@ -57,32 +65,154 @@ def backward_frames(root: Value, *, max_frames: int | None = 300, **draw_options
             "(or None) to draw them anyway, or draw a smaller graph"
         )
     top = root.label or "out"
+    need = _uses(layout.order, root)
+    got: dict[Value, int] = {root: 1}  # the seed is the root's one share
     frames = []
-    final: set[Value] = set()
+    visited: set[Value] = set()
     for step, (node, adjoints) in enumerate(backward_steps(root)):
-        final.add(node)
+        visited.add(node)
+        for p in node.parents:
+            got[p] = got.get(p, 0) + sum(1 for q in node.operands if q is p)
 
         def grad_state(v, adjoints=adjoints):
-            if v in final:
+            k = got.get(v, 0)
+            if k == 0:
+                return "unset", None
+            if k >= need[v]:
                 return "final", adjoints.get(v, 0.0)
-            if v in adjoints:
-                return "partial", adjoints[v]
-            return "unset", None
+            return "partial", Shares(adjoints.get(v, 0.0), k, need[v])
 
-        name = layout.name(node)
-        value = fmt_number(adjoints.get(node, 0.0))
-        if node is root:
-            what = f"the seed ∂{top}/∂{top} = 1"
-        else:
-            what = f"∂{top}/∂{name} = {value} is final (all its users have added their share)"
-        if not node.is_leaf():
-            pushed = ", ".join(layout.name(p) for p in node.parents)
-            what += f"; pushed {value} × local derivative to {pushed or 'no Value operand'}"
-        else:
-            what += "; a leaf: nothing to push"
-        caption = f"backward step {step + 1}/{n}: {what}"
-        frames.append(_build(layout, style, grad_state, focus=node, caption=caption, sweep=True))
+        caption = f"backward step {step + 1}/{n}: {_visit(node, adjoints, root, top)}"
+        frames.append(_build(layout, style, grad_state, focus=node, caption=caption,
+                             sweep=set(visited)))
+    if pin and frames:
+        try:
+            _pin(frames, _layout_frame(layout, style, need, adjoints, frames))
+        except graphviz.ExecutableNotFound:
+            pass  # no dot: the frames stay unpinned DOT (saving them will say what to install)
     return frames
+
+
+def _layout_frame(layout: Layout, style: Style, need: dict, adjoints: dict, frames: list):
+    """The frame the positions come from: every box as wide as it ever gets ("~x (k of n
+    shares)" where a node has several uses), every edge label present, the longest
+    caption."""
+    def widest(v):
+        g = adjoints.get(v, 0.0)
+        return ("partial", Shares(g, need[v] - 1, need[v])) if need[v] > 1 else ("final", g)
+
+    caption = max((f.caption for f in frames), key=len)
+    return _build(layout, style, widest, caption=caption, sweep=set(layout.order),
+                  upstream=lambda v: adjoints.get(v, 0.0))
+
+
+_NAME = r'(?:"((?:[^"\\]|\\.)*)"|(\w+))'
+_NODE_LINE = re.compile(rf"^(\t+){_NAME} \[")
+_EDGE_LINE = re.compile(rf"^(\t+){_NAME} -> {_NAME}( \[)?")
+_CLUSTER_LINE = re.compile(rf"^(\t+)subgraph {_NAME} {{")
+_EDGE_POS = ("pos", "lp", "head_lp", "tail_lp")
+ROOM_IN = {"box": 0.15, "box3d": 0.3}  # summaries' "grad lo … hi" vary more
+
+
+def _laid_out(picture) -> tuple[dict, dict, dict, dict]:
+    """``dot -Tjson`` of ``picture``: (graph, nodes by name, cluster boxes, edges by ends)."""
+    laid = json.loads(picture.pipe(format="json", encoding="utf-8"))
+    objects = laid.get("objects", [])
+    names = {o["_gvid"]: o["name"] for o in objects}
+    nodes = {o["name"]: o for o in objects if "pos" in o}
+    boxes = {o["name"]: o["bb"] for o in objects if "bb" in o}
+    edges: dict[tuple, list] = {}
+    for e in laid.get("edges", []):
+        edges.setdefault((names[e["tail"]], names[e["head"]]), []).append(e)
+    return laid, nodes, boxes, edges
+
+
+def _pin(frames: list, model) -> None:
+    """Lay the frames out once: ``dot`` places ``model`` (``-Tjson``), its boxes widened a
+    little and placed again (a partial sum may read a digit longer in another frame); each
+    frame gets every node's position and size, every edge's spline and label position,
+    every cluster's box, and is drawn by ``neato -n2``, which keeps them."""
+    _, nodes, _, _ = _laid_out(model)
+    model.body[:] = [_widened(line, nodes) for line in model.body]
+    laid, nodes, boxes, edges = _laid_out(model)
+    for frame in frames:
+        used: dict[tuple, int] = {}
+        frame.body[:] = [_pinned(line, nodes, edges, boxes, used) for line in frame.body]
+        frame.body.insert(0, f'\tbb="{laid["bb"]}"\n')
+        frame.engine = "neato"
+        frame.no_op = 2
+
+
+def _widened(line: str, nodes: dict) -> str:
+    m = _NODE_LINE.match(line)
+    o = nodes.get(m.group(2) or m.group(3)) if m else None
+    room = ROOM_IN.get(o.get("shape"), 0.0) if o else 0.0
+    if not room:
+        return line
+    end = line.rindex("]")
+    return f"{line[:end]} width={float(o['width']) + room:.3f}{line[end:]}"
+
+
+def _pinned(line: str, nodes: dict, edges: dict, boxes: dict, used: dict) -> str:
+    """One DOT statement with its laid-out attributes added (unchanged if it has none)."""
+    m = _EDGE_LINE.match(line)
+    if m:
+        key = (m.group(2) or m.group(3), m.group(4) or m.group(5))
+        k = used.get(key, 0)
+        used[key] = k + 1
+        laid = edges.get(key, [])
+        if k >= len(laid):
+            return line
+        attrs = " ".join(f'{a}="{laid[k][a]}"' for a in _EDGE_POS if a in laid[k])
+        if m.group(6):
+            return line.replace(" [", f" [{attrs} ", 1)
+        return line.rstrip("\n") + f" [{attrs}]\n"
+    m = _CLUSTER_LINE.match(line)
+    if m:
+        bb = boxes.get(m.group(2) or m.group(3))
+        return line + (f'{m.group(1)}\tbb="{bb}"\n' if bb else "")
+    m = _NODE_LINE.match(line)
+    if m and (m.group(2) or m.group(3)) in nodes:
+        o = nodes[m.group(2) or m.group(3)]
+        return line.replace(" [", f' [pos="{o["pos"]}" width={o["width"]} '
+                                  f'height={o["height"]} ', 1)
+    return line
+
+
+def _uses(order: list[Value], root: Value) -> dict[Value, int]:
+    """How many shares each node receives: one per use as an operand (the root: the seed)."""
+    need = dict.fromkeys(order, 0)
+    need[root] = 1
+    for v in order:
+        for p in v.operands:
+            if isinstance(p, Value):
+                need[p] += 1
+    return need
+
+
+def caption_name(v: Value) -> str:
+    """How a caption names a node: its label, else its op and data (never an internal id)."""
+    if v.label:
+        return v.label
+    if v.op:
+        return f"the {v.op} node (data {fmt_number(v.data)})"
+    return f"a leaf (data {fmt_number(v.data)})"
+
+
+def _visit(node: Value, adjoints: dict, root: Value, top: str) -> str:
+    """∂L/∂v = x is complete; pushed x × local = share to each operand (or: a leaf)."""
+    a = adjoints.get(node, 0.0)
+    if node is root:
+        what = f"the seed ∂{top}/∂{top} = 1"
+    else:
+        what = f"∂{top}/∂{caption_name(node)} = {fmt_number(a)} is complete"
+    pushes = [f"{fmt_number(a)} × {fmt_number(d)} = {fmt_number(a * d)} to {caption_name(p)}"
+              for p, d in zip(node.operands, local_derivatives(node)) if isinstance(p, Value)]
+    if pushes:
+        return f"{what}; pushed {', '.join(pushes)}"
+    if node.op:
+        return f"{what}; its operands are constants: nothing to push"
+    return f"{what}; a leaf: nothing to push"
 
 
 # --- rendering frames -------------------------------------------------------------------------

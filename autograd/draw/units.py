@@ -67,7 +67,7 @@ def _scale(values: list[float]) -> tuple[float, float]:
 
 
 def _unit_label(name: str, z: Value, out: Value, dz: float, dead: bool) -> str:
-    rows = [f"<B>{html.escape(name)}</B>{' dead' if dead else ''}",
+    rows = [f"<B>{html.escape(name)}{' dead' if dead else ''}</B>",
             f"z {fmt_number(z.data)}  a {fmt_number(out.data)}", f"∂L/∂z {fmt_number(dz)}"]
     body = "".join(f"<TR><TD>{r}</TD></TR>" for r in rows)
     return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">{body}</TABLE>>'
@@ -84,70 +84,131 @@ def _legend(g: GraphPicture, scale: tuple[float, float], wmax: float) -> None:
     g.node("legend", label, shape="plaintext", fontsize="10", id="legend")
 
 
-def draw_units(root: Value, *, caption: str | None = None, fmt: str = "svg") -> GraphPicture:
-    """The units view of the network whose output (or loss) is ``root`` (see module doc)."""
+class Network:
+    """What the units view draws, as Values (so a replay can read any step's numbers).
+
+    * ``units``: ``[(layer, j, z, out)]`` in layer then index order; ``ids[k]`` is unit k's
+      box id ``l{layer}u{j}`` in the picture;
+    * ``edges``: ``[(tail, head, w)]``: ``tail`` a unit index or ``-1 - k`` for input xₖ,
+      ``head`` a unit index, ``w`` the weight Value (the edge's share is ∂L/∂z_head · w);
+    * ``inputs``: the input values xₖ; ``input_names``: their labels (or ``xₖ``).
+    """
+
+    def __init__(self, root: Value, order: list[Value]):
+        found = _units(order)
+        if not found:
+            raise ValueError("view='units' needs a network's graph: no node is labelled like "
+                             "'layers.0.neurons.0.z' (build the model with nn, or label the "
+                             "pre-activations that way); use view='values' for any graph")
+        self.root = root
+        keys = sorted(found)
+        self.units = [(li, j, found[(li, j)]["z"], found[(li, j)].get("out", found[(li, j)]["z"]))
+                      for li, j in keys]
+        self.ids = [f"l{li}u{j}" for li, j in keys]
+        self.layers = sorted({li for li, _ in keys})
+        at = {key: k for k, key in enumerate(keys)}
+        self.edges: list[tuple[int, int, Value]] = []
+        inputs: dict[int, float] = {}
+        names: dict[int, str] = {}
+        for h, (li, _j, z, _out) in enumerate(self.units):
+            for k, (w, x, name) in sorted(_weights(z).items()):
+                if li == self.layers[0]:
+                    inputs[k] = x
+                    if name:
+                        names[k] = name
+                    self.edges.append((-1 - k, h, w))
+                elif (li - 1, k) in at:
+                    self.edges.append((at[(li - 1, k)], h, w))
+        n_inputs = max(inputs, default=-1) + 1
+        self.inputs = [inputs.get(k, 0.0) for k in range(n_inputs)]
+        self.input_names = [names.get(k, f"x{k}") for k in range(n_inputs)]
+
+    def tail_id(self, tail: int) -> str:
+        return f"x{-1 - tail}" if tail < 0 else self.ids[tail]
+
+    def edge_title(self, e: int) -> str:
+        """The edge's ``<title>`` in the SVG: ``tail->head``."""
+        tail, head, _w = self.edges[e]
+        return f"{self.tail_id(tail)}->{self.ids[head]}"
+
+    def numbers(self, value, adjoint) -> dict:
+        """One step's numbers, from ``value(v)`` (data) and ``adjoint(v)`` (∂L/∂v): per unit
+        z, a, ∂L/∂a, ∂L/∂z and dead (a ReLU with z ≤ 0); per edge w and its share
+        ∂L/∂z_head · w; the root's value."""
+        z = [value(u[2]) for u in self.units]
+        return {
+            "z": z, "a": [value(u[3]) for u in self.units],
+            "da": [adjoint(u[3]) for u in self.units], "dz": [adjoint(u[2]) for u in self.units],
+            "dead": [u[3].op == "relu" and zk <= 0 for u, zk in zip(self.units, z)],
+            "w": [value(w) for _t, _h, w in self.edges],
+            "share": [adjoint(self.units[h][2]) * value(w) for _t, h, w in self.edges],
+            "root": value(self.root),
+        }
+
+
+def draw_units(root: Value, *, caption: str | None = None, fmt: str = "svg",
+               scale: tuple[float, float] | None = None,
+               wmax: float | None = None, root_name: str | None = None) -> GraphPicture:
+    """The units view of the network whose output (or loss) is ``root`` (see module doc).
+
+    ``scale`` (log10 range of |share|) and ``wmax`` (the |w| of the widest edge) default to
+    this picture's own; a replay passes those of all its steps, so one legend fits them all.
+    ``root_name``: what the output's node is called (default: its label, else "output").
+    The picture carries ``network`` (a ``Network``) and ``unit_ids`` ({(layer, j): box id}).
+    """
     order = topological_order(root)
-    units = _units(order)
-    if not units:
-        raise ValueError("view='units' needs a network's graph: no node is labelled like "
-                         "'layers.0.neurons.0.z' (build the model with nn, or label the "
-                         "pre-activations that way); use view='values' for any graph")
+    net = Network(root, order)
     adjoints = {root: 1.0}
     for _ in backward_steps(root, adjoints):
         pass
-    layers = sorted({li for li, _ in units})
+    nums = net.numbers(lambda v: v.data, lambda v: adjoints.get(v, 0.0))
+    scale = scale or _scale(nums["share"])
+    wmax = wmax or max((abs(w) for w in nums["w"]), default=1.0) or 1.0
     # Positions are pinned (neato with pos="x,y!"): columns are layers, units top to bottom
     # in index order, whatever dot's crossing minimisation would prefer.
     g = GraphPicture(name="units", format=fmt, engine="neato")
     g.attr(splines="false", overlap="true", outputorder="edgesfirst", size="11.98,1000")
     g.attr("node", fontname="Helvetica", fontsize="10", shape="box", style="rounded,filled",
-           fillcolor="white",
-           margin="0.04,0.02")
+           fillcolor="white", margin="0.04,0.02")
     g.attr("edge", arrowsize="0.5")
-    edges, ids = [], {}
-    names: dict[int, str] = {}  # labels of the inputs, when they are labelled Values
-    n_inputs = 0
-    for (li, j), u in units.items():
-        for k, (w, x, name) in _weights(u["z"]).items():
-            dz = adjoints.get(u["z"], 0.0)
-            edges.append((li, k, j, w, dz * w.data, x))
-            if li == layers[0]:
-                n_inputs = max(n_inputs, k + 1)
-                if name:
-                    names[k] = name
-    scale = _scale([e[4] for e in edges])
-    wmax = max((abs(e[3].data) for e in edges), default=1.0) or 1.0
-    inputs = {k: x for li, k, _, _, _, x in edges if li == layers[0]}
-    for k in range(n_inputs):
-        label = html.escape(names.get(k, f"x{k}"))
-        g.node(f"x{k}", f"{label} = {fmt_number(inputs.get(k, 0.0))}", id=f"x{k}",
+    for k, (x, label) in enumerate(zip(net.inputs, net.input_names)):
+        g.node(f"x{k}", f"{html.escape(label)} = {fmt_number(x)}", id=f"x{k}",
                shape="ellipse", pos=_pos(0, k))
     g.node("hx", "inputs", shape="plaintext", pos=_pos(0, -1), id="hx")
-    for col, li in enumerate(layers, start=1):
-        _layer(g, col, li, {j: u for (lj, j), u in units.items() if lj == li}, adjoints, ids)
-    for li, k, j, w, share, _x in edges:
-        tail = f"x{k}" if li == layers[0] else f"l{li - 1}u{k}"
+    for col, li in enumerate(net.layers, start=1):
+        g.node(f"h{li}", f"layers.{li}", shape="plaintext", pos=_pos(col, -1), id=f"h{li}")
+    for k, (li, j, z, out) in enumerate(net.units):
+        col = net.layers.index(li) + 1
+        _unit(g, net.ids[k], j, (z, out), (nums["dz"][k], nums["dead"][k]), _pos(col, j))
+    for e, (tail, head, w) in enumerate(net.edges):
+        share = nums["share"][e]
         attrs = {"penwidth": f"{0.5 + 3.5 * abs(w.data) / wmax:.2f}",
                  "tooltip": f"{w.label} = {w.data!r}; share ∂L/∂z·w = {share!r}"}
         if share == 0:
             attrs.update(style="dashed", color="grey55")
         else:
             attrs["color"] = grad_color(share, scale)
-        g.edge(tail, f"l{li}u{j}", **attrs)
-    last = layers[-1]
-    g.node("root", f"{html.escape(root.label or 'output')} = {fmt_number(root.data)}",
-           id="root", shape="ellipse", pos=_pos(len(layers) + 1, 0))
-    for (li, j) in units:
-        if li == last:
-            g.edge(f"l{li}u{j}", "root", color="grey55", style="dotted")
+        g.edge(net.tail_id(tail), net.ids[head], **attrs)
+    shown = root_name or root.label or "output"
+    g.node("root", f"{html.escape(shown)} = {fmt_number(root.data)}",
+           id="root", shape="ellipse", pos=_pos(len(net.layers) + 1, 0))
+    for k, (li, *_rest) in enumerate(net.units):
+        if li == net.layers[-1]:
+            g.edge(net.ids[k], "root", color="grey55", style="dotted")
     _legend(g, scale, wmax)
-    tallest = max(j for _, j in units)
-    g.node("legend", pos=_pos(len(layers) / 2 + 0.5, tallest + 1.2))
+    tallest = max(j for _, j, _, _ in net.units)
+    g.node("legend", pos=_pos(len(net.layers) / 2 + 0.5, tallest + 1.2))
+    ids = {}
+    for k, (_li, _j, z, out) in enumerate(net.units):
+        ids[z] = ids[out] = net.ids[k]
     for node in order:
         ids.setdefault(node, "root")
     g.node_ids = ids
-    copies = sum(1 for n in order if n.label == units[min(units)]["z"].label)
-    text = f"{len(units)} units in {len(layers)} layers"
+    g.network = net
+    g.unit_ids = {(li, j): net.ids[k] for k, (li, j, _z, _o) in enumerate(net.units)}
+    first = net.units[0][2].label
+    copies = sum(1 for n in order if n.label == first)
+    text = f"{len(net.units)} units in {len(net.layers)} layers"
     if copies > 1:
         text += f"; the network ran on {copies} examples: the first one is drawn"
     g.caption = "\n".join(c for c in (caption, text) if c)
@@ -163,19 +224,11 @@ def _pos(col: float, row: float) -> str:
     return f"{col * COLUMN_IN:.2f},{-row * ROW_IN:.2f}!"
 
 
-def _layer(g: GraphPicture, col: int, li: int, units: dict[int, dict], adjoints: dict,
-           ids: dict) -> None:
-    """One column: the units of layer ``li`` top to bottom in index order."""
-    g.node(f"h{li}", f"layers.{li}", shape="plaintext", pos=_pos(col, -1), id=f"h{li}")
-    for j in sorted(units):
-        u = units[j]
-        z, out = u["z"], u.get("out", u["z"])
-        dz = adjoints.get(z, 0.0)
-        dead = out.op == "relu" and z.data <= 0
-        name = f"l{li}u{j}"
-        attrs = {"tooltip": f"{z.label}: z={z.data!r}, a={out.data!r}, dL/dz={dz!r}"}
-        if dead:
-            attrs.update(style="rounded,filled,dashed", fillcolor="grey88", fontcolor="grey30")
-        g.node(name, _unit_label(f"n{j}", z, out, dz, dead), id=name, pos=_pos(col, j), **attrs)
-        for v in (z, out):
-            ids[v] = name
+def _unit(g: GraphPicture, box: str, j: int, zo: tuple[Value, Value],
+          dz_dead: tuple[float, bool], pos: str) -> None:
+    """One unit's box: name (and "dead"), z and a, ∂L/∂z; the texts a replay rewrites."""
+    (z, out), (dz, dead) = zo, dz_dead
+    attrs = {"tooltip": f"{z.label}: z={z.data!r}, a={out.data!r}, dL/dz={dz!r}"}
+    if dead:
+        attrs.update(style="rounded,filled,dashed", fillcolor="grey88", fontcolor="grey30")
+    g.node(box, _unit_label(f"n{j}", z, out, dz, dead), id=box, pos=pos, **attrs)

@@ -352,6 +352,191 @@ function inspect(root, prefix, data) {
   });
 }
 
+
+/* ---- the network view (units view): units' texts, dead marks and edges set per step ---- */
+/* colour of a share on the log scale [lo, hi] of log10 |share|, as style.grad_color */
+function shareColour(x, scale) {
+  if (x === null) return "#ffd700";
+  if (x === 0) return "#8c8c8c";
+  var lo = scale[0], hi = scale[1], a = Math.log10(Math.abs(x));
+  var s = hi <= lo ? 1 : Math.min(1, Math.max(0, (a - lo) / (hi - lo)));
+  var t = 0.25 + 0.75 * s, end = x > 0 ? [33, 102, 172] : [178, 24, 43], w = [247, 247, 247];
+  return "rgb(" + w.map(function (c, i) { return Math.round(c + (end[i] - c) * t); }).join(",") + ")";
+}
+
+function NetView(root, prefix, net) {
+  var self = this, svg = root.querySelector(".dgx-figure svg");
+  this.net = net;
+  this.nodes = {};
+  var gs = svg.querySelectorAll("g.node"), k;
+  for (k = 0; k < gs.length; k++) this.nodes[gs[k].id.slice(prefix.length)] = gs[k];
+  var byTitle = {};
+  this.out = {};
+  var es = svg.querySelectorAll("g.edge");
+  for (k = 0; k < es.length; k++) {
+    var title = es[k].querySelector("title").textContent, t = title.split("->");
+    var e = {el: es[k], tail: t[0], head: t[1]};
+    byTitle[title] = e;
+    (this.out[e.tail] = this.out[e.tail] || []).push(e);
+  }
+  var titles = svg.querySelectorAll("g.node title, g.edge title, a");
+  for (k = 0; k < titles.length; k++) {
+    if (titles[k].tagName === "a" || titles[k].tagName === "A") {
+      titles[k].removeAttribute("xlink:title");
+      titles[k].removeAttributeNS("http://www.w3.org/1999/xlink", "title");
+    } else titles[k].parentNode.removeChild(titles[k]);
+  }
+  this.units = net.ids.map(function (id) { return self.nodes[id]; });
+  this.texts = this.units.map(function (g) { return g ? g.querySelectorAll("text") : []; });
+  this.shapes = this.units.map(function (g) {
+    var s = g ? g.querySelector("path, polygon") : null;
+    if (s) s.classList.add("dgx-shape");
+    return s;
+  });
+  this.room = this.shapes.map(function (s) {
+    try { return s ? s.getBBox().width - 6 : 0; } catch (err) { return 0; }
+  });
+  this.edges = net.titles.map(function (t) { return byTitle[t]; });
+  this.next = net.ids.map(function () { return []; });  // edges out of each unit
+  net.edges.forEach(function (e, i) { if (e[0] >= 0) self.next[e[0]].push(i); });
+  var rootBox = this.nodes.root;
+  this.rootText = rootBox ? rootBox.querySelector("text") : null;
+  this.rootName = this.rootText ? this.rootText.textContent.split(" = ")[0] : net.top;
+}
+NetView.prototype.text = function (k, i, text, grey) {
+  var t = this.texts[k][i];
+  if (!t) return;
+  t.textContent = text;
+  t.setAttribute("fill", grey ? "#4d4d4d" : "#000000");
+  t.removeAttribute("textLength");
+  if (this.room[k] > 0 && t.getComputedTextLength() > this.room[k]) {
+    t.setAttribute("textLength", this.room[k]);
+    t.setAttribute("lengthAdjust", "spacingAndGlyphs");
+  }
+};
+NetView.prototype.dead = function (st, k) {
+  return this.net.act[k] === "relu" && st.z[k] !== null && st.z[k] <= 0;
+};
+NetView.prototype.show = function (st) {
+  var self = this, net = this.net;
+  net.ids.forEach(function (id, k) {
+    if (!self.units[k]) return;
+    var dead = self.dead(st, k), t = self.texts[k], name = "n" + id.split("u").pop();
+    if (t.length >= 3) {
+      self.text(k, t.length - 3, name + (dead ? " dead" : ""), dead);
+      self.text(k, t.length - 2, "z " + fmt(st.z[k]) + "\u2002a " + fmt(st.a[k]), dead);
+      self.text(k, t.length - 1, "∂L/∂z " + fmt(st.dz[k]), dead);
+    }
+    self.units[k].classList.toggle("dgx-dead", dead);
+    var s = self.shapes[k];
+    if (s) {
+      s.setAttribute("fill", dead ? "#e0e0e0" : "#ffffff");
+      s.setAttribute("stroke-dasharray", dead ? "5,2" : "none");
+    }
+  });
+  this.edges.forEach(function (e, i) {
+    if (!e) return;
+    var share = st.share[i], w = st.w[i], colour = shareColour(share, net.scale);
+    var width = (0.5 + 3.5 * Math.abs(w === null ? 0 : w) / net.wmax).toFixed(2);
+    var path = e.el.querySelector("path"), head = e.el.querySelector("polygon");
+    if (path) {
+      path.setAttribute("stroke", colour);
+      path.setAttribute("stroke-width", width);
+      path.setAttribute("stroke-dasharray", share === 0 ? "5,2" : "none");
+    }
+    if (head) { head.setAttribute("stroke", colour); head.setAttribute("fill", colour); }
+    e.el.setAttribute("data-share", share === null ? "nan" : share);
+  });
+  if (this.rootText) this.rootText.textContent = this.rootName + " = " + fmt(st.root);
+};
+NetView.prototype.unitAt = function (target) {
+  var g = target.closest ? target.closest("g.node") : null;
+  return g ? this.units.indexOf(g) : -1;
+};
+NetView.prototype.describe = function (st, k) {
+  var net = this.net, top = net.top;
+  return [net.names[k] + (this.dead(st, k) ? "  (dead: a ReLU with z ≤ 0)" : ""),
+          "z = " + full(st.z[k]), "a = " + full(st.a[k]),
+          "∂" + top + "/∂a = " + full(st.da[k]), "∂" + top + "/∂z = " + full(st.dz[k])].join("\n");
+};
+/* ∂L/∂a_j = Σ_k ∂L/∂z_k × w_kj over the next layer's units k; ∂L/∂z_j = ∂L/∂a_j × g′(z_j) */
+NetView.prototype.chain = function (st, k) {
+  var net = this.net, top = net.top, nm = net.names[k], uses = this.next[k];
+  var lines = [], parts = [];
+  if (uses.length) {
+    lines.push("∂" + top + "/∂a of " + nm + " = Σ over the next layer's units k of ∂" + top +
+               "/∂z_k × w_kj:");
+    uses.forEach(function (i) {
+      var h = net.edges[i][1], term = st.dz[h] * st.w[i];
+      lines.push("  via " + net.names[h] + ": " + fmt(st.dz[h]) + " × " + fmt(st.w[i]) +
+                 " = " + fmt(term));
+      parts.push(fmt(term));
+    });
+    lines.push("  = " + (parts.length > 1 ? parts.join(" + ").replace(/\+ −/g, "− ") + " = " : "") +
+               fmt(st.da[k]) + "  (full precision " + full(st.da[k]) + ")");
+  } else {
+    lines.push("∂" + top + "/∂a of " + nm + " = " + full(st.da[k]) + ": it feeds " + top +
+               " directly");
+  }
+  var gp = st.gp ? st.gp[k] : null, act = net.act[k] || "no activation";
+  lines.push("∂" + top + "/∂z = ∂" + top + "/∂a × g′(z) (" + act + ") = " + fmt(st.da[k]) +
+             " × " + fmt(gp) + " = " + fmt(st.dz[k]) + "  (full precision " + full(st.dz[k]) +
+             ")");
+  return lines.join("\n");
+};
+/* the unit and every edge and unit after it, up to the root */
+NetView.prototype.downstream = function (k) {
+  var seen = {}, edges = [], stack = [this.net.ids[k]], self = this;
+  seen[stack[0]] = true;
+  while (stack.length) {
+    (self.out[stack.pop()] || []).forEach(function (e) {
+      edges.push(e);
+      if (!seen[e.head]) { seen[e.head] = true; stack.push(e.head); }
+    });
+  }
+  return {nodes: seen, edges: edges};
+};
+
+function netPointing(root, view, current) {
+  var tip = el("div", "dgx-tip"), info = root.querySelector(".dgx-info");
+  tip.hidden = true;
+  root.appendChild(tip);
+  var figure = root.querySelector(".dgx-figure"), lit = null, chosen = -1;
+  figure.addEventListener("mousemove", function (ev) {
+    var k = view.unitAt(ev.target);
+    if (k < 0) { tip.hidden = true; return; }
+    tip.textContent = view.describe(current(), k);
+    tip.hidden = false;
+    var r = root.getBoundingClientRect();
+    tip.style.left = (ev.clientX - r.left + 14) + "px";
+    tip.style.top = (ev.clientY - r.top + 14) + "px";
+  });
+  figure.addEventListener("mouseleave", function () { tip.hidden = true; });
+  function light(on) {
+    if (!lit) return;
+    lit.edges.forEach(function (e) { e.el.classList.toggle("dgx-path", on); });
+    Object.keys(lit.nodes).forEach(function (n) {
+      if (view.nodes[n]) view.nodes[n].classList.toggle("dgx-path", on);
+    });
+  }
+  figure.addEventListener("click", function (ev) {
+    light(false);
+    chosen = view.unitAt(ev.target);
+    lit = chosen < 0 ? null : view.downstream(chosen);
+    light(true);
+    info.textContent = chosen < 0 ? "" : view.chain(current(), chosen);
+  });
+  return function () {  // the step changed: the chosen unit's sum follows it
+    if (chosen >= 0) info.textContent = view.chain(current(), chosen);
+  };
+}
+
+function network(root, prefix, data) {
+  var view = new NetView(root, prefix, data.net), st = data.net.steps[0];
+  view.show(st);
+  netPointing(root, view, function () { return st; });
+}
+
 /* ---- training replay: curves, boundary, gradient norms, graph; one slider ---- */
 function svgEl(tag, attrs, parent) {
   var e = document.createElementNS(SVGNS, tag);
@@ -465,7 +650,11 @@ function training(root, prefix, data) {
       return a === null ? "–" : (100 * a).toFixed(1) + " %"; }, 300, 150));
   var draw = data.grid ? boundary(panels, data.grid, data.points, 220) : null;
   var norms = bars(panels, data.norms.names, data.norms.rows, 330);
-  var g = data.graph, graph = null;
+  var g = data.graph, graph = null, net = null, netStep = 0, follow = null;
+  if (data.net) {
+    net = new NetView(root, prefix, data.net);
+    follow = netPointing(root, net, function () { return data.net.steps[netStep]; });
+  }
   if (g) {
     graph = new Graph(root, prefix, g);
     pointing(root, graph, root.querySelector(".dgx-info"), function (b) {
@@ -483,6 +672,11 @@ function training(root, prefix, data) {
     curves.forEach(function (c) { c(e); });
     if (draw) draw(j);
     norms(j);
+    if (net) {
+      netStep = j;
+      net.show(data.net.steps[j]);
+      follow();
+    }
     if (graph) {
       cur = g.steps[j];
       cur.k = j;
@@ -523,7 +717,7 @@ function gradColour(x) {
   return "rgb(" + w.map(function (c, i) { return Math.round(c + (end[i] - c) * t); }).join(",") + ")";
 }
 
-var KINDS = {stepper: stepper, inspect: inspect, training: training};
+var KINDS = {stepper: stepper, inspect: inspect, network: network, training: training};
 
 function dagradBoot(prefix, data, script) {
   // the script's own parent first: a notebook may run it before the output is in the page

@@ -6,7 +6,9 @@ precision; clicking it shows
 
     ∂L/∂v = Σ over the uses of v:  ∂L/∂consumer × ∂consumer/∂v
 
-with the numbers, and outlines every path from it to the root.
+with the numbers, and outlines every path from it to the root. On the network view
+(``draw_dot(root, view="units")``) the boxes are units: hover shows z, a, ∂L/∂a and ∂L/∂z
+in full precision, click the sum ∂L/∂a_j = Σ_k ∂L/∂z_k × w_kj over the next layer's units.
 """
 
 from __future__ import annotations
@@ -15,8 +17,10 @@ import html
 
 import graphviz
 
+from ... import backward_steps
 from ...value import Value
 from .graph import GraphData, find_root, svg_of
+from .network import single_step
 from .page import Page, fragment, new_prefix, svg_element
 
 
@@ -30,6 +34,10 @@ class Inspector(Page):
         if not node_ids:
             raise TypeError("inspect needs a Value or a picture from autograd.draw.draw_dot "
                             f"(with .node_ids), got {type(picture).__name__}")
+        net = getattr(picture, "network", None)
+        if net is not None:  # the network view: its boxes are units, not Values
+            self._network(picture, net)
+            return
         root = root if root is not None else find_root(node_ids)
         self.graph = g = GraphData(root, node_ids)
         prefix = new_prefix()
@@ -41,7 +49,29 @@ class Inspector(Page):
         self._html = fragment("inspect", prefix, body, g.data(), static_note=(
             "Scripts are off here: the picture is static (no hover or click)."))
 
+    def _network(self, picture: graphviz.Digraph, net) -> None:
+        root = net.root
+        adjoints = {root: 1.0}
+        for _ in backward_steps(root, adjoints):
+            pass
+        top = root.label or "out"
+        self.graph = None
+        self.units = len(net.units)
+        prefix = new_prefix()
+        self._svg = svg_of(picture)
+        t = html.escape(top)
+        body = (f'<div class="dgx-caption">Point at a unit for its z, a and ∂{t}/∂z; '
+                "click it for its chain-rule sum over the next layer and its paths to "
+                f"{t}.</div>"
+                f'<div class="dgx-figure">{svg_element(self._svg, prefix)}</div>'
+                '<div class="dgx-info"></div>')
+        self._html = fragment("network", prefix, body, {"net": single_step(net, adjoints, top)},
+                              static_note="Scripts are off here: the picture is static "
+                              "(no hover or click).")
+
     def __repr__(self) -> str:
+        if self.graph is None:
+            return f"<Inspector of a network view: {self.units} units>"
         return f"<Inspector of {len(self.graph.order)} values in {len(self.graph.boxes)} boxes>"
 
 

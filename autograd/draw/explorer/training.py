@@ -3,9 +3,14 @@
 ``training_page(recorder)`` takes an ``nn.record.Recorder`` that ran as ``fit``'s callback
 and writes one page where a single slider (and → ← space) picks a kept epoch; the loss and
 accuracy curves mark it, the decision boundary (2-D data) and the per-layer gradient norms
-are those of that epoch, and the graph of the recorded data point shows that epoch's data
-and derivatives ∂score/∂node. The graph is laid out once (from the last epoch) and only its
-numbers and colours change.
+are those of that epoch, and the graph of the recorded data point shows that epoch's numbers.
+
+The graph is the network view (``draw_dot(score, view="units")``: one column per layer,
+units in index order, z / a / ∂score/∂z per unit, dead ReLUs grey and dashed, edges as wide
+as |w| and coloured by their share ∂score/∂z·w), laid out once from the last epoch with a
+colour scale and width scale fitted to all kept epochs; per epoch the page rewrites each
+unit's texts and each edge's colour, width and dash (``network.py`` says how). A model whose
+graph is not a network of ``nn`` layers gets the value graph folded to ``max_nodes`` boxes.
 """
 
 from __future__ import annotations
@@ -15,9 +20,10 @@ import html
 import math
 
 from .graph import GraphData, svg_of
+from .network import replay
 from .page import Page, finite, fmt, fragment, new_prefix, svg_element
 
-GRAPH_NODES = 40  # the point's graph is folded (neurons, then layers) to this many boxes
+GRAPH_NODES = 40  # a graph that is not a network is folded to this many boxes
 
 
 def _graph_steps(g: GraphData, kept: list) -> list[dict]:
@@ -44,13 +50,37 @@ def _graph_steps(g: GraphData, kept: list) -> list[dict]:
     return steps
 
 
+def _caption(recorder, what: str) -> str:
+    x = ", ".join(fmt(v) for v in recorder.X[recorder.point])
+    return (f"data point #{recorder.point}: x = ({x}), label "
+            f"{fmt(recorder.y[recorder.point])}; {what} at the chosen epoch")
+
+
+def _network(recorder, kept: list) -> tuple[dict, str] | None:
+    """The network view's data and SVG, or None when the graph is not an nn network."""
+    from ... import topological_order
+    from ..units import Network, draw_units
+
+    out = recorder.out
+    order = topological_order(out)
+    try:
+        net = Network(out, order)
+    except ValueError:
+        return None
+    if any(len(snap.data) != len(order) for snap in kept):
+        raise ValueError("the recorded graphs differ in shape between epochs; the replay "
+                         "needs a model whose graph for one point keeps its shape")
+    data = replay(net, {v: i for i, v in enumerate(order)}, kept, "score")
+    picture = draw_units(out, caption=_caption(recorder, "∂score/∂z per unit"),
+                         scale=tuple(data["scale"]), wmax=data["wmax"], root_name="score")
+    return data, svg_of(picture)
+
+
 def _graph(recorder, kept: list, prefix: str, max_nodes: int) -> tuple[dict | None, str]:
     from ..builder import draw_dot
 
     out = recorder.out
-    x = ", ".join(fmt(v) for v in recorder.X[recorder.point])
-    caption = (f"data point #{recorder.point}: x = ({x}), label {fmt(recorder.y[recorder.point])}; "
-               "grad = ∂score/∂node at the chosen epoch")
+    caption = _caption(recorder, "grad = ∂score/∂node")
     out.backward()  # the recorder's own copy of the graph: the static picture shows grads
     picture = draw_dot(out, grads=True, max_nodes=max_nodes, caption=caption)
     g = GraphData(out, picture.node_ids)
@@ -73,7 +103,13 @@ class TrainingPage(Page):
                              "callback=recorder and train first")
         history = recorder.history
         prefix = new_prefix()
-        graph, self._svg = _graph(recorder, kept, prefix, max_nodes)
+        network = _network(recorder, kept)
+        if network is not None:
+            graph = None
+            network, self._svg = network
+        else:
+            graph, self._svg = _graph(recorder, kept, prefix, max_nodes)
+        self.view = "units" if network is not None else "values"
         data = {
             "kept": [s.epoch for s in kept],
             "loss": [finite(v) for v in history.loss],
@@ -82,6 +118,7 @@ class TrainingPage(Page):
                       "rows": [[finite(s.norms.get(k, 0.0)) for k in kept[-1].norms]
                                for s in kept]},
             "graph": graph,
+            "net": network,
             "grid": None,
             "points": [],
         }
@@ -91,6 +128,7 @@ class TrainingPage(Page):
                             "cells": [base64.b64encode(s.grid).decode("ascii") for s in kept]}
             data["points"] = [[p[0], p[1], 1 if t > 0 else -1]
                               for p, t in zip(recorder.X, recorder.y)]
+        self.data = data
         self.note = recorder.note
         self.epochs = data["kept"]
         last = history.loss[-1] if history.loss else float("nan")
