@@ -91,7 +91,7 @@ def wrong_rule():
     out = h * h + x
     out.label = "out"
     out.backward()
-    return draw_rule_check(out, ops=[wrong])
+    return draw_rule_check(out)
 
 
 def _png(graph, name: str) -> str:

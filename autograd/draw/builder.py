@@ -16,7 +16,6 @@ from collections import Counter
 import graphviz
 
 from .. import backward_steps, forward_tangents, local_derivatives
-from ..ops import OPS, Op
 from ..value import Value
 from .display import GraphPicture
 from .layout import Layout, Style, _reaches, count_paths, resolve
@@ -606,16 +605,6 @@ def backward_ran(order: list[Value]) -> bool:
     return any(n.grad != 0 for n in order)  # a Value grad (create_graph) counts as set
 
 
-def rule_of(node: Value, table: dict | None = None) -> Op | None:
-    """The ``Op`` that made ``node`` (None for a leaf): the engine's public ``Value.rule``,
-    which knows user-defined Ops; on an engine without it, looked up by name in ``table``
-    (default ``autograd.OPS``)."""
-    rule = getattr(node, "rule", None)
-    if rule is not None or node.is_leaf():
-        return rule
-    return (OPS if table is None else table).get(node.op)
-
-
 def stale_nodes(candidates: list[Value], rel: float = 1e-9) -> list[Value]:
     """Nodes whose data is no longer their op applied to their operands' data (weights
     stepped since the forward pass). Pass the nodes with a leaf operand (``Counts``): a
@@ -623,7 +612,7 @@ def stale_nodes(candidates: list[Value], rel: float = 1e-9) -> list[Value]:
     own ``Op`` (``rule_of``), so user-defined Ops are checked too."""
     stale = []
     for node in candidates:
-        op = rule_of(node)
+        op = node.rule
         if op is None:
             continue
         try:

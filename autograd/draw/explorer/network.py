@@ -27,7 +27,6 @@ import math
 
 from ... import local_derivatives
 from ...value import Value
-from ..builder import rule_of
 from ..units import Network, _scale
 from .page import finite
 
@@ -101,7 +100,7 @@ def _recorded_slope(out, z, value) -> float:
     """g′(z) at a recorded step: the output's own Op's partial at that step's operands."""
     if out is z:
         return 1.0
-    rule = rule_of(out)
+    rule = out.rule
     args = [value(p) if isinstance(p, Value) else p for p in out.operands]
     try:
         partials = rule.partials(*args, value(out))
