@@ -9,8 +9,9 @@ import autograd
 from autograd import Value
 
 
-def lecture(backward: bool = True):
-    """micrograd's lecture expression L = (a*b + c) * f."""
+def lecture_nodes(backward: bool = False) -> dict[str, Value]:
+    """micrograd's lecture expression L = (a*b + c) * f with a=2, b=−3, c=10, f=−2: every
+    node by its label."""
     a, b, c, f = Value(2.0, "a"), Value(-3.0, "b"), Value(10.0, "c"), Value(-2.0, "f")
     e = a * b
     e.label = "e"
@@ -20,7 +21,12 @@ def lecture(backward: bool = True):
     L.label = "L"
     if backward:
         L.backward()
-    return L
+    return dict(a=a, b=b, c=c, d=d, e=e, f=f, L=L)
+
+
+def lecture(backward: bool = True) -> Value:
+    """The lecture expression's root L (after backward unless asked not to)."""
+    return lecture_nodes(backward)["L"]
 
 
 def reuse28():

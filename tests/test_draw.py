@@ -11,6 +11,7 @@ import xml.etree.ElementTree as ET
 
 import graphviz
 import pytest
+from draw_graphs import lecture_nodes
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -34,15 +35,9 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 # --- helpers ------------------------------------------------------------------------------------
 def lecture():
-    """micrograd's lecture example: L = (a*b + c) * f."""
-    a, b, c, f = Value(2.0, "a"), Value(-3.0, "b"), Value(10.0, "c"), Value(-2.0, "f")
-    e = a * b
-    e.label = "e"
-    d = e + c
-    d.label = "d"
-    L = d * f
-    L.label = "L"
-    return L, dict(a=a, b=b, c=c, d=d, e=e, f=f, L=L)
+    """micrograd's lecture example L = (a*b + c) * f, before backward: (L, nodes by label)."""
+    nodes = lecture_nodes()
+    return nodes["L"], nodes
 
 
 def parse_dot(source: str):

@@ -8,6 +8,7 @@ import xml.etree.ElementTree as ET
 
 import graphviz
 import pytest
+from draw_graphs import lecture
 
 import autograd
 from autograd import Value
@@ -109,13 +110,7 @@ def test_frames_caption_and_pending_edges():
 
 def test_captions_name_nodes_and_give_the_local_derivative():
     """The lecture's L = (a·b + c)·f: after the seed, d (= e + c) and f are complete."""
-    a, b, c, f = Value(2.0, "a"), Value(-3.0, "b"), Value(10.0, "c"), Value(-2.0, "f")
-    e = a * b
-    e.label = "e"
-    d = e + c
-    d.label = "d"
-    L = d * f
-    L.label = "L"
+    L = lecture(backward=False)
     frames = backward_frames(L)
     first = states(frames[0].source)
     assert first["d"] == "final -2" and first["f"] == "final 4"

@@ -12,6 +12,7 @@ import random
 from pathlib import Path
 
 import pytest
+from draw_graphs import lecture as lecture_root
 
 from autograd import Value
 from autograd.draw import draw_dot
@@ -21,15 +22,7 @@ GOLDEN = Path(__file__).parent / "golden"
 
 def lecture():
     """micrograd's lecture expression L = (a*b + c) * f, after backward, local derivatives."""
-    a, b, c, f = Value(2.0, "a"), Value(-3.0, "b"), Value(10.0, "c"), Value(-2.0, "f")
-    e = a * b
-    e.label = "e"
-    d = e + c
-    d.label = "d"
-    L = d * f
-    L.label = "L"
-    L.backward()
-    return draw_dot(L, edge_labels="local")
+    return draw_dot(lecture_root(), edge_labels="local")
 
 
 def reuse():

@@ -5,6 +5,7 @@ bounds, the bad-input messages, and that a page asks for nothing over the networ
 import re
 
 import pytest
+from draw_graphs import lecture
 
 from autograd import Value
 from autograd.draw.explorer import inspect, show_backward, stepper, training_page
@@ -20,15 +21,7 @@ except graphviz.ExecutableNotFound:
 
 def lesson_graph():
     """L = (a·b + c)·f with a=2, b=−3, c=10, f=−2: the classic first backward."""
-    a, b, c, f = (Value(x, label=n) for x, n in [(2.0, "a"), (-3.0, "b"), (10.0, "c"),
-                                                 (-2.0, "f")])
-    e = a * b
-    e.label = "e"
-    d = e + c
-    d.label = "d"
-    L = d * f
-    L.label = "L"
-    return L
+    return lecture(backward=False)
 
 
 def test_fmt_is_four_significant_digits_with_a_true_minus():

@@ -10,6 +10,7 @@ through every backward frame. One browser serves the whole module.
 import os
 
 import pytest
+from draw_graphs import lecture
 
 from autograd import Value
 from autograd.draw.explorer import inspect, stepper, training_page
@@ -75,15 +76,8 @@ def open_page(browser, tmp_path):
 
 
 def lesson_graph():
-    a, b, c, f = (Value(x, label=n) for x, n in [(2.0, "a"), (-3.0, "b"), (10.0, "c"),
-                                                 (-2.0, "f")])
-    e = a * b
-    e.label = "e"
-    d = e + c
-    d.label = "d"
-    L = d * f
-    L.label = "L"
-    return L
+    """L = (a·b + c)·f with a=2, b=−3, c=10, f=−2: the classic first backward."""
+    return lecture(backward=False)
 
 
 def notebook_graph():
