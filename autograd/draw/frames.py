@@ -29,9 +29,9 @@ from .. import backward_steps, local_derivatives
 from ..files import write_atomic
 from ..value import Value
 from .builder import Shares, _build
-from .display import DotNotFound, _command_name, fallback_bundle
+from .display import fallback_bundle, svg_text
 from .layout import Layout, Style
-from .style import fmt_number
+from .style import caption_name, fmt_number
 
 __all__ = [
     "backward_frames", "save_frames", "frames_strip", "FrameStrip",
@@ -190,15 +190,6 @@ def _uses(order: list[Value], root: Value) -> dict[Value, int]:
     return need
 
 
-def caption_name(v: Value) -> str:
-    """How a caption names a node: its label, else its op and data (never an internal id)."""
-    if v.label:
-        return v.label
-    if v.op:
-        return f"the {v.op} node (data {fmt_number(v.data)})"
-    return f"a leaf (data {fmt_number(v.data)})"
-
-
 def _visit(node: Value, adjoints: dict, root: Value, top: str) -> str:
     """∂L/∂v = x is complete; pushed x × local = share to each operand (or: a leaf)."""
     a = adjoints.get(node, 0.0)
@@ -216,15 +207,6 @@ def _visit(node: Value, adjoints: dict, root: Value, top: str) -> str:
 
 
 # --- rendering frames -------------------------------------------------------------------------
-def _svg(frame: graphviz.Digraph) -> str:
-    try:
-        return frame.pipe(format="svg", encoding="utf-8")
-    except DotNotFound:
-        raise
-    except graphviz.ExecutableNotFound as e:
-        raise DotNotFound(_command_name(e)) from e
-
-
 def _svg_element(svg: str, prefix: str) -> tuple[str, float, float]:
     """The <svg> element of dot's output (no XML header), ids prefixed, and its size in pt."""
     svg = svg[svg.index("<svg"):]
@@ -344,7 +326,7 @@ def save_frames(frames: list, path: str | os.PathLike, seconds: float = 1.5) -> 
         return write_atomic(path, _gif(frames, seconds))
     if suffix not in ("", ".svg", ".html", ".htm"):
         raise ValueError(f"save_frames writes .svg, .html, .gif or a folder, not {suffix!r}")
-    svgs = [_svg(f) for f in frames]
+    svgs = [svg_text(f) for f in frames]
     if suffix == ".svg":
         return write_atomic(path, animated_svg(svgs, seconds))
     if suffix in (".html", ".htm"):
@@ -364,7 +346,7 @@ def _fit(svg_element: str) -> str:
 def _frame_html(frame: graphviz.Digraph) -> str:
     """A frame as inline SVG, or (without dot) the install hint and its DOT source."""
     try:
-        return _fit(_svg_element(_svg(frame), "")[0])
+        return _fit(_svg_element(svg_text(frame), "")[0])
     except (graphviz.ExecutableNotFound, graphviz.CalledProcessError, OSError) as e:
         return fallback_bundle(frame.source, e)["text/html"]
 
@@ -380,7 +362,7 @@ class FrameStrip:
 
     def _repr_html_(self) -> str:
         try:
-            svgs = [_svg(f) for f in self.frames]
+            svgs = [svg_text(f) for f in self.frames]
         except (graphviz.ExecutableNotFound, graphviz.CalledProcessError, OSError) as e:
             # one hint for the whole strip, then each frame's DOT source
             parts = [fallback_bundle(f.source, e)["text/html"] for f in self.frames[:1]]

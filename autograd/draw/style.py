@@ -127,3 +127,12 @@ def grad_color(g: float, scale: tuple[float, float] = LOG_RANGE) -> str:
 
 def grad_penwidth(g: float, scale: tuple[float, float] = LOG_RANGE) -> str:
     return f"{1.0 + 3.0 * grad_strength(g, scale):.2f}"
+
+
+def caption_name(v, number=fmt_number) -> str:
+    """How a caption names a node: its label, else its op and data (never an internal id)."""
+    if v.label:
+        return v.label
+    if v.op:
+        return f"the {v.op} node (data {number(v.data)})"
+    return f"a leaf (data {number(v.data)})"

@@ -15,6 +15,7 @@ import graphviz
 
 from ... import backward_steps, local_derivatives, topological_order
 from ...value import Value
+from ..style import caption_name
 from .page import finite, fmt
 
 ROOT_NAME = "out"
@@ -22,11 +23,7 @@ ROOT_NAME = "out"
 
 def name(v: Value) -> str:
     """How a caption names a node: its label, else its op and data, never an internal id."""
-    if v.label:
-        return v.label
-    if v.op:
-        return f"the {v.op} node (data {fmt(v.data)})"
-    return f"a leaf (data {fmt(v.data)})"
+    return caption_name(v, fmt)
 
 
 def svg_of(picture: graphviz.Digraph) -> str:
