@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from autograd import Value, backward_steps, topological_order
+from autograd import OPS, Value, backward_steps, topological_order
 
 from .diagnostics import grad_norms
 from .layers import MLP, Layer, Sequential
@@ -55,13 +55,13 @@ def _signed_byte(score: float) -> int:
     return round(127 * math.tanh(score)) & 0xFF
 
 
-# z ↦ activation(z) on plain floats, for the grid (slope: leaky_relu's negative slope)
+# z ↦ activation(z) on plain floats, from the op table's own forward rules (slope: leaky_relu's
+# negative slope); an activation not here (a user's) makes the grid go through ``predict``.
 _FLOAT_ACTIVATIONS = {
-    "relu": lambda z, s: z if z > 0 else 0.0,
-    "leaky_relu": lambda z, s: z if z > 0 else s * z,
-    "tanh": lambda z, s: math.tanh(z),
-    "sigmoid": lambda z, s: 1.0 / (1.0 + math.exp(-z)) if z >= 0 else
-    math.exp(z) / (1.0 + math.exp(z)),
+    "relu": lambda z, s: OPS["relu"].forward(z),
+    "leaky_relu": lambda z, s: OPS["leaky_relu"].forward(z, s),
+    "tanh": lambda z, s: OPS["tanh"].forward(z),
+    "sigmoid": lambda z, s: OPS["sigmoid"].forward(z),
     "linear": lambda z, s: z, "identity": lambda z, s: z, None: lambda z, s: z,
 }
 
