@@ -256,6 +256,8 @@ def test_highlight_paths_and_caption():
     lit_values = {k for k in value_nodes(nodes) if "#ff7f00" in nodes[k][0]}
     assert len(lit_values) == 3
     assert "<B>x</B>" not in "".join(nodes[k][0] for k in lit_values)
+    lit_ops = {k for k, (attrs, _) in nodes.items() if k.endswith("op") and "#ff7f00" in attrs}
+    assert len(lit_ops) == 2  # the sum's and w's; y's own op (x · 2) is not on y's paths
     assert "1 path from v" in draw_dot(w, highlight=y).source  # unlabelled: named by its id
     assert "3 paths from x" in draw_dot(w, highlight="x").source  # by label
 

@@ -128,3 +128,10 @@ def test_explorer_contract_ids_and_text_order():
         if v.label:
             assert texts[0] == v.label
     assert "<title>v0&#45;&gt;v2op</title>" in svg
+
+
+def test_forward_mode_tooltips_say_tangent_not_grad():
+    f = notebook4_f()
+    x1 = next(v for v in autograd.topological_order(f) if v.label == "x1")
+    src = draw_dot(f, tangents={x1: 1.0}).source
+    assert "tangent=1.0" in src and "grad=" not in src

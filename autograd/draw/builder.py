@@ -80,7 +80,8 @@ def _tooltip(node: Value, state: str, g) -> str:
         shown = repr(num(g)) + (" (partial)" if state == "partial" else "")
     op = f", op={node.op}" if node.op else ""
     label = f", label={node.label!r}" if node.label else ""
-    return f"Value(data={node.data!r}, grad={shown}{label}{op})"
+    what = "tangent" if state == "tangent" else "grad"  # forward mode shows d node/d seeds
+    return f"Value(data={node.data!r}, {what}={shown}{label}{op})"
 
 
 class _Shade:
@@ -368,7 +369,7 @@ class _Builder:
         op_id = f"v{i}op"
         op_attrs = {"shape": "ellipse", "fontsize": "10", "margin": "0.02,0.01",
                     "height": "0.3", "tooltip": node.op}
-        if node in self.on_path:
+        if self.op_on_path(node):
             op_attrs.update(color=HIGHLIGHT, penwidth="2")
         self.node(path, op_id, op_label(node.op, node.operands, layout.show_constants),
                   **op_attrs)
@@ -423,9 +424,14 @@ class _Builder:
             attrs.update(color=_Shade(g) if g else "grey45", penwidth=_Shade(g, "width"))
             if g == 0:
                 attrs["style"] = "dashed"
-        if node in self.on_path:
+        if self.op_on_path(node):
             attrs.update(color=HIGHLIGHT, penwidth="3")
         return attrs
+
+    def op_on_path(self, node: Value) -> bool:
+        """Whether the op making ``node`` is on a highlighted path: one of its operands is
+        (the op that makes the highlighted node itself is not)."""
+        return node in self.on_path and any(p in self.on_path for p in node.parents)
 
     def summary(self, key: tuple) -> None:
         """One box for the folded nodes of ``key``: name, size and gradient range."""
