@@ -142,33 +142,26 @@ def targets(rows: list[dict]) -> list[str]:
     return lines
 
 
-def screenshot_training(path: str, step: int = 40, unit: str = "l1u3") -> str:
-    """docs/explorer_training.png: the demo's replay at kept step ``step``, with ``unit``
-    clicked (its chain-rule sum below, its paths to the score outlined), in headless
-    Chromium at 1100 × 1400 px (the figure shows 75 % of the window's height), saved at
-    75 % as a 48-colour PNG (under 150 KB)."""
+def _screenshot(page_path: str, path: str, act, width: int = 1100, height: int = 1400) -> str:
+    """``page_path`` opened in headless Chromium (network blocked), ``act(page)`` done, the
+    page saved at 75 % as a 48-colour PNG (small enough for the README)."""
     import io
 
     from PIL import Image
     from playwright.sync_api import sync_playwright
 
-    with tempfile.TemporaryDirectory() as tmp:
-        page_path = demo_replay().save(os.path.join(tmp, "explorer.html"))
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            try:
-                page = browser.new_page(viewport={"width": 1100, "height": 1400})
-                page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(
-                    "file:") else r.abort())
-                page.goto("file://" + os.path.abspath(page_path))
-                page.wait_for_selector(".dgx[data-ready]", state="attached")
-                page.locator(".dgx-slider").evaluate(
-                    f"s => {{ s.value = {step}; s.dispatchEvent(new Event('input')); }}")
-                page.locator(f'.dgx g.node[id$="-{unit}"]').click()
-                page.mouse.move(0, 0)
-                png = page.screenshot(full_page=True)
-            finally:
-                browser.close()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": width, "height": height})
+            page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(
+                "file:") else r.abort())
+            page.goto("file://" + os.path.abspath(page_path))
+            page.wait_for_selector(".dgx[data-ready]", state="attached")
+            act(page)
+            png = page.screenshot(full_page=True)
+        finally:
+            browser.close()
     image = Image.open(io.BytesIO(png)).convert("RGB")
     image = image.resize((image.width * 3 // 4, image.height * 3 // 4), Image.LANCZOS)
     out = io.BytesIO()
@@ -178,12 +171,52 @@ def screenshot_training(path: str, step: int = 40, unit: str = "l1u3") -> str:
     return path
 
 
+def screenshot_training(path: str, step: int = 40, unit: str = "l1u3") -> str:
+    """docs/explorer_training.png: the demo's replay at kept step ``step``, with ``unit``
+    clicked (its chain-rule sum below, its paths to the score outlined)."""
+    def act(page):
+        page.locator(".dgx-slider").evaluate(
+            f"s => {{ s.value = {step}; s.dispatchEvent(new Event('input')); }}")
+        page.locator(f'.dgx g.node[id$="-{unit}"]').click()
+        page.mouse.move(0, 0)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        return _screenshot(demo_replay().save(os.path.join(tmp, "explorer.html")), path, act)
+
+
+def screenshot_stepper(path: str, steps: int = 1) -> str:
+    """docs/explorer_stepper.png: notebook 2's e = b·b + sin b, b = tanh(3a), after ``steps``
+    presses of → (one node in "k of n shares", the visited one outlined)."""
+    from autograd import Value
+    from autograd.draw import show_backward
+
+    a = Value(0.3, label="a")
+    b = (a * 3.0).tanh()
+    b.label = "b"
+    c = b * b
+    c.label = "c"
+    d = b.sin()
+    d.label = "d"
+    e = c + d
+    e.label = "e"
+    e.backward()
+
+    def act(page):
+        for _ in range(steps):
+            page.keyboard.press("ArrowRight")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        page_path = show_backward(e).save(os.path.join(tmp, "stepper.html"))
+        return _screenshot(page_path, path, act, height=400)
+
+
 if __name__ == "__main__":
     import sys
 
     if sys.argv[1:] == ["--screenshot"]:
         here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
         print(screenshot_training(os.path.join(here, "docs", "explorer_training.png")))
+        print(screenshot_stepper(os.path.join(here, "docs", "explorer_stepper.png")))
     else:
         rows = bench_explorer()
         print("\n".join(markdown(rows) + [""] + targets(rows)))
