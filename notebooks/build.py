@@ -216,23 +216,9 @@ def normalise(nb: nbformat.NotebookNode, name: str = "notebook") -> nbformat.Not
         count += executed
         cell.execution_count = count if executed else None
         where = f"{name}, {describe(cell, index)}"
-        cell.outputs = [_stable_ids(_normalise_output(o, where, cell.execution_count), name)
+        cell.outputs = [_normalise_output(o, where, cell.execution_count)
                         for o in _coalesce(cell.outputs)]
     return nb
-
-
-_EXPLORER_ID = re.compile(r"\bdgx\d+x(\d+)-")
-
-
-def _stable_ids(out, name: str):
-    """The explorer's element ids carry the kernel's pid (dgx<pid>x<n>-): put the lesson's
-    number there instead, so a re-run gives the same text and two open lessons never share
-    an id."""
-    tag = "".join(c for c in name[:2] if c.isdigit()) or "0"
-    for key, value in out.get("data", {}).items():
-        if isinstance(value, str) and key.startswith("text/"):
-            out["data"][key] = _EXPLORER_ID.sub(rf"dgx{tag}x\1-", value)
-    return out
 
 
 def write(nb: nbformat.NotebookNode, path: Path) -> None:
@@ -385,7 +371,7 @@ def main(argv: list[str] | None = None) -> int:
             start = time.perf_counter()
             fresh = execute(path)
             found = differences(nbformat.read(path, as_version=4), fresh)
-            if not args.check:
+            if found and not args.check:  # unchanged: keep the file (and its timings) as is
                 write(fresh, path)
             stale += bool(found)
             state = ("stale" if args.check else "updated") if found else "unchanged"

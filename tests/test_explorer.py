@@ -288,3 +288,26 @@ def test_benchmark_report_lines():
         "- replay ≤ 5,000,000 bytes: 6,000,000 (NOT met)",
         "- replay interactive in < 1 s: 1500 ms (NOT met)",
     ]
+
+
+def test_element_ids_are_unique_on_a_page_and_the_same_on_every_run():
+    """Two pages of one kernel never share an id; the same code gives the same ids in a new
+    process (so a notebook's stored output does not change from run to run)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    def prefix(page) -> str:
+        return re.search(r'id="(dgx\d+x\d+-)', page._repr_html_()).group(1)
+
+    first, second = stepper(lecture()), stepper(lecture())
+    assert prefix(first) != prefix(second)
+    code = ("from draw_graphs import lecture\nfrom autograd.draw import show_backward\n"
+            "import re\nhtml = show_backward(lecture())._repr_html_()\n"
+            "print(re.search(r'id=\"(dgx\\d+x\\d+-)', html).group(1))")
+    tests = Path(__file__).parent
+    env_path = f"{tests}:{tests.parent}"
+    runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           env={**os.environ, "PYTHONPATH": env_path}, check=True).stdout for _ in range(2)]
+    assert runs[0] == runs[1] and runs[0].startswith("dgx")

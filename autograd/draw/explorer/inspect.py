@@ -40,7 +40,7 @@ class Inspector(Page):
             return
         root = root if root is not None else find_root(node_ids)
         self.graph = g = GraphData(root, node_ids)
-        prefix = new_prefix()
+        prefix = new_prefix(picture.source)
         self._svg = svg_of(picture)
         body = (f'<div class="dgx-caption">Point at a box for its numbers; click it for its '
                 f"chain-rule sum and its paths to {html.escape(g.data()['top'])}.</div>"
@@ -57,7 +57,7 @@ class Inspector(Page):
         top = root.label or "out"
         self.graph = None
         self.units = len(net.units)
-        prefix = new_prefix()
+        prefix = new_prefix(picture.source)
         self._svg = svg_of(picture)
         t = html.escape(top)
         body = (f'<div class="dgx-caption">Point at a unit for its z, a and ∂{t}/∂z; '

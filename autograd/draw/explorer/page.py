@@ -17,6 +17,7 @@ import json
 import math
 import os
 import re
+import zlib
 from functools import cache
 from importlib import resources
 
@@ -31,9 +32,12 @@ def asset(name: str) -> str:
     return resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
 
 
-def new_prefix() -> str:
-    """A fresh id prefix: several explorers on one page never share an element id."""
-    return f"dgx{os.getpid() % 10000}x{next(_counter)}-"
+def new_prefix(content: str) -> str:
+    """A fresh id prefix, so several explorers on one page never share an element id: a
+    checksum of what the page shows (two notebooks open side by side differ there) and a
+    counter (two pages of one kernel). Both are the same on every run of the same code, so
+    a notebook's stored output does not change from run to run."""
+    return f"dgx{zlib.crc32(content.encode()) % 1000000}x{next(_counter)}-"
 
 
 def fmt(x: float) -> str:

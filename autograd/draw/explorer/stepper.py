@@ -113,7 +113,7 @@ class Stepper(Page):
             f"No backward pass has run from {top} yet ({top}.grad is 0): call "
             f"{top}.backward() first. These steps show the sweep it would do; no .grad "
             "is changed by showing them.")
-        prefix = new_prefix()
+        prefix = new_prefix(picture.source)
         self._svg = svg_of(picture)
         data = {**g.data(), "steps": steps, "captions": self.captions, "note": self.note}
         note = f'<div class="dgx-note">{html.escape(self.note)}</div>' if self.note else ""

@@ -102,7 +102,7 @@ class TrainingPage(Page):
             raise ValueError("the recorder holds no epoch: pass it to fit as "
                              "callback=recorder and train first")
         history = recorder.history
-        prefix = new_prefix()
+        prefix = new_prefix(repr(history.loss))
         network = _network(recorder, kept)
         if network is not None:
             graph = None
