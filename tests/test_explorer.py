@@ -307,7 +307,7 @@ def test_element_ids_are_unique_on_a_page_and_the_same_on_every_run():
             "import re\nhtml = show_backward(lecture())._repr_html_()\n"
             "print(re.search(r'id=\"(dgx\\d+x\\d+-)', html).group(1))")
     tests = Path(__file__).parent
-    env_path = f"{tests}:{tests.parent}"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tests), str(tests.parent)])}
     runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                           env={**os.environ, "PYTHONPATH": env_path}, check=True).stdout for _ in range(2)]
+                           env=env, check=True).stdout for _ in range(2)]
     assert runs[0] == runs[1] and runs[0].startswith("dgx")
