@@ -29,7 +29,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from autograd import Value, no_grad
-from autograd.files import write_atomic
+from autograd.saving import write_atomic
 
 FORMAT = "dagrad.nn.state_dict"
 VERSION = 1

@@ -12,7 +12,7 @@ import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from autograd.files import atomic_path
+from autograd.saving import atomic_path
 
 from .module import Module
 

@@ -1,10 +1,10 @@
-"""autograd.files: what dagrad writes is never half-written."""
+"""autograd.saving: what dagrad writes is never half-written."""
 
 import os
 
 import pytest
 
-from autograd.files import atomic_path, write_atomic
+from autograd.saving import atomic_path, write_atomic
 
 
 def test_write_atomic_replaces_whole_files(tmp_path):
@@ -128,7 +128,7 @@ def test_dev_stdout_redirected_to_a_file_is_written_through(tmp_path):
     log = tmp_path / "log.txt"
     code = (
         "import sys; print('before', flush=True); "
-        "from autograd.files import write_atomic; write_atomic('/dev/stdout', 'saved\\n'); "
+        "from autograd.saving import write_atomic; write_atomic('/dev/stdout', 'saved\\n'); "
         "print('after', flush=True)"
     )
     with open(log, "w") as out:

@@ -13,7 +13,7 @@ import os
 
 import graphviz
 
-from ..files import write_atomic
+from ..saving import write_atomic
 from .style import clean
 
 __all__ = ["INSTALL_HINT", "DotNotFound", "GraphPicture", "fallback_bundle", "save"]

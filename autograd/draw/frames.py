@@ -26,7 +26,7 @@ import re
 import graphviz
 
 from .. import backward_steps, local_derivatives
-from ..files import write_atomic
+from ..saving import write_atomic
 from ..value import Value
 from .builder import Shares, _build
 from .display import fallback_bundle, svg_text

@@ -21,7 +21,7 @@ import zlib
 from functools import cache
 from importlib import resources
 
-from ...files import write_atomic
+from ...saving import write_atomic
 
 _counter = itertools.count()
 
