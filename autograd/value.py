@@ -143,12 +143,10 @@ class Value:
         Called on every node in reverse topological order after setting the root's grad to 1
         (the lecture's hand-written backward), it gives exactly ``backward()``'s gradients.
         """
-        from .sweep import local_derivatives
+        from .sweep import shares
 
-        gate = self._rule is not None and self._rule.gate and len(self._operands) == 1
-        for p, d in zip(self._operands, local_derivatives(self)):
-            if p.__class__ is not float and not (gate and d == 0.0):  # relu: see Op.gate
-                p.grad += self.grad * d
+        for p, _d, share in shares(self, self.grad):
+            p.grad += share
 
     # --- arithmetic: each operator is one entry of the table ------------------------------
     def __add__(self, other): return _binary(_ADD, self, other)

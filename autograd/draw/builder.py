@@ -16,6 +16,7 @@ from collections import Counter
 import graphviz
 
 from .. import backward_steps, forward_tangents, local_derivatives
+from ..sweep import backward_ran
 from ..value import Value
 from .display import GraphPicture
 from .layout import Layout, Style, _reaches, count_paths, resolve
@@ -602,13 +603,6 @@ def draw_dot(
                   mark=mark)
 
 
-def backward_ran(order: list[Value]) -> bool:
-    """Whether a backward pass set gradients in this graph: any node's .grad is nonzero.
-
-    Not ``root.grad != 0``: zeroing the root (or the parameters) leaves the inner nodes'
-    gradients of the latest backward in place, and those are what the picture shows.
-    """
-    return any(n.grad != 0 for n in order)  # a Value grad (create_graph) counts as set
 
 
 def stale_nodes(candidates: list[Value], rel: float = 1e-9) -> list[Value]:

@@ -25,8 +25,9 @@ import re
 
 import graphviz
 
-from .. import backward_steps, local_derivatives
+from .. import backward_steps
 from ..saving import write_atomic
+from ..sweep import shares
 from ..value import Value
 from .builder import Shares, _build
 from .display import fallback_bundle, svg_text
@@ -197,10 +198,12 @@ def _visit(node: Value, adjoints: dict, root: Value, top: str) -> str:
         what = f"the seed ∂{top}/∂{top} = 1"
     else:
         what = f"∂{top}/∂{caption_name(node)} = {fmt_number(a)} is complete"
-    pushes = [f"{fmt_number(a)} × {fmt_number(d)} = {fmt_number(a * d)} to {caption_name(p)}"
-              for p, d in zip(node.operands, local_derivatives(node)) if isinstance(p, Value)]
+    pushes = [f"{fmt_number(a)} × {fmt_number(d)} = {fmt_number(share)} to {caption_name(p)}"
+              for p, d, share in shares(node, a)]
     if pushes:
         return f"{what}; pushed {', '.join(pushes)}"
+    if node.parents:  # a gating op (relu) at slope 0: see autograd.sweep.gated
+        return f"{what}; slope 0: nothing passes back to {caption_name(node.parents[0])}"
     if node.op:
         return f"{what}; its operands are constants: nothing to push"
     return f"{what}; a leaf: nothing to push"

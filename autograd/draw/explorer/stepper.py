@@ -19,6 +19,7 @@ from __future__ import annotations
 import html
 import os
 
+from ...sweep import backward_ran, shares
 from ...value import Value
 from .graph import GraphData, name, svg_of
 from .page import Page, fmt, fragment, new_prefix, svg_element
@@ -42,9 +43,11 @@ def _visit_text(g: GraphData, v: Value, top: str) -> str:
         what = f"the seed ∂{top}/∂{top} = 1"
     else:
         what = f"∂{top}/∂{name(v)} = {fmt(a)}"
-    pushes = [f"{fmt(a)} × {fmt(d)} = {fmt(a * d)} to {name(p)}" for p, d in g.operands(v)]
+    pushes = [f"{fmt(a)} × {fmt(d)} = {fmt(s)} to {name(p)}" for p, d, s in shares(v, a)]
     if pushes:
         return f"{what}; pushed {', '.join(pushes)}"
+    if v.parents:  # a gating op (relu) at slope 0: see autograd.sweep.gated
+        return f"{what}; slope 0: nothing passes back to {name(v.parents[0])}"
     if v.op:
         return f"{what}; its operands are constants: nothing to push"
     return f"{what}; a leaf: nothing to push (this is what backward adds to its .grad)"
@@ -102,7 +105,7 @@ class Stepper(Page):
             raise TypeError(f"stepper got unexpected options {sorted(unknown)}; it takes "
                             f"those of draw_dot: {sorted(DRAW_OPTIONS)}")
         draw_options.pop("fmt", None)
-        self.has_backward = root.grad != 0
+        self.has_backward = backward_ran(root)
         picture = draw_dot(root, grads=self.has_backward, **draw_options)
         self.graph = g = GraphData(root, picture.node_ids)
         top = root.label or "out"
