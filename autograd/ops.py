@@ -236,6 +236,3 @@ _TABLE = [
 # fmt: on
 
 OPS: dict[str, Op] = {op.name: op for op in _TABLE}
-
-# Ops that are Value methods taking no argument besides self (x.exp(), x.tanh() …).
-UNARY = ("abs", "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "sin", "cos", "softplus")

@@ -12,7 +12,7 @@ import numbers
 from collections.abc import Iterable, Sequence
 
 from .mode import STATE, AnomalyError
-from .ops import OPS, UNARY, Op
+from .ops import OPS, Op
 
 Number = int | float
 
@@ -60,6 +60,28 @@ def _constant(x) -> float:
         f"expected a Value or a real number, got {type(x).__name__} {x!r:.60}; "
         "convert it first, e.g. float(x), or make one Value per element of a list"
     )
+
+
+# --- op bindings: the table entries Python's operators and Value's methods apply -------------
+_ADD, _SUB, _MUL, _DIV = OPS["add"], OPS["sub"], OPS["mul"], OPS["div"]
+_NEG, _ABS, _POW, _RPOW, _POWV = OPS["neg"], OPS["abs"], OPS["pow"], OPS["rpow"], OPS["powv"]
+
+# Ops that are Value methods taking no argument besides self (x.exp(), x.tanh() …), in the
+# order the class body below binds them (each with ``_unary``).
+UNARY: list[str] = []
+
+
+def _unary(name: str):
+    """The method ``Value.<name>()``: the table's op ``name`` applied to self, documented by
+    the table entry's math. A new op needs no method: ``OPS[name](x)`` applies it."""
+    op = OPS[name]
+
+    def method(self) -> Value:
+        return _apply(op, (self,))
+
+    method.__name__, method.__qualname__, method.__doc__ = name, f"Value.{name}", op.doc
+    UNARY.append(name)
+    return method
 
 
 class Value:
@@ -171,18 +193,17 @@ class Value:
         """x for x > 0, else slope·x;  derivative 1 or slope."""
         return _binary(OPS["leaky_relu"], self, slope)
 
-    # Unary ops, one table entry each; their docstrings (the math) are copied from the table
-    # below this class, so the two cannot drift.
-    def exp(self) -> Value: return _apply(OPS["exp"], (self,))
-    def log(self) -> Value: return _apply(OPS["log"], (self,))
-    def sqrt(self) -> Value: return _apply(OPS["sqrt"], (self,))
-    def tanh(self) -> Value: return _apply(OPS["tanh"], (self,))
-    def sigmoid(self) -> Value: return _apply(OPS["sigmoid"], (self,))
-    def relu(self) -> Value: return _apply(OPS["relu"], (self,))
-    def sin(self) -> Value: return _apply(OPS["sin"], (self,))
-    def cos(self) -> Value: return _apply(OPS["cos"], (self,))
-    def softplus(self) -> Value: return _apply(OPS["softplus"], (self,))
-    def abs(self) -> Value: return _apply(OPS["abs"], (self,))
+    # Unary ops, one table entry each, bound here; their docstrings are the table's math.
+    exp = _unary("exp")
+    log = _unary("log")
+    sqrt = _unary("sqrt")
+    tanh = _unary("tanh")
+    sigmoid = _unary("sigmoid")
+    relu = _unary("relu")
+    sin = _unary("sin")
+    cos = _unary("cos")
+    softplus = _unary("softplus")
+    abs = _unary("abs")
 
     # --- comparisons read data only (they are not differentiable) -------------------------
     def __lt__(self, other): return self.data < _data(other)
@@ -319,13 +340,6 @@ def _apply(op: Op, operands: Iterable) -> Value:
     except (ArithmeticError, ValueError) as e:
         raise domain_error(op, operands, e) from None
     return _result(data, operands, op)
-
-
-for _name in UNARY:
-    getattr(Value, _name).__doc__ = OPS[_name].doc
-
-_ADD, _SUB, _MUL, _DIV = OPS["add"], OPS["sub"], OPS["mul"], OPS["div"]
-_NEG, _ABS, _POW, _RPOW, _POWV = OPS["neg"], OPS["abs"], OPS["pow"], OPS["rpow"], OPS["powv"]
 
 
 # --- n-ary helpers: one node for a whole sum, dot product or log-sum-exp ----------------------
