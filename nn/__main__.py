@@ -25,7 +25,8 @@ from collections.abc import Sequence
 
 from . import data as _data
 from . import optim as _optim
-from .layers import ACTIVATIONS, MLP, Neuron
+from .activations import ACTIVATIONS
+from .layers import MLP, Neuron
 from .losses import LOSSES
 from .record import Recorder
 from .train import evaluate, fit

@@ -19,8 +19,9 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from autograd import OPS, Value, backward_steps, topological_order
+from autograd import Value, backward_steps, topological_order
 
+from .activations import activation_entry
 from .diagnostics import grad_norms
 from .layers import MLP, Layer, Sequential
 from .module import Module, functional_call
@@ -55,17 +56,6 @@ def _signed_byte(score: float) -> int:
     return round(127 * math.tanh(score)) & 0xFF
 
 
-# z ↦ activation(z) on plain floats, from the op table's own forward rules (slope: leaky_relu's
-# negative slope); an activation not here (a user's) makes the grid go through ``predict``.
-_FLOAT_ACTIVATIONS = {
-    "relu": lambda z, s: OPS["relu"].forward(z),
-    "leaky_relu": lambda z, s: OPS["leaky_relu"].forward(z, s),
-    "tanh": lambda z, s: OPS["tanh"].forward(z),
-    "sigmoid": lambda z, s: OPS["sigmoid"].forward(z),
-    "linear": lambda z, s: z, "identity": lambda z, s: z, None: lambda z, s: z,
-}
-
-
 def _float_scores(model: Module, points: list) -> list[float] | None:
     """The scores of a plain MLP/Sequential of Layers on plain floats (no graph built): the
     grid costs ~5× less than through Values. None for any other model (then: ``predict``)."""
@@ -75,7 +65,7 @@ def _float_scores(model: Module, points: list) -> list[float] | None:
     for layer in model.layers:
         neurons = []
         for n in layer.neurons:
-            act = _FLOAT_ACTIVATIONS.get(n.activation)
+            act = activation_entry(n.activation).float_fn  # from the op table's forward
             if act is None:
                 return None
             neurons.append(([w.data for w in n.w], n.b.data if n.b is not None else 0.0,
