@@ -176,3 +176,15 @@ def kaiming_normal_(values, a: float = 0.0, mode: str = "fan_in",
     std = _kaiming_std(t, a, mode, nonlinearity)
     r = make_rng(seed, rng)
     return _fill(t[0], lambda: r.gauss(0.0, std))
+
+
+def __getattr__(name: str):
+    """``GAINS``, deprecated: the gains by name, read from the ACTIVATIONS entries."""
+    if name == "GAINS":
+        import warnings
+
+        warnings.warn("nn.init.GAINS is deprecated: an activation's gain is in its "
+                      "nn.activations.ACTIVATIONS entry; use nn.init.calculate_gain(name, param)",
+                      DeprecationWarning, stacklevel=2)
+        return {n: e.gain for n, e in ACTIVATIONS.items()} | _OTHER_GAINS
+    raise AttributeError(f"module 'nn.init' has no attribute {name!r}")

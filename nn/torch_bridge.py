@@ -224,11 +224,14 @@ def torch_loss(loss: str):
     return getattr(torch.nn, entry.torch)()
 
 
-_MOVED = {"TORCH_ACTIVATIONS": "the torch field of nn.activations.ACTIVATIONS entries "
-          "(entry.torch_module(torch, negative_slope))"}
-
-
 def __getattr__(name: str):
-    if name in _MOVED:
-        raise AttributeError(f"nn.torch_bridge.{name} is gone: use {_MOVED[name]}")
+    """``TORCH_ACTIVATIONS``, deprecated: a view made from the ACTIVATIONS entries."""
+    if name == "TORCH_ACTIVATIONS":
+        import warnings
+
+        warnings.warn("nn.torch_bridge.TORCH_ACTIVATIONS is deprecated: the torch module is "
+                      "in each nn.activations.ACTIVATIONS entry, "
+                      "ACTIVATIONS[name].torch_module(torch, negative_slope)",
+                      DeprecationWarning, stacklevel=2)
+        return {n: e.torch_module for n, e in ACTIVATIONS.items() if e.torch}
     raise AttributeError(f"module 'nn.torch_bridge' has no attribute {name!r}")
