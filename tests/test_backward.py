@@ -16,10 +16,10 @@ from autograd import (
     detect_anomaly,
     enable_grad,
     gradients,
-    is_grad_enabled,
     no_grad,
     topological_order,
 )
+from autograd.mode import is_grad_enabled
 
 
 def test_topological_order_puts_operands_first():

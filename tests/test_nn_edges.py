@@ -102,7 +102,7 @@ def test_functional_call_replaces_a_tied_parameter_everywhere():
     name = next(iter(dict(model.named_parameters())))
     new = Value(0.0)
     x = [1.0, 1.0]
-    got = nn.functional_call(model, {name: new}, lambda: [v.data for v in model(x)])
+    got = nn.module.functional_call(model, {name: new}, lambda: [v.data for v in model(x)])
     assert lin.neurons[0].w[0] is not new  # restored
     saved = lin.neurons[0].w[0]
     lin.neurons[0].w[0] = new

@@ -154,11 +154,11 @@ def test_functional_call_restores():
 
     n = nn.Neuron(2, "linear", seed=0)
     w0 = n.w[0]
-    out = nn.functional_call(n, {"neuron.w0": Value(10.0), "neuron.b": Value(1.0)},
+    out = nn.module.functional_call(n, {"neuron.w0": Value(10.0), "neuron.b": Value(1.0)},
                              lambda: n([1.0, 0.0]))
     assert out.data == 11.0 and n.w[0] is w0
     with pytest.raises(KeyError):
-        nn.functional_call(n, {"nope": Value(1.0)}, lambda: None)
+        nn.module.functional_call(n, {"nope": Value(1.0)}, lambda: None)
 
 
 def test_eval_mode_is_eval_plus_no_grad_and_restores_the_mode():
