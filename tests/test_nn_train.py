@@ -77,7 +77,7 @@ def test_minibatches_validation_and_history():
             super().step()
 
     hist = nn.fit(model, X, y, loss="bce_with_logits", optimizer=Count(model.parameters(), lr=0.05),
-                  epochs=4, batch_size=16, val_fraction=0.25, progress=False)
+                  epochs=4, batch_size=16, val=0.25, progress=False)
     assert len(steps) == 4 * 3  # 45 training examples: batches of 16, 16, 13
     assert len(hist.val_loss) == len(hist.val_accuracy) == 4
     assert all(0 <= a <= 1 for a in hist.accuracy + hist.val_accuracy)

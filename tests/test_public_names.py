@@ -63,3 +63,31 @@ def test_the_current_names_do_not_warn():
         for package in (autograd, nn):
             for name in package.__all__:
                 getattr(package, name)
+
+
+def _moons():
+    X, y01 = nn.data.make_moons(20, noise=0.1, seed=0)
+    return X, nn.data.to_pm1(y01)
+
+
+def test_fit_val_fraction_is_now_val_and_the_old_keyword_still_works():
+    X, y = _moons()
+    runs = []
+    for kwargs in ({"val": 0.25}, {"val_fraction": 0.25}):
+        model = nn.MLP(2, [4, 1], seed=0)
+        if "val_fraction" in kwargs:
+            with pytest.warns(DeprecationWarning, match=r"use fit\(val=f\)"):
+                h = nn.fit(model, X, y, epochs=3, progress=False, **kwargs)
+        else:
+            h = nn.fit(model, X, y, epochs=3, progress=False, **kwargs)
+        runs.append((h.loss, h.val_loss))
+    assert runs[0] == runs[1] and len(runs[0][1]) == 3
+
+
+def test_fit_rejects_an_unknown_keyword_and_both_spellings():
+    X, y = _moons()
+    model = nn.MLP(2, [1], seed=0)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'epoch'"):
+        nn.fit(model, X, y, epoch=3)
+    with pytest.raises(ValueError, match="not both"), pytest.warns(DeprecationWarning):
+        nn.fit(model, X, y, val=0.2, val_fraction=0.2, progress=False)
