@@ -112,9 +112,7 @@ def gated(node: Value, d) -> bool:
     return d.__class__ is float and d == 0.0 and node._rule.gate and len(node._operands) == 1
 
 
-def shares(
-    node: Value, upstream, create_graph: bool = False
-) -> Iterator[tuple[Value, object, object]]:
+def shares(node: Value, upstream, create_graph: bool = False) -> list[tuple[Value, object, object]]:
     """The chain-rule step at one node: ``(operand, local, share)`` for each Value operand,
     share = upstream × ∂node/∂operand, the amount the reverse sweep adds to the operand's
     adjoint. Constant operands, and operands a gating op blocks (``gated``), get no share and
@@ -123,9 +121,11 @@ def shares(
     The one home of this step: ``backward_steps``, ``Value._backward``, the pictures' step
     captions and the recorder use it; ``_sweep_floats`` is the same step unrolled for speed.
     """
-    for p, d in zip(node._operands, local_derivatives(node, create_graph)):
-        if p.__class__ is not float and not gated(node, d):
-            yield p, d, upstream * d
+    ds = local_derivatives(node, create_graph)
+    # a leaf has no shares; the gate rule is asked only of gating ops (the sweeps' speed)
+    if not ds or node._rule.gate and gated(node, ds[0]):
+        return []
+    return [(p, d, upstream * d) for p, d in zip(node._operands, ds) if p.__class__ is not float]
 
 
 def backward_ran(graph: Value | Iterable[Value]) -> bool:
