@@ -91,3 +91,13 @@ def test_fit_rejects_an_unknown_keyword_and_both_spellings():
         nn.fit(model, X, y, epoch=3)
     with pytest.raises(ValueError, match="not both"), pytest.warns(DeprecationWarning):
         nn.fit(model, X, y, val=0.2, val_fraction=0.2, progress=False)
+
+
+def test_the_old_activation_tables_are_deprecated_views_of_the_entries():
+    with pytest.warns(DeprecationWarning, match="calculate_gain"):
+        gains = nn.init.GAINS
+    assert gains["relu"](0.01) == nn.ACTIVATIONS["relu"].gain(0.01)
+    assert gains["selu"](0.0) == 0.75
+    with pytest.warns(DeprecationWarning, match="torch_module"):
+        table = nn.torch_bridge.TORCH_ACTIVATIONS
+    assert set(table) == {n for n, e in nn.ACTIVATIONS.items() if e.torch}
