@@ -154,7 +154,8 @@ def module_class(name: str) -> type:
     for entry in ACTIVATIONS.values():
         if entry.module == name:
             return entry.module_class
-    raise AttributeError(name)
+    raise AttributeError(f"module 'nn.activations' has no attribute {name!r} (no "
+                         f"ACTIVATIONS entry has module={name!r})")
 
 
 ReLU = module_class("ReLU")
