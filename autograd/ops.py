@@ -154,9 +154,12 @@ def _logsumexp_partials(*xs_out):
 
 
 def _logsumexp(*xs: float) -> float:
+    """m + ln Σ e^(xᵢ−m), m = max x; an infinite m is the result itself, unless an operand
+    is NaN (``max`` skips a NaN after the first operand): then NaN, as in PyTorch. The
+    partials follow: each is e^(xᵢ − out), NaN when out is."""
     m = max(xs)
     if math.isinf(m):
-        return m
+        return math.nan if any(x != x for x in xs) else m
     return m + math.log(math.fsum(math.exp(x - m) for x in xs))
 
 

@@ -247,3 +247,46 @@ def test_the_relu_gate_holds_in_micrograds_backward_and_in_forward_mode():
         node._backward()
     assert x.grad == 0.0
     assert forward_tangents(y, {x: INF})[y] == 0.0
+
+
+def _same_float(a: float, b: float) -> bool:
+    """Both NaN, the same infinity, or finite and equal to rounding."""
+    if math.isnan(a) or math.isnan(b) or math.isinf(a) or math.isinf(b):
+        return (math.isnan(a) and math.isnan(b)) or a == b
+    return a == pytest.approx(b, rel=1e-12, abs=1e-300)
+
+
+@pytest.mark.parametrize("xs", [
+    [-math.inf, math.nan], [math.nan, -math.inf], [math.inf, math.nan],
+    [-math.inf, math.inf, math.nan], [0.0, math.nan, math.inf], [1.0, math.nan],
+])
+def test_logsumexp_keeps_a_nan_beside_an_infinity(xs):
+    """A NaN operand makes the result and every partial NaN (as PyTorch), whatever the
+    maximum: the shift by an infinite maximum must not drop it."""
+    from autograd import logsumexp
+    vs = [Value(x) for x in xs]
+    out = logsumexp(vs)
+    out.backward()
+    assert math.isnan(out.data)
+    assert all(math.isnan(v.grad) for v in vs)
+
+
+def test_logsumexp_inf_and_nan_mixes_agree_with_torch():
+    """Every mix of ±∞, NaN and finite numbers (up to 3 operands): value and partials as
+    torch.logsumexp in float64."""
+    torch = pytest.importorskip("torch")
+    import itertools
+
+    from autograd import logsumexp
+    pool = [-math.inf, math.inf, math.nan, 0.0, -2.5]
+    for n in (1, 2, 3):
+        for xs in itertools.product(pool, repeat=n):
+            t = torch.tensor(xs, dtype=torch.float64, requires_grad=True)
+            ty = torch.logsumexp(t, 0)
+            ty.backward()
+            vs = [Value(x) for x in xs]
+            out = logsumexp(vs)
+            out.backward()
+            assert _same_float(out.data, ty.item()), xs
+            for v, g in zip(vs, t.grad.tolist(), strict=True):
+                assert _same_float(v.grad, g), xs
