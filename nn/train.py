@@ -313,6 +313,12 @@ def fit(
     if val_fraction:
         X, y, Xv, yv = train_val_split(X, y, val_fraction, seed=seed)
         val = (Xv, yv)
+        if not X and Xv:
+            raise ValueError(f"val_fraction={val_fraction} puts all {len(Xv)} examples in the "
+                             "validation set and leaves none to train on; use a smaller "
+                             "val_fraction (e.g. 0.2)")
+    if not X:
+        raise ValueError("fit needs at least one training example; X and y are empty")
     _check_labels(loss, y)
     if val is not None:
         val = (list(val[0]), list(val[1]))

@@ -252,3 +252,13 @@ def test_train_step_inside_no_grad_trains_as_outside():
             L, _ = nn.train_step(model, X[:10], y[:10], losses.hinge, opt)
         results.append((L.data, model.state_dict()))
     assert results[1] == results[0]
+
+
+def test_fit_without_training_examples_says_so():
+    """Issue 22 item 12: these used to say "batch_size must be at least 1"."""
+    model = nn.MLP(2, [2, 1], seed=0)
+    with pytest.raises(ValueError, match="at least one training example.*empty"):
+        nn.fit(model, [], [], progress=False)
+    X, y = [[0.0, 1.0]] * 10, [1, -1] * 5
+    with pytest.raises(ValueError, match=r"val_fraction=0\.999 puts all 10 examples"):
+        nn.fit(model, X, y, val_fraction=0.999, progress=False)
