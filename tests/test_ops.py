@@ -290,3 +290,41 @@ def test_logsumexp_inf_and_nan_mixes_agree_with_torch():
             assert _same_float(out.data, ty.item()), xs
             for v, g in zip(vs, t.grad.tolist(), strict=True):
                 assert _same_float(v.grad, g), xs
+
+
+def _torch_and_ours(torch, f, xs):
+    """(value, partials) of f at xs from torch float64 and from dagrad; ours None where
+    dagrad raises DomainError (documented: where Python's math raises)."""
+    ts = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in xs]
+    ty = f(*ts)
+    tg = [0.0 if g is None else g.item()
+          for g in torch.autograd.grad(ty, ts, allow_unused=True)]
+    from autograd import gradients
+    vs = [Value(x) for x in xs]
+    try:
+        y = f(*vs)
+        ours = (y.data, [float(g) for g in gradients(y, vs)])
+    except DomainError:
+        ours = None
+    return (ty.item(), tg), ours
+
+
+def test_inf_and_nan_operands_of_every_operator_agree_with_torch():
+    """±∞, NaN, 0 and finite operands of + − × ÷ ** (Values or constants on either side),
+    value and partials, as PyTorch float64 wherever dagrad gives a number (it raises
+    DomainError where Python's math would: the error policy)."""
+    torch = pytest.importorskip("torch")
+    import itertools
+    import operator
+
+    pool = [-math.inf, math.inf, math.nan, 0.0, 1.0, -1.5, 2.0]
+    ops = [operator.add, operator.sub, operator.mul, operator.truediv, operator.pow]
+    for op, a, b in itertools.product(ops, pool, pool):
+        for f, xs in ((op, [a, b]), (lambda x, op=op, b=b: op(x, b), [a]),
+                      (lambda x, op=op, a=a: op(a, x), [b])):
+            want, got = _torch_and_ours(torch, f, xs)
+            if got is None:
+                continue
+            assert _same_float(got[0], want[0]), (op.__name__, xs, got, want)
+            assert all(_same_float(g, w) for g, w in zip(got[1], want[1], strict=True)), (
+                op.__name__, a, b, xs, got, want)
