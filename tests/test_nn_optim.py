@@ -358,7 +358,7 @@ def test_any_hyper_parameters_are_refused_at_once_or_step_without_error(cls):
             p[0].grad, p[1].grad = g, -g
             opt.step()
         if torch is not None:
-            t = torch.zeros(1, requires_grad=True)
+            t = torch.zeros(1, dtype=torch.float64, requires_grad=True)
             getattr(torch.optim, cls.__name__)([t], **{"lr": 1e-3, **kwargs})
 
     check()
