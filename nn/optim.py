@@ -107,7 +107,7 @@ class Optimizer:
         """One update of every parameter from the gradients already in ``.grad``."""
         # Read all gradients first, as floats: after backward(create_graph=True) a .grad is
         # a Value, and the step uses its number (as PyTorch steps on grad's data).
-        grads = [None if p.grad is None else _number(p.grad) for p in self.params]
+        grads = [_number(i, p) for i, p in enumerate(self.params)]
         self.steps += 1
         with no_grad():
             for i, (p, g) in enumerate(zip(self.params, grads, strict=True)):
@@ -123,8 +123,17 @@ class Optimizer:
         return f"{type(self).__name__}(lr={self.lr})"
 
 
-def _number(g) -> float:
-    return g.data if isinstance(g, Value) else float(g)
+def _number(i: int, p: Value) -> float | None:
+    """Parameter i's gradient as a float (None: no gradient, the step skips it)."""
+    g = p.grad
+    if g is None or isinstance(g, float):
+        return g
+    if isinstance(g, Value):
+        return g.data
+    if isinstance(g, numbers.Real) and not isinstance(g, bool):
+        return float(g)
+    raise TypeError(f"parameter {i} ({p.label!r}) has .grad = {g!r:.40}; a gradient must be "
+                    "a number (or None, to leave the parameter out of the step)")
 
 
 class SGD(Optimizer):

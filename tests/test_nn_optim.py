@@ -367,3 +367,12 @@ def test_any_hyper_parameters_are_refused_at_once_or_step_without_error(cls):
 def _grads():
     from hypothesis import strategies as st
     return st.lists(st.sampled_from([0.0, 1.0, -3.0, 1e-300, 1e300]), min_size=1, max_size=4)
+
+
+def test_a_gradient_that_is_not_a_number_is_named():
+    w = Value(1.0, label="w")
+    opt = optim.SGD([Value(0.0), w], lr=0.1)
+    w.grad = "0.5"
+    with pytest.raises(TypeError, match=r"parameter 1 \('w'\).*\.grad.*'0\.5'.*None"):
+        opt.step()
+    assert w.data == 1.0 and opt.steps == 0
