@@ -8,6 +8,7 @@ shown twice in a notebook) and, given ``path``, also saves it there atomically.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -94,7 +95,10 @@ def plot_decision_boundary(model: Module, X: Sequence, y: Sequence,
         Z = [cls[j * steps:(j + 1) * steps] for j in range(steps)]
         levels = [v - 0.5 for v in range(max(cls + [1]) + 2)]
     else:  # contour the score itself at 0: a smooth boundary
-        lo, hi = min(out + [-1.0]), max(out + [1.0])
+        # a diverged model's NaN scores stay blank; ±∞ are drawn at the ends of the scale
+        finite = [v for v in out if math.isfinite(v)]
+        lo, hi = min(finite + [-1.0]), max(finite + [1.0])
+        out = [min(max(v, lo), hi) for v in out]  # NaN passes through min/max unchanged
         Z = [out[j * steps:(j + 1) * steps] for j in range(steps)]
         levels = [lo - 1, 0.0, hi + 1]
     ax.contourf(gx, gy, Z, alpha=0.35, cmap="coolwarm", levels=levels)

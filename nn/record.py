@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from autograd import Value, backward_steps, topological_order
+from autograd import OPS, Value, backward_steps, topological_order
 
 from .activations import activation_entry
 from .diagnostics import grad_norms
@@ -73,10 +73,13 @@ def _float_scores(model: Module, points: list) -> list[float] | None:
         layers.append(neurons)
     if len(layers[-1]) != 1:
         return None
+    # z = Σ wᵢxᵢ + b by the op table's own dot rule, as the model computes it: a diverged
+    # model's ±∞ weights give NaN or ∞ here (as in the graph), never an error
+    dot = OPS["dot"].forward
     scores = []
     for x in points:
         for neurons in layers:
-            x = [act(math.fsum(w * v for w, v in zip(ws, x)) + b, s) for ws, b, act, s in neurons]
+            x = [act(dot(*ws, b, *x, 1.0), s) for ws, b, act, s in neurons]
         scores.append(x[0])
     return scores
 

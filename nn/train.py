@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from autograd import Value
+from autograd import Value, enable_grad
 
 from . import compiled as _compiled
 from . import losses as _losses
@@ -160,9 +160,13 @@ def train_step(model: Module, X: Sequence, y: Sequence, loss_fn: Callable,
                ) -> tuple[Value, list]:
     """One step of gradient descent on the batch (X, y), the body of micrograd's demo loop:
     forward, zero_grad, backward, step. ``penalty()`` (e.g. λ·Σw²) is added to the loss.
-    Returns (the loss node, the outputs)."""
-    out = model.forward_batch(X)
-    L = loss_fn(out, y) if penalty is None else loss_fn(out, y) + penalty()
+    Returns (the loss node, the outputs).
+
+    It records its own graph even inside ``no_grad()`` (as ``grad`` and ``jvp`` do): a
+    training step is asked for explicitly, so it trains, never silently does nothing."""
+    with enable_grad():
+        out = model.forward_batch(X)
+        L = loss_fn(out, y) if penalty is None else loss_fn(out, y) + penalty()
     optimizer.zero_grad()
     L.backward()  # 1. every gradient, in one reverse sweep …
     optimizer.step()  # 2. … then every update
@@ -195,7 +199,8 @@ def _step_fn(model, loss_fn, optimizer, penalty, compiled) -> Callable:
             return L.data, out
     else:
         def step(Xb, yb):
-            L, out = compiled.step(Xb, yb)  # sets every parameter's .grad
+            with enable_grad():  # a trace made inside no_grad() must still record
+                L, out = compiled.step(Xb, yb)  # sets every parameter's .grad
             optimizer.step()
             return float(L), out
     return step
@@ -322,6 +327,9 @@ def fit(
       on the whole batch with NumPy (``nn/compiled.py``); same results as the interpreted path.
 
     Renamed: ``val_fraction=f`` is ``val=f`` (a DeprecationWarning says so).
+
+    Inside ``no_grad()`` fit trains all the same (each step records its own graph, as
+    ``grad`` does); the caller's ``no_grad()`` holds again when it returns.
     """
     val = _renamed_args(renamed, val)
     _check_fit_args(model, optimizer, epochs, batch_size, l1, l2)
@@ -330,8 +338,15 @@ def fit(
     if len(X) != len(y):
         raise ValueError(f"{len(X)} examples but {len(y)} labels")
     if isinstance(val, (int, float)) and not isinstance(val, bool):
-        X, y, Xv, yv = train_val_split(X, y, val, seed=seed)
-        val = (Xv, yv) if val else None
+        fraction = val
+        X, y, Xv, yv = train_val_split(X, y, fraction, seed=seed)
+        val = (Xv, yv) if fraction else None
+        if not X and Xv:
+            raise ValueError(f"val={fraction} puts all {len(Xv)} examples in the "
+                             "validation set and leaves none to train on; use a smaller "
+                             "fraction (e.g. val=0.2)")
+    if not X:
+        raise ValueError("fit needs at least one training example; X and y are empty")
     _check_labels(loss, y)
     if val is not None:
         val = (list(val[0]), list(val[1]))
@@ -346,8 +361,9 @@ def fit(
     history = History()
     stopper = _EarlyStopping(early_stopping, restore_best) if early_stopping is not None else None
     bar = _Progress(epochs, progress)
-    step = _step_fn(model, loss_fn, optimizer, penalty,
-                    _compiled.CompiledLoss(model, loss, params, l2, l1) if compile else None)
+    with enable_grad():  # fit trains inside no_grad() too (see train_step)
+        step = _step_fn(model, loss_fn, optimizer, penalty,
+                        _compiled.CompiledLoss(model, loss, params, l2, l1) if compile else None)
     try:
         for epoch in range(epochs):
             history.lr.append(optimizer.lr)

@@ -40,6 +40,10 @@ def test_step_after_create_graph_uses_the_gradient_s_number(cls):
 @pytest.mark.parametrize("cls", OPTIMIZERS)
 @pytest.mark.parametrize("lr", [math.nan, math.inf, -1.0, "0.1"])
 def test_every_optimiser_rejects_a_bad_learning_rate(cls, lr):
+    if isinstance(lr, str):  # not a number at all: a TypeError, as for every hyper-parameter
+        with pytest.raises(TypeError, match=r"lr must be a number, got str"):
+            cls([Value(1.0)], lr=lr)
+        return
     with pytest.raises(ValueError, match=r"lr must be a finite number >= 0"):
         cls([Value(1.0)], lr=lr)
 
