@@ -4,7 +4,8 @@
 ``import autograd`` alone does not import graphviz. Modules, by concept:
 
 * ``builder``: the DOT builder (``draw_dot``), one box per Value, one node per op;
-* ``layout``: path counts, clusters from labels, folding big graphs into summaries;
+* ``layout``: path counts, clusters from roles (``Value.role``, set by ``nn``; labels are
+  display text), folding big graphs into summaries;
 * ``style``: numbers, op symbols, colours;
 * ``display``: ``GraphPicture`` (inline SVG in notebooks, no ``dot`` handled) and ``save``;
 * ``frames``: backpropagation step by step as files (``backward_frames``, ``save_frames``);

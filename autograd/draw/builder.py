@@ -557,7 +557,8 @@ def draw_dot(
     * ``highlight``: a node (or a label): every path from it to the root is drawn in orange,
       and the caption gives the number of paths next to the steps of the cached sweep.
     * ``color_by_grad``: fill and pen width by gradient, blue > 0, red < 0, log scale, legend.
-    * ``clusters``: "auto" groups nodes by dotted labels (``layers.0.neurons.3.w1``).
+    * ``clusters``: "auto" groups nodes by the module that made them (``Value.role``, set by
+      nn: ``layers.0.neurons.3``); a graph with no roles by dotted labels.
     * ``max_nodes``: fold neurons, then layers, then chains into summary nodes until the
       picture has at most that many nodes; "auto" (the default) folds only as much as the
       picture needs to fit a notebook column, and says so in the caption; None draws every
