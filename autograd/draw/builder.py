@@ -18,7 +18,8 @@ import graphviz
 from .. import backward_steps, forward_tangents, local_derivatives
 from ..value import Value
 from .display import GraphPicture
-from .layout import Layout, Style, _reaches, count_paths, resolve
+from .layout import Layout, _reaches, count_paths, resolve
+from .options import DrawOptions
 from .style import (
     FOCUS,
     HIGHLIGHT,
@@ -221,8 +222,8 @@ class _Builder:
     pushed yet; ``focus`` is the node visited in this frame).
     """
 
-    def __init__(self, layout: Layout, style: Style, grad_state, *, highlight=None, focus=None,
-                 upstream=None, sweep: set | None = None, mark=()):
+    def __init__(self, layout: Layout, style: DrawOptions, grad_state, *, highlight=None,
+                 focus=None, upstream=None, sweep: set | None = None, mark=()):
         self.layout, self.style, self.grad_state = layout, style, grad_state
         self.highlight, self.focus, self.upstream, self.sweep = highlight, focus, upstream, sweep
         self.on_path = _reaches(highlight, layout.order) if highlight is not None else set()
@@ -483,7 +484,7 @@ class _Builder:
                          penwidth=_Shade(shade, "width"))
 
 
-def _build(layout: Layout, style: Style, grad_state, *, highlight=None, focus=None,
+def _build(layout: Layout, style: DrawOptions, grad_state, *, highlight=None, focus=None,
            caption: str | None = None, upstream=None, sweep: set | None = None,
            mark=()) -> GraphPicture:
     """The picture of ``layout`` with gradients from ``grad_state`` (see ``_Builder``).
@@ -522,55 +523,42 @@ def _path_caption(layout: Layout, src: Value, root: Value) -> str:
 
 def draw_dot(
     root: Value,
+    options: DrawOptions | None = None,
     *,
-    rankdir: str = "auto",
     grads: str | bool = "auto",
-    edge_labels: str | None = None,
-    show_constants: bool = True,
-    color_by_grad: bool = False,
     highlight: Value | str | None = None,
-    clusters: str | bool = "auto",
-    max_nodes: int | str | None = "auto",
-    fmt: str = "svg",
     caption: str | None = None,
     view: str = "values",
     tangents: dict | None = None,
     mark=(),
+    **draw_options,
 ) -> GraphPicture:
     """The computation graph of ``root`` as a ``graphviz.Digraph`` (displays inline in Jupyter).
+
+    How to draw it: ``options``, a ``DrawOptions``, and/or its fields as keywords (rankdir,
+    edge_labels, show_constants, color_by_grad, clusters, max_nodes, fmt: see
+    ``DrawOptions``); keywords win. What to draw:
 
     * ``view``: "values" (this picture) or "units" (a network: one column per layer, one
       box per unit in index order; see ``autograd.draw.units``).
     * ``tangents``: {input: tangent} seeds forward mode (``autograd.forward_tangents``):
       each box shows its tangent (d node / d seeded inputs) instead of the gradient.
     * ``mark``: nodes drawn red (``draw_rule_check``, ``draw_anomaly`` use it).
-    * ``rankdir``: "auto" (left to right when that fits a notebook column, else top to
-      bottom when narrower), or Graphviz's "LR", "TB", "RL", "BT".
-
     * ``grads``: "auto" shows ``.grad`` iff a backward ran (some node's ``.grad`` is
       nonzero; zeroing the root alone does not hide them); True/False force it. Hidden
       gradients are drawn "–" in grey. If a value no longer equals its op applied to its
       operands (weights stepped since the forward pass) the caption says STALE and the
       gradients are struck through in grey.
-    * ``edge_labels``: "local" labels operand → op edges with ∂out/∂operand; "product" with
-      upstream × local = the share that edge adds to the operand's gradient.
     * ``highlight``: a node (or a label): every path from it to the root is drawn in orange,
       and the caption gives the number of paths next to the steps of the cached sweep.
-    * ``color_by_grad``: fill and pen width by gradient, blue > 0, red < 0, log scale, legend.
-    * ``clusters``: "auto" groups nodes by the module that made them (``Value.role``, set by
-      nn: ``layers.0.neurons.3``); a graph with no roles by dotted labels.
-    * ``max_nodes``: fold neurons, then layers, then chains into summary nodes until the
-      picture has at most that many nodes; "auto" (the default) folds only as much as the
-      picture needs to fit a notebook column, and says so in the caption; None draws every
-      node. ``show_constants=False`` hides constants.
     """
     if view not in VIEWS:
         raise ValueError(f"unknown view {view!r}: choose one of {', '.join(map(repr, VIEWS))}")
     if not isinstance(root, Value):
         raise TypeError(f"draw_dot needs a Value (the output to draw), got {type(root).__name__}")
-    style = Style(rankdir, edge_labels, show_constants, color_by_grad, clusters, max_nodes, fmt)
+    style = DrawOptions.of(options, **draw_options)
     if view == "units":
-        return draw_units(root, caption=caption, fmt=fmt)
+        return draw_units(root, caption=caption, fmt=style.fmt)
     layout = Layout(root, style)
     if grads == "auto":
         grads = backward_ran(layout.order)

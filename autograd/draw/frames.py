@@ -30,7 +30,8 @@ from ..files import write_atomic
 from ..value import Value
 from .builder import Shares, _build
 from .display import fallback_bundle, svg_text
-from .layout import Layout, Style
+from .layout import Layout
+from .options import DrawOptions
 from .style import caption_name, fmt_number
 
 __all__ = [
@@ -39,24 +40,23 @@ __all__ = [
 ]
 
 
-def backward_frames(root: Value, *, max_frames: int | None = 300, pin: bool = True,
-                    **draw_options) -> list:
+def backward_frames(root: Value, options: DrawOptions | None = None, *,
+                    max_frames: int | None = 300, pin: bool = True, **draw_options) -> list:
     """One ``GraphPicture`` per node of the reverse sweep, root first.
 
     ``pin``: lay the graph out once (one ``dot`` run on the frame with the widest boxes)
     and draw every frame at those positions (``neato -n2``), so nothing moves between
     frames. This runs ``dot`` here, so ``pin=False`` without Graphviz installed.
 
-    ``draw_options`` are those of ``draw_dot`` (rankdir, edge_labels, show_constants,
-    color_by_grad, clusters, max_nodes, fmt). Each frame redraws the whole graph, so the work
-    grows with nodes²; graphs with more than ``max_frames`` nodes raise ValueError
-    (``max_frames=None`` lifts the limit).
+    ``options`` (a ``DrawOptions``) and ``draw_options`` (its fields as keywords) are those
+    of ``draw_dot``, except that without ``options`` frames draw every node unless given
+    ``max_nodes``. Each frame draws the whole graph, so the output grows with nodes²;
+    graphs with more than ``max_frames`` nodes raise ValueError (``max_frames=None`` lifts
+    the limit).
     """
-    unknown = set(draw_options) - {"rankdir", "edge_labels", "show_constants", "color_by_grad",
-                                   "clusters", "max_nodes", "fmt"}
-    if unknown:
-        raise TypeError(f"backward_frames got unexpected options {sorted(unknown)}")
-    style = Style(**draw_options)
+    if options is None:
+        draw_options = {"max_nodes": None, **draw_options}
+    style = DrawOptions.of(options, "backward_frames", **draw_options)
     layout = Layout(root, style)
     n = len(layout.order)
     if max_frames is not None and n > max_frames:
@@ -93,7 +93,7 @@ def backward_frames(root: Value, *, max_frames: int | None = 300, pin: bool = Tr
     return frames
 
 
-def _layout_frame(layout: Layout, style: Style, need: dict, adjoints: dict, frames: list):
+def _layout_frame(layout: Layout, style: DrawOptions, need: dict, adjoints: dict, frames: list):
     """The frame the positions come from: every box as wide as it ever gets ("~x (k of n
     shares)" where a node has several uses), every edge label present, the longest
     caption."""

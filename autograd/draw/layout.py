@@ -10,8 +10,9 @@ from collections import Counter
 
 from .. import topological_order
 from ..value import Value
+from .options import DrawOptions
 
-__all__ = ["count_paths", "Style", "Layout", "resolve"]
+__all__ = ["count_paths", "Layout", "resolve"]
 
 
 class Counts:
@@ -295,31 +296,11 @@ def _collapse(order, root, paths, counts: Counts, max_nodes, show_constants
     return unit, False
 
 
-# --- options and the analysed graph ---------------------------------------------------------------
-class Style:
-    """Options shared by ``draw_dot`` and the frames of ``backward_frames``."""
-
-    def __init__(self, rankdir="auto", edge_labels=None, show_constants=True,
-                 color_by_grad=False, clusters="auto", max_nodes=None, fmt="svg"):
-        if edge_labels not in (None, "local", "product"):
-            raise ValueError(f"edge_labels must be None, 'local' or 'product', got {edge_labels!r}")
-        if rankdir not in ("auto", "LR", "TB", "RL", "BT"):
-            raise ValueError(f"rankdir must be 'auto', 'LR', 'TB', 'RL' or 'BT', got {rankdir!r}")
-        if clusters not in ("auto", True, False):
-            raise ValueError(f"clusters must be 'auto', True or False, got {clusters!r}")
-        if max_nodes not in (None, "auto") and (
-                not isinstance(max_nodes, int) or isinstance(max_nodes, bool) or max_nodes < 1):
-            raise ValueError(f"max_nodes must be a positive int, 'auto' (fold to fit) or None "
-                             f"(draw every node), got {max_nodes!r}")
-        self.rankdir, self.edge_labels, self.show_constants = rankdir, edge_labels, show_constants
-        self.color_by_grad, self.clusters, self.max_nodes = color_by_grad, clusters, max_nodes
-        self.fmt = fmt
-
-
+# --- the analysed graph ---------------------------------------------------------------
 class Layout:
     """The graph analysed once (order, uses, clusters, folding); frames reuse it."""
 
-    def __init__(self, root: Value, style: Style):
+    def __init__(self, root: Value, style: DrawOptions):
         if not isinstance(root, Value):
             raise TypeError(f"draw_dot needs a Value (the output to draw), got "
                             f"{type(root).__name__}")

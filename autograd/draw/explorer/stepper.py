@@ -20,11 +20,11 @@ import html
 import os
 
 from ...value import Value
+from ..options import OPTION_NAMES
 from .graph import GraphData, name, svg_of
 from .page import Page, fmt, fragment, new_prefix, svg_element
 
-DRAW_OPTIONS = {"rankdir", "edge_labels", "show_constants", "color_by_grad", "clusters",
-                "max_nodes", "fmt"}
+DRAW_OPTIONS = frozenset(OPTION_NAMES)  # the one list: autograd.draw.options
 LEGEND = (
     '<div class="dgx-legend"><span class="dgx-key dgx-k0"></span>not reached '
     '<span class="dgx-key dgx-k1"></span>k of n shares received '
