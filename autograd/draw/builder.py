@@ -24,6 +24,7 @@ from .style import (
     FOCUS,
     HIGHLIGHT,
     LOG_RANGE,
+    TOOLTIP_CHARS,
     clean,
     fmt_count,
     fmt_number,
@@ -31,6 +32,7 @@ from .style import (
     grad_penwidth,
     num,
     op_label,
+    shown_text,
     slot_name,
 )
 from .units import draw_units
@@ -80,7 +82,7 @@ def _tooltip(node: Value, state: str, g) -> str:
     else:
         shown = repr(num(g)) + (" (partial)" if state == "partial" else "")
     op = f", op={node.op}" if node.op else ""
-    label = f", label={node.label!r}" if node.label else ""
+    label = f", label={shown_text(node.label, TOOLTIP_CHARS)!r}" if node.label else ""
     what = "tangent" if state == "tangent" else "grad"  # forward mode shows d node/d seeds
     return f"Value(data={node.data!r}, {what}={shown}{label}{op})"
 
@@ -202,7 +204,7 @@ def _emit(g: graphviz.Digraph, body: dict[tuple, list]) -> None:
         target = g if not path else GraphPicture(name=clean(f"cluster_{path[-1]}"))
         if path:
             parent_name = path[-2] if len(path) > 1 else ""
-            target.attr(label=_short_name(path[-1], parent_name), style="rounded",
+            target.attr(label=shown_text(_short_name(path[-1], parent_name)), style="rounded",
                         color="grey70", fontsize="10", fontname="Helvetica")
         for _, args, kwargs in body[path]:
             target.node(*args, **kwargs)
@@ -443,7 +445,7 @@ class _Builder:
             cname, d = key[1], key[2]
             parent = layout.paths[members[0]][: d - 1]
             copies = 1 + max((layout.copy.get(m, 0) for m in members), default=0)
-            lines = [html.escape(_short_name(cname, parent[-1] if parent else "")),
+            lines = [html.escape(shown_text(_short_name(cname, parent[-1] if parent else ""))),
                      f"{n} node{'s' if n != 1 else ''}"
                      + (f", run on {copies} examples" if copies > 1 else "")]
             title = cname
@@ -515,7 +517,7 @@ def _build(layout: Layout, style: DrawOptions, grad_state, *, highlight=None, fo
 def _path_caption(layout: Layout, src: Value, root: Value) -> str:
     n_paths = count_paths(src, root, layout.order)
     nodes, edges = len(layout.order), sum(layout.uses.values())
-    top = root.label or "the output"
+    top = shown_text(root.label) or "the output"
     return (f"{fmt_count(n_paths)} path{'s' if n_paths != 1 else ''} from {layout.name(src)} "
             f"to {top} (summing over paths: one product chain each); the cached backward "
             f"sweep: {nodes} node visits, {edges} edge products")

@@ -32,7 +32,7 @@ from .builder import Shares, _build
 from .display import fallback_bundle, svg_text
 from .layout import Layout
 from .options import DrawOptions
-from .style import caption_name, fmt_number
+from .style import caption_name, fmt_number, shown_text
 
 __all__ = [
     "backward_frames", "save_frames", "frames_strip", "FrameStrip",
@@ -64,7 +64,7 @@ def backward_frames(root: Value, options: DrawOptions | None = None, *,
             f"the graph has {n} nodes, so {n} frames of {n} nodes each; pass max_frames={n} "
             "(or None) to draw them anyway, or draw a smaller graph"
         )
-    top = root.label or "out"
+    top = shown_text(root.label) or "out"
     need = _uses(layout.order, root)
     got: dict[Value, int] = {root: 1}  # the seed is the root's one share
     frames = []

@@ -11,6 +11,7 @@ from collections import Counter
 from .. import topological_order
 from ..value import Value
 from .options import DrawOptions
+from .style import shown_text
 
 __all__ = ["count_paths", "Layout", "resolve"]
 
@@ -357,11 +358,13 @@ class Layout:
         return ids
 
     def name(self, node: Value) -> str:
-        """What text calls a node: its label (``[k]`` for the k-th copy), or its DOT name."""
+        """What text calls a node: its label (cut at ``LABEL_CHARS``; ``[k]`` for the k-th
+        copy), or its DOT name."""
         if not node.label:
             return f"v{self.index[node]}"
         k = self.copy.get(node)
-        return node.label if k is None else f"{node.label}[{k}]"
+        label = shown_text(node.label)
+        return label if k is None else f"{label}[{k}]"
 
     def shown_label(self, node: Value) -> str:
         """The label inside its cluster: ``layers.0.neurons.3.w1`` in ``…neurons.3`` is w1."""

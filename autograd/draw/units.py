@@ -23,7 +23,7 @@ import math
 from .. import backward_steps, local_derivatives, topological_order
 from ..value import Value
 from .display import GraphPicture
-from .style import fmt_number, grad_color
+from .style import TOOLTIP_CHARS, fmt_number, grad_color, shown_text
 
 __all__ = ["draw_units"]
 
@@ -50,7 +50,7 @@ def _weights(z: Value) -> dict[int, tuple[Value, float, str]]:
         role = p.role if isinstance(p, Value) else None
         if role is not None and role.kind == "w":
             partner = operands[j + half] if z.op == "dot" and j < half else None
-            name = partner.label if isinstance(partner, Value) and partner.label else ""
+            name = partner.label if isinstance(partner, Value) else ""
             found[role.index] = (p, float(partials[j]), name)
     return found
 
@@ -119,7 +119,8 @@ class Network:
                     self.edges.append((at[(li - 1, k)], h, w))
         n_inputs = max(inputs, default=-1) + 1
         self.inputs = [inputs.get(k, 0.0) for k in range(n_inputs)]
-        self.input_names = [names.get(k, f"x{k}") for k in range(n_inputs)]
+        self.input_names = [shown_text(names[k]) if names.get(k) else f"x{k}"
+                            for k in range(n_inputs)]
 
     def tail_id(self, tail: int) -> str:
         return f"x{-1 - tail}" if tail < 0 else self.ids[tail]
@@ -181,13 +182,14 @@ def draw_units(root: Value, *, caption: str | None = None, fmt: str = "svg",
     for e, (tail, head, w) in enumerate(net.edges):
         share = nums["share"][e]
         attrs = {"penwidth": f"{0.5 + 3.5 * abs(w.data) / wmax:.2f}",
-                 "tooltip": f"{w.label} = {w.data!r}; share ∂L/∂z·w = {share!r}"}
+                 "tooltip": f"{shown_text(w.label, TOOLTIP_CHARS)} = {w.data!r}; "
+                            f"share ∂L/∂z·w = {share!r}"}
         if share == 0:
             attrs.update(style="dashed", color="grey55")
         else:
             attrs["color"] = grad_color(share, scale)
         g.edge(net.tail_id(tail), net.ids[head], **attrs)
-    shown = root_name or root.label or "output"
+    shown = shown_text(root_name or root.label) or "output"
     g.node("root", f"{html.escape(shown)} = {fmt_number(root.data)}",
            id="root", shape="ellipse", pos=_pos(len(net.layers) + 1, 0))
     for k, (li, *_rest) in enumerate(net.units):
@@ -226,7 +228,8 @@ def _unit(g: GraphPicture, box: str, j: int, zo: tuple[Value, Value],
           dz_dead: tuple[float, bool], pos: str) -> None:
     """One unit's box: name (and "dead"), z and a, ∂L/∂z; the texts a replay rewrites."""
     (z, out), (dz, dead) = zo, dz_dead
-    attrs = {"tooltip": f"{z.label}: z={z.data!r}, a={out.data!r}, dL/dz={dz!r}"}
+    attrs = {"tooltip": f"{shown_text(z.label, TOOLTIP_CHARS)}: z={z.data!r}, "
+                        f"a={out.data!r}, dL/dz={dz!r}"}
     if dead:
         attrs.update(style="rounded,filled,dashed", fillcolor="grey88", fontcolor="grey30")
     g.node(box, _unit_label(f"n{j}", z, out, dz, dead), id=box, pos=pos, **attrs)

@@ -21,6 +21,7 @@ import os
 
 from ...value import Value
 from ..options import OPTION_NAMES
+from ..style import shown_text
 from .graph import GraphData, name, svg_of
 from .page import Page, fmt, fragment, new_prefix, svg_element
 
@@ -105,7 +106,7 @@ class Stepper(Page):
         self.has_backward = root.grad != 0
         picture = draw_dot(root, grads=self.has_backward, **draw_options)
         self.graph = g = GraphData(root, picture.node_ids)
-        top = root.label or "out"
+        top = shown_text(root.label) or "out"
         steps = _steps(g)
         self.captions = [_caption(g, k, len(steps), s, top) for k, s in enumerate(steps)]
         self.steps = steps
