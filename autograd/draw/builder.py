@@ -197,7 +197,41 @@ def _short_name(name: str, parent: str) -> str:
     return name[len(parent) + 1:] if parent and name.startswith(parent + ".") else name
 
 
-def _emit(g: graphviz.Digraph, body: dict[tuple, list]) -> None:
+class FrameCache:
+    """What the frames of one sweep share, so that drawing n frames of n nodes costs about
+    n² dictionary look-ups rather than n² DOT statements quoted anew (issue 22, item 10):
+
+    * ``values``: per node and what its box shows in a frame (grad state, number, focus,
+      visited), the statements ``_Builder.value`` made for it;
+    * ``lines``: per statement, the DOT line graphviz quoted for it;
+    * ``fit``: the direction and the shrink caption (the same statements in every frame);
+    * ``fold``: with ``max_nodes="auto"``, the fold the first frame chose (every frame has
+      the same boxes and edges, so the same fold fits).
+    """
+
+    def __init__(self) -> None:
+        self.values: dict[tuple, list] = {}
+        self.lines: dict[tuple, str] = {}
+        self.fit: tuple[str, str] | None = None
+        self.fold: tuple[int | None] | None = None  # max_nodes="auto": the fold chosen
+
+
+def _write(target: graphviz.Digraph, kind: str, args: tuple, kwargs: dict,
+           lines: dict | None) -> None:
+    """``target.node(*args, **kwargs)`` (or ``edge``), its DOT line reused from ``lines``."""
+    if lines is None:
+        getattr(target, kind)(*args, **kwargs)
+        return
+    key = (kind, args, tuple(kwargs.items()))
+    line = lines.get(key)
+    if line is None:
+        getattr(target, kind)(*args, **kwargs)
+        lines[key] = target.body[-1]
+    else:
+        target.body.append(line)
+
+
+def _emit(g: graphviz.Digraph, body: dict[tuple, list], lines: dict | None = None) -> None:
     """Write statements, nesting cluster subgraphs (deepest first; depth = label dots only)."""
     subs: dict[tuple, graphviz.Digraph] = {}
     for path in sorted(body, key=len, reverse=True):
@@ -207,7 +241,7 @@ def _emit(g: graphviz.Digraph, body: dict[tuple, list]) -> None:
             target.attr(label=shown_text(_short_name(path[-1], parent_name)), style="rounded",
                         color="grey70", fontsize="10", fontname="Helvetica")
         for _, args, kwargs in body[path]:
-            target.node(*args, **kwargs)
+            _write(target, "node", args, kwargs, lines)
         children = [c for c in subs if len(c) == len(path) + 1 and c[:-1] == path]
         for child in sorted(children, key=_natural):
             target.subgraph(subs.pop(child))
@@ -225,8 +259,11 @@ class _Builder:
     """
 
     def __init__(self, layout: Layout, style: DrawOptions, grad_state, *, highlight=None,
-                 focus=None, upstream=None, sweep: set | None = None, mark=()):
+                 focus=None, upstream=None, sweep: set | None = None, mark=(),
+                 cache: FrameCache | None = None):
         self.layout, self.style, self.grad_state = layout, style, grad_state
+        self.cache = cache
+        self.record: list | None = None  # the statements of the node being drawn (cache)
         self.highlight, self.focus, self.upstream, self.sweep = highlight, focus, upstream, sweep
         self.on_path = _reaches(highlight, layout.order) if highlight is not None else set()
         self.body: dict[tuple, list] = {(): []}  # statements per cluster path; () is the top
@@ -238,12 +275,51 @@ class _Builder:
     def node(self, path: tuple, name: str, *args, **kwargs) -> None:
         for i in range(1, len(path) + 1):
             self.body.setdefault(path[:i], [])
-        self.body[path].append(("node", (name, *args), {"id": name, **kwargs}))
+        statement = ("node", (name, *args), {"id": name, **kwargs})
+        self.body[path].append(statement)
+        if self.record is not None:  # a copy: the picture's shades are resolved in place
+            self.record.append((path, (statement[0], statement[1], dict(statement[2]))))
 
     def edge(self, *args, **kwargs) -> None:
         # Edges go after all clusters, at the top level: an edge written inside a cluster
         # would pull a node first mentioned there (from another cluster) into it.
         self.edges.append((args, kwargs))
+        if self.record is not None:
+            self.record.append((None, (args, dict(kwargs))))
+
+    def summary_edge(self, key: tuple) -> None:
+        """One more edge from a summary (parallel ones merge, with a count)."""
+        self.summary_edges[key] += 1
+        if self.record is not None:
+            self.record.append(("summary", key))
+
+    def value(self, node: Value) -> None:
+        """The statements drawing ``node`` (see ``draw_value``), reused from the frame cache
+        when the node looks as it did in an earlier frame."""
+        if self.cache is None:
+            self.draw_value(node)
+            return
+        state, g = self.grad_state(node)
+        key = (node, state, None if g is None else float(g), getattr(g, "k", None),
+               node is self.focus, self.sweep is None or node in self.sweep,
+               self.layout.max_nodes)
+        made = self.cache.values.get(key)
+        if made is None:
+            self.record = made = []
+            self.draw_value(node)
+            self.record = None
+            self.cache.values[key] = made
+            return
+        for where, statement in made:  # copies: the shades are resolved per frame
+            if where is None:
+                self.edges.append((statement[0], dict(statement[1])))
+            elif where == "summary":
+                self.summary_edges[statement] += 1
+            else:
+                kind, args, kwargs = statement
+                for i in range(1, len(where) + 1):
+                    self.body.setdefault(where[:i], [])
+                self.body[where].append((kind, args, dict(kwargs)))
 
     # --- the picture --------------------------------------------------------------------------
     def collect(self) -> None:
@@ -308,7 +384,12 @@ class _Builder:
         layout, style = self.layout, self.style
         g = GraphPicture(name="dagrad", format=style.fmt)
         # size: dot scales a picture wider than 12 in (1,150 px) down to fit, never up
-        g.attr(rankdir=self.rankdir(), size=f"{FIT_PX / 96:.2f},1000")
+        fit = self.cache.fit if self.cache is not None else None
+        if fit is None:
+            fit = (self.rankdir(), self.shrink_caption())
+            if self.cache is not None:
+                self.cache.fit = fit
+        g.attr(rankdir=fit[0], size=f"{FIT_PX / 96:.2f},1000")
         g.attr("node", fontname="Helvetica", fontsize="11")
         g.attr("edge", fontname="Helvetica", fontsize="10")
         shades = [(None, kw) for stmts in self.body.values() for _, _, kw in stmts]
@@ -316,15 +397,15 @@ class _Builder:
         scale = fitted_scale([v.value for _, kw in shades for v in kw.values()
                               if isinstance(v, _Shade)])
         _resolve_shades(shades, scale)
-        _emit(g, self.body)
+        lines = self.cache.lines if self.cache is not None else None
+        _emit(g, self.body, lines)
         for args, kwargs in self.edges:
-            g.edge(*args, **kwargs)
+            _write(g, "edge", args, kwargs, lines)
         g.summary = f"of {len(layout.order)} values, {len(layout.unit_id)} summaries"
         g.node_ids = layout.node_ids()
         if style.color_by_grad:
             _add_legend(g, scale)
-        caption = "\n".join(c for c in (caption, self.fold_caption(), self.shrink_caption())
-                             if c)
+        caption = "\n".join(c for c in (caption, self.fold_caption(), fit[1]) if c)
         if caption:
             # each line left-justified (DOT's \l), so long captions wrap into lines
             g.attr(label=caption.replace("\n", "\\l") + "\\l", labelloc="t", labeljust="l",
@@ -349,7 +430,7 @@ class _Builder:
                 lit = p in self.on_path and node in self.on_path
                 self.summary_edges[(layout.vid(p), layout.unit_id[key], lit)] += 1
 
-    def value(self, node: Value) -> None:
+    def draw_value(self, node: Value) -> None:
         """A value box, and for a computed node its op, constants and operand edges."""
         layout, style = self.layout, self.style
         i = layout.index[node]
@@ -391,7 +472,7 @@ class _Builder:
         style, layout = self.style, self.layout
         if p in layout.unit:  # from a summary: merged with its parallel edges, with a count
             lit = p in self.on_path and node in self.on_path
-            self.summary_edges[(layout.vid(p), op_id, lit)] += 1
+            self.summary_edge((layout.vid(p), op_id, lit))
             return
         e = {}
         share = None
@@ -488,7 +569,7 @@ class _Builder:
 
 def _build(layout: Layout, style: DrawOptions, grad_state, *, highlight=None, focus=None,
            caption: str | None = None, upstream=None, sweep: set | None = None,
-           mark=()) -> GraphPicture:
+           mark=(), cache: FrameCache | None = None) -> GraphPicture:
     """The picture of ``layout`` with gradients from ``grad_state`` (see ``_Builder``).
 
     With ``style.max_nodes == "auto"`` the layout is folded step by step (``AUTO_STEPS``)
@@ -497,11 +578,15 @@ def _build(layout: Layout, style: DrawOptions, grad_state, *, highlight=None, fo
     """
     def make() -> _Builder:
         builder = _Builder(layout, style, grad_state, highlight=highlight, focus=focus,
-                           upstream=upstream, sweep=sweep, mark=mark)
+                           upstream=upstream, sweep=sweep, mark=mark, cache=cache)
         builder.collect()
         return builder
 
     if style.max_nodes != "auto":
+        return make().finish(caption)
+    if cache is not None and cache.fold is not None:  # the frames of one sweep fold alike
+        if layout.max_nodes != cache.fold[0]:
+            layout.fold(cache.fold[0])
         return make().finish(caption)
     big = layout.full_cost() > 2000
     for m in AUTO_STEPS:
@@ -511,6 +596,8 @@ def _build(layout: Layout, style: DrawOptions, grad_state, *, highlight=None, fo
         builder = make()
         if builder.fits():
             break
+    if cache is not None:
+        cache.fold = (layout.max_nodes,)
     return builder.finish(caption)
 
 

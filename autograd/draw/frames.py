@@ -28,7 +28,7 @@ import graphviz
 from .. import backward_steps, local_derivatives
 from ..files import write_atomic
 from ..value import Value
-from .builder import Shares, _build
+from .builder import FrameCache, Shares, _build
 from .display import fallback_bundle, svg_text
 from .layout import Layout
 from .options import DrawOptions
@@ -69,6 +69,7 @@ def backward_frames(root: Value, options: DrawOptions | None = None, *,
     got: dict[Value, int] = {root: 1}  # the seed is the root's one share
     frames = []
     visited: set[Value] = set()
+    cache = FrameCache()
     for step, (node, adjoints) in enumerate(backward_steps(root)):
         visited.add(node)
         for p in node.parents:
@@ -84,7 +85,7 @@ def backward_frames(root: Value, options: DrawOptions | None = None, *,
 
         caption = f"backward step {step + 1}/{n}: {_visit(node, adjoints, root, top)}"
         frames.append(_build(layout, style, grad_state, focus=node, caption=caption,
-                             sweep=set(visited)))
+                             sweep=set(visited), cache=cache))
     if pin and frames:
         try:
             _pin(frames, _layout_frame(layout, style, need, adjoints, frames))
@@ -135,9 +136,19 @@ def _pin(frames: list, model) -> None:
     _, nodes, _, _ = _laid_out(model)
     model.body[:] = [_widened(line, nodes) for line in model.body]
     laid, nodes, boxes, edges = _laid_out(model)
+    done: dict[str, tuple] = {}  # line -> (edge ends or None, {k: pinned line}): frames repeat
     for frame in frames:
         used: dict[tuple, int] = {}
-        frame.body[:] = [_pinned(line, nodes, edges, boxes, used) for line in frame.body]
+        body = []
+        for line in frame.body:
+            ends, pinned = done.get(line) or done.setdefault(line, (_ends(line), {}))
+            k = 0
+            if ends is not None:  # the k-th edge between the same ends takes the k-th spline
+                k = used[ends] = used.get(ends, -1) + 1
+            if k not in pinned:
+                pinned[k] = _pinned(line, nodes, edges, boxes, ends, k)
+            body.append(pinned[k])
+        frame.body[:] = body
         frame.body.insert(0, f'\tbb="{laid["bb"]}"\n')
         frame.engine = "neato"
         frame.no_op = 2
@@ -153,13 +164,19 @@ def _widened(line: str, nodes: dict) -> str:
     return f"{line[:end]} width={float(o['width']) + room:.3f}{line[end:]}"
 
 
-def _pinned(line: str, nodes: dict, edges: dict, boxes: dict, used: dict) -> str:
-    """One DOT statement with its laid-out attributes added (unchanged if it has none)."""
+def _ends(line: str) -> tuple[str, str] | None:
+    """(tail, head) of an edge statement; None for any other line."""
     m = _EDGE_LINE.match(line)
+    return (m.group(2) or m.group(3), m.group(4) or m.group(5)) if m else None
+
+
+def _pinned(line: str, nodes: dict, edges: dict, boxes: dict, ends: tuple | None,
+            k: int) -> str:
+    """One DOT statement with its laid-out attributes added (unchanged if it has none);
+    an edge statement (``ends``) is the k-th between its ends."""
+    m = _EDGE_LINE.match(line) if ends is not None else None
     if m:
-        key = (m.group(2) or m.group(3), m.group(4) or m.group(5))
-        k = used.get(key, 0)
-        used[key] = k + 1
+        key = ends
         laid = edges.get(key, [])
         if k >= len(laid):
             return line
