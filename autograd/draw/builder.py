@@ -199,54 +199,131 @@ def _short_name(name: str, parent: str) -> str:
 
 class FrameCache:
     """What the frames of one sweep share, so that drawing n frames of n nodes costs about
-    n² dictionary look-ups rather than n² DOT statements quoted anew (issue 22, item 10):
+    n² dictionary look-ups rather than n² DOT statements made and quoted anew (issue 22,
+    item 10). The first frame is drawn as any picture; it fixes ``fold`` (with
+    ``max_nodes="auto"``: every frame has the same boxes and edges, so the same fold fits)
+    and ``fit`` (direction, shrink caption). Then:
 
-    * ``values``: per node and what its box shows in a frame (grad state, number, focus,
-      visited), the statements ``_Builder.value`` made for it;
+    * ``drawn``: per node and what its box shows in a frame (grad state and number, focus,
+      visited), a ``Drawn``: the statements ``_Builder.draw_value`` made for it;
     * ``lines``: per statement, the DOT line graphviz quoted for it;
-    * ``fit``: the direction and the shrink caption (the same statements in every frame);
-    * ``fold``: with ``max_nodes="auto"``, the fold the first frame chose (every frame has
-      the same boxes and edges, so the same fold fits).
+    * ``heads``: per cluster, its ``subgraph … {`` and attribute lines and its ``}``;
+    * ``prev`` and ``changed``: the sweep says which nodes a step changes (the one visited,
+      the one visited before, the operands that got a share); every other node is drawn
+      as in the frame before, so a frame costs little more than copying its lines.
     """
 
     def __init__(self) -> None:
-        self.values: dict[tuple, list] = {}
+        self.ready = False
+        self.fold: int | None = None
+        self.fit: tuple[str, str] = ("", "")
+        self.drawn: dict[tuple, Drawn] = {}
         self.lines: dict[tuple, str] = {}
-        self.fit: tuple[str, str] | None = None
-        self.fold: tuple[int | None] | None = None  # max_nodes="auto": the fold chosen
+        self.heads: dict[tuple, tuple[list[str], str]] = {}
+        self.scratch = GraphPicture(name="scratch")
+        # The previous frame's Drawn, one per box in drawing order, and the nodes whose look
+        # may differ in this frame (None: all): the others keep theirs.
+        self.prev: list[Drawn] | None = None
+        self.changed: set | None = None
+        self.node_ids: dict | None = None
+
+    def line(self, kind: str, args: tuple, kwargs: dict) -> str:
+        """The DOT line of ``node(*args, **kwargs)`` (or ``edge``), quoted once."""
+        key = (kind, args, tuple(kwargs.items()))
+        line = self.lines.get(key)
+        if line is None:
+            getattr(self.scratch, kind)(*args, **kwargs)
+            line = self.lines[key] = self.scratch.body.pop()
+        return line
+
+    def head(self, path: tuple) -> tuple[list[str], str]:
+        """A cluster's opening lines and its closing line, indented for its depth."""
+        got = self.heads.get(path)
+        if got is None:
+            tabs = "\t" * len(path)
+            lines = [tabs + line for line in _cluster(path).__iter__(subgraph=True)]
+            got = self.heads[path] = (lines[:-1], lines[-1])
+        return got
 
 
-def _write(target: graphviz.Digraph, kind: str, args: tuple, kwargs: dict,
-           lines: dict | None) -> None:
-    """``target.node(*args, **kwargs)`` (or ``edge``), its DOT line reused from ``lines``."""
-    if lines is None:
-        getattr(target, kind)(*args, **kwargs)
-        return
-    key = (kind, args, tuple(kwargs.items()))
-    line = lines.get(key)
-    if line is None:
-        getattr(target, kind)(*args, **kwargs)
-        lines[key] = target.body[-1]
-    else:
-        target.body.append(line)
+class Drawn:
+    """The statements drawing one node as it looks in some frame, and their DOT lines by
+    the picture's colour scale (None when no statement has a shade)."""
+
+    __slots__ = ("statements", "shades", "lines", "summaries")
+
+    def __init__(self, statements: list) -> None:
+        self.statements = statements
+        self.summaries = [key for where, key in statements if where == "summary"]
+        self.shades = [v.value for where, st in statements if where != "summary"
+                       for v in st[-1].values() if isinstance(v, _Shade)]
+        self.lines: dict = {}
+
+    def lines_at(self, scale, cache: FrameCache) -> tuple[list, list]:
+        """([(cluster path, node line indented for it)], [edge line]) with the shades
+        resolved at ``scale``."""
+        key = scale if self.shades else None
+        got = self.lines.get(key)
+        if got is None:
+            nodes, edges = [], []
+            for where, st in self.statements:
+                if where == "summary":
+                    continue
+                kwargs = {k: v.resolve(scale) if isinstance(v, _Shade) else v
+                          for k, v in st[-1].items()}
+                if where is None:
+                    edges.append(cache.line("edge", st[0], kwargs))
+                else:
+                    nodes.append((where, "\t" * len(where) + cache.line("node", st[1], kwargs)))
+            got = self.lines[key] = (nodes, edges)
+        return got
 
 
-def _emit(g: graphviz.Digraph, body: dict[tuple, list], lines: dict | None = None) -> None:
+def _cluster(path: tuple) -> GraphPicture:
+    """An empty cluster subgraph for ``path``, named and framed."""
+    target = GraphPicture(name=clean(f"cluster_{path[-1]}"))
+    parent_name = path[-2] if len(path) > 1 else ""
+    target.attr(label=shown_text(_short_name(path[-1], parent_name)), style="rounded",
+                color="grey70", fontsize="10", fontname="Helvetica")
+    return target
+
+
+def _emit(g: graphviz.Digraph, body: dict[tuple, list]) -> None:
     """Write statements, nesting cluster subgraphs (deepest first; depth = label dots only)."""
     subs: dict[tuple, graphviz.Digraph] = {}
     for path in sorted(body, key=len, reverse=True):
-        target = g if not path else GraphPicture(name=clean(f"cluster_{path[-1]}"))
-        if path:
-            parent_name = path[-2] if len(path) > 1 else ""
-            target.attr(label=shown_text(_short_name(path[-1], parent_name)), style="rounded",
-                        color="grey70", fontsize="10", fontname="Helvetica")
+        target = _cluster(path) if path else g
         for _, args, kwargs in body[path]:
-            _write(target, "node", args, kwargs, lines)
+            target.node(*args, **kwargs)
         children = [c for c in subs if len(c) == len(path) + 1 and c[:-1] == path]
         for child in sorted(children, key=_natural):
             target.subgraph(subs.pop(child))
         if path:
             subs[path] = target
+
+
+def _emit_lines(g: graphviz.Digraph, lines: dict[tuple, list[str]], cache: FrameCache) -> None:
+    """``_emit`` from ready DOT lines per cluster path (each indented for its depth): the
+    same source, line for line."""
+    paths = set()
+    for path in lines:
+        paths.update(path[:i] for i in range(1, len(path) + 1))
+    children: dict[tuple, list] = {}
+    for path in paths:
+        children.setdefault(path[:-1], []).append(path)
+    body = g.body
+
+    def nest(path: tuple) -> None:
+        head, tail = cache.head(path)
+        body.extend(head)
+        body.extend(lines.get(path, ()))
+        for child in sorted(children.get(path, ()), key=_natural):
+            nest(child)
+        body.append(tail)
+
+    body.extend(lines.get((), ()))
+    for child in sorted(children.get((), ()), key=_natural):
+        nest(child)
 
 
 class _Builder:
@@ -262,8 +339,10 @@ class _Builder:
                  focus=None, upstream=None, sweep: set | None = None, mark=(),
                  cache: FrameCache | None = None):
         self.layout, self.style, self.grad_state = layout, style, grad_state
-        self.cache = cache
+        self.cache = cache  # a ready FrameCache: draw from it (see value, finish_cached)
         self.record: list | None = None  # the statements of the node being drawn (cache)
+        self.drawn: list[Drawn] = []
+        self.fit = ("", "")
         self.highlight, self.focus, self.upstream, self.sweep = highlight, focus, upstream, sweep
         self.on_path = _reaches(highlight, layout.order) if highlight is not None else set()
         self.body: dict[tuple, list] = {(): []}  # statements per cluster path; () is the top
@@ -276,16 +355,18 @@ class _Builder:
         for i in range(1, len(path) + 1):
             self.body.setdefault(path[:i], [])
         statement = ("node", (name, *args), {"id": name, **kwargs})
-        self.body[path].append(statement)
-        if self.record is not None:  # a copy: the picture's shades are resolved in place
-            self.record.append((path, (statement[0], statement[1], dict(statement[2]))))
+        if self.record is not None:
+            self.record.append((path, statement))
+        else:
+            self.body[path].append(statement)
 
     def edge(self, *args, **kwargs) -> None:
         # Edges go after all clusters, at the top level: an edge written inside a cluster
         # would pull a node first mentioned there (from another cluster) into it.
-        self.edges.append((args, kwargs))
         if self.record is not None:
-            self.record.append((None, (args, dict(kwargs))))
+            self.record.append((None, (args, kwargs)))
+        else:
+            self.edges.append((args, kwargs))
 
     def summary_edge(self, key: tuple) -> None:
         """One more edge from a summary (parallel ones merge, with a count)."""
@@ -294,32 +375,32 @@ class _Builder:
             self.record.append(("summary", key))
 
     def value(self, node: Value) -> None:
-        """The statements drawing ``node`` (see ``draw_value``), reused from the frame cache
-        when the node looks as it did in an earlier frame."""
-        if self.cache is None:
+        """The statements drawing ``node`` (``draw_value``); with a ready frame cache, taken
+        from it when the node looks as it did in an earlier frame."""
+        cache = self.cache
+        if cache is None:
             self.draw_value(node)
+            return
+        i = len(self.drawn)
+        if cache.prev is not None and node not in cache.changed:
+            drawn = cache.prev[i]  # looks as in the frame before
+            for key in drawn.summaries:
+                self.summary_edges[key] += 1
+            self.drawn.append(drawn)
             return
         state, g = self.grad_state(node)
         key = (node, state, None if g is None else float(g), getattr(g, "k", None),
-               node is self.focus, self.sweep is None or node in self.sweep,
-               self.layout.max_nodes)
-        made = self.cache.values.get(key)
-        if made is None:
-            self.record = made = []
-            self.draw_value(node)
+               node is self.focus, self.sweep is None or node in self.sweep)
+        drawn = self.cache.drawn.get(key)
+        if drawn is None:
+            self.record = []
+            self.draw_value(node)  # summary edges are counted as it draws
+            drawn = self.cache.drawn[key] = Drawn(self.record)
             self.record = None
-            self.cache.values[key] = made
-            return
-        for where, statement in made:  # copies: the shades are resolved per frame
-            if where is None:
-                self.edges.append((statement[0], dict(statement[1])))
-            elif where == "summary":
-                self.summary_edges[statement] += 1
-            else:
-                kind, args, kwargs = statement
-                for i in range(1, len(where) + 1):
-                    self.body.setdefault(where[:i], [])
-                self.body[where].append((kind, args, dict(kwargs)))
+        else:
+            for key in drawn.summaries:
+                self.summary_edges[key] += 1
+        self.drawn.append(drawn)
 
     # --- the picture --------------------------------------------------------------------------
     def collect(self) -> None:
@@ -381,14 +462,10 @@ class _Builder:
                 f"{self.style.max_nodes}: dot shrinks it; max_nodes='auto' folds it to fit")
 
     def finish(self, caption: str | None) -> GraphPicture:
-        layout, style = self.layout, self.style
+        style = self.style
         g = GraphPicture(name="dagrad", format=style.fmt)
         # size: dot scales a picture wider than 12 in (1,150 px) down to fit, never up
-        fit = self.cache.fit if self.cache is not None else None
-        if fit is None:
-            fit = (self.rankdir(), self.shrink_caption())
-            if self.cache is not None:
-                self.cache.fit = fit
+        self.fit = fit = (self.rankdir(), self.shrink_caption())
         g.attr(rankdir=fit[0], size=f"{FIT_PX / 96:.2f},1000")
         g.attr("node", fontname="Helvetica", fontsize="11")
         g.attr("edge", fontname="Helvetica", fontsize="10")
@@ -397,12 +474,54 @@ class _Builder:
         scale = fitted_scale([v.value for _, kw in shades for v in kw.values()
                               if isinstance(v, _Shade)])
         _resolve_shades(shades, scale)
-        lines = self.cache.lines if self.cache is not None else None
-        _emit(g, self.body, lines)
+        _emit(g, self.body)
         for args, kwargs in self.edges:
-            _write(g, "edge", args, kwargs, lines)
+            g.edge(*args, **kwargs)
+        return self.close(g, scale, caption)
+
+    def finish_cached(self, caption: str | None) -> GraphPicture:
+        """``finish`` for a frame after the first: the same source, from the frame cache's
+        lines (each node's statements resolved and quoted once per colour scale)."""
+        cache, style = self.cache, self.style
+        g = GraphPicture(name="dagrad", format=style.fmt)
+        self.fit = cache.fit
+        g.attr(rankdir=self.fit[0], size=f"{FIT_PX / 96:.2f},1000")
+        g.attr("node", fontname="Helvetica", fontsize="11")
+        g.attr("edge", fontname="Helvetica", fontsize="10")
+        rest = [(None, kw) for stmts in self.body.values() for _, _, kw in stmts]
+        rest += [(None, kw) for _, kw in self.edges]  # summaries: drawn anew in each frame
+        values = [v.value for _, kw in rest for v in kw.values() if isinstance(v, _Shade)]
+        for drawn in self.drawn:
+            values += drawn.shades
+        scale = fitted_scale(values)
+        _resolve_shades(rest, scale)
+        lines: dict[tuple, list[str]] = {}
+        edges: list[str] = []
+        for drawn in self.drawn:
+            node_lines, edge_lines = drawn.lines_at(scale, cache)
+            for path, line in node_lines:
+                lines.setdefault(path, []).append(line)
+            edges += edge_lines
+        for path, stmts in self.body.items():
+            tabs = "\t" * len(path)
+            lines.setdefault(path, []).extend(
+                tabs + cache.line("node", args, kwargs) for _, args, kwargs in stmts)
+        edges += [cache.line("edge", args, kwargs) for args, kwargs in self.edges]
+        _emit_lines(g, lines, cache)
+        g.body += edges
+        cache.prev = self.drawn
+        return self.close(g, scale, caption)
+
+    def close(self, g: GraphPicture, scale, caption: str | None) -> GraphPicture:
+        """What follows the statements: summary text, ids, legend, caption."""
+        layout, style, fit = self.layout, self.style, self.fit
         g.summary = f"of {len(layout.order)} values, {len(layout.unit_id)} summaries"
-        g.node_ids = layout.node_ids()
+        if self.cache is None:
+            g.node_ids = layout.node_ids()
+        else:  # the same boxes in every frame of a sweep
+            if self.cache.node_ids is None:
+                self.cache.node_ids = layout.node_ids()
+            g.node_ids = dict(self.cache.node_ids)
         if style.color_by_grad:
             _add_legend(g, scale)
         caption = "\n".join(c for c in (caption, self.fold_caption(), fit[1]) if c)
@@ -574,31 +693,34 @@ def _build(layout: Layout, style: DrawOptions, grad_state, *, highlight=None, fo
 
     With ``style.max_nodes == "auto"`` the layout is folded step by step (``AUTO_STEPS``)
     until the estimated picture fits a notebook column; a graph of more than 2,000 nodes
-    starts folded (drawing it whole would take dot minutes).
+    starts folded (drawing it whole would take dot minutes). ``cache``: the frames of one
+    sweep share one (``FrameCache``); the first is drawn as any picture, the rest from it.
     """
-    def make() -> _Builder:
+    def make(ready: FrameCache | None = None) -> _Builder:
         builder = _Builder(layout, style, grad_state, highlight=highlight, focus=focus,
-                           upstream=upstream, sweep=sweep, mark=mark, cache=cache)
+                           upstream=upstream, sweep=sweep, mark=mark, cache=ready)
         builder.collect()
         return builder
 
+    if cache is not None and cache.ready:
+        if layout.max_nodes != cache.fold:
+            layout.fold(cache.fold)
+        return make(cache).finish_cached(caption)
     if style.max_nodes != "auto":
-        return make().finish(caption)
-    if cache is not None and cache.fold is not None:  # the frames of one sweep fold alike
-        if layout.max_nodes != cache.fold[0]:
-            layout.fold(cache.fold[0])
-        return make().finish(caption)
-    big = layout.full_cost() > 2000
-    for m in AUTO_STEPS:
-        if m is None and big:
-            continue
-        layout.fold(m)
         builder = make()
-        if builder.fits():
-            break
+    else:
+        big = layout.full_cost() > 2000
+        for m in AUTO_STEPS:
+            if m is None and big:
+                continue
+            layout.fold(m)
+            builder = make()
+            if builder.fits():
+                break
+    picture = builder.finish(caption)
     if cache is not None:
-        cache.fold = (layout.max_nodes,)
-    return builder.finish(caption)
+        cache.ready, cache.fold, cache.fit = True, layout.max_nodes, builder.fit
+    return picture
 
 
 def _path_caption(layout: Layout, src: Value, root: Value) -> str:

@@ -70,8 +70,12 @@ def backward_frames(root: Value, options: DrawOptions | None = None, *,
     frames = []
     visited: set[Value] = set()
     cache = FrameCache()
+    before = None
     for step, (node, adjoints) in enumerate(backward_steps(root)):
         visited.add(node)
+        if cache is not None:  # what this step changes: the node visited (and the one
+            cache.changed = {node, before, *node.parents}  # before), its operands' shares
+        before = node
         for p in node.parents:
             got[p] = got.get(p, 0) + sum(1 for q in node.operands if q is p)
 
@@ -136,18 +140,26 @@ def _pin(frames: list, model) -> None:
     _, nodes, _, _ = _laid_out(model)
     model.body[:] = [_widened(line, nodes) for line in model.body]
     laid, nodes, boxes, edges = _laid_out(model)
-    done: dict[str, tuple] = {}  # line -> (edge ends or None, {k: pinned line}): frames repeat
+    # Frames repeat their lines: each is pinned once. done: line -> its pinned line, or for
+    # an edge (ends, {k: pinned line}): the k-th edge between the same ends takes the k-th
+    # spline.
+    done: dict[str, str | tuple] = {}
     for frame in frames:
         used: dict[tuple, int] = {}
         body = []
         for line in frame.body:
-            ends, pinned = done.get(line) or done.setdefault(line, (_ends(line), {}))
-            k = 0
-            if ends is not None:  # the k-th edge between the same ends takes the k-th spline
+            got = done.get(line)
+            if got is None:
+                ends = _ends(line)
+                got = done[line] = (_pinned(line, nodes, edges, boxes, None, 0)
+                                    if ends is None else (ends, {}))
+            if got.__class__ is not str:
+                ends, pinned = got
                 k = used[ends] = used.get(ends, -1) + 1
-            if k not in pinned:
-                pinned[k] = _pinned(line, nodes, edges, boxes, ends, k)
-            body.append(pinned[k])
+                got = pinned.get(k)
+                if got is None:
+                    got = pinned[k] = _pinned(line, nodes, edges, boxes, ends, k)
+            body.append(got)
         frame.body[:] = body
         frame.body.insert(0, f'\tbb="{laid["bb"]}"\n')
         frame.engine = "neato"

@@ -91,14 +91,14 @@ LABEL_CHARS = 60
 TOOLTIP_CHARS = 2000
 
 
-_SURROGATES = dict.fromkeys(range(0xD800, 0xE000), 0xFFFD)
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def shown_text(text: str, limit: int = LABEL_CHARS) -> str:
     """``text`` as pictures and pages show it: cut to at most ``limit`` characters, ending
     in "…" when cut; a lone surrogate (UTF-8 cannot encode it) as U+FFFD �."""
     text = text if len(text) <= limit else text[: limit - 1] + "…"
-    return text.translate(_SURROGATES) if not text.isascii() else text
+    return text if text.isascii() else _SURROGATE.sub("\ufffd", text)
 
 
 def num(x) -> float:
