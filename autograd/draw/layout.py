@@ -121,10 +121,10 @@ class Structure:
         return bool(node.label)
 
     def key(self, node: Value):
-        """What copies of one node share (a neuron run on several examples), or None."""
-        if self.roles:
-            return node.role
-        return node.label or None
+        """What copies of one node share (a neuron run on several examples: its role), or
+        None; a node without a role is named by its label alone (the ``[k]`` it is shown
+        with)."""
+        return node.role if node.role is not None else (node.label or None)
 
 
 def has_clusters(order: list[Value], structure: Structure) -> bool:
