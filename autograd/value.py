@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 
 from .mode import RUNNING, STATE, AnomalyError
 from .ops import OPS, Op
+from .roles import Role
 
 Number = int | float
 
@@ -97,8 +98,10 @@ class Value:
     # _rule: the table entry that made the node (None for a leaf). micrograd's names
     # (_prev, _op, _backward) are views below, for code written against micrograd.
     # __weakref__ (8 bytes) lets detect_anomaly() remember where a node was made without
-    # keeping it alive.
-    __slots__ = ("data", "grad", "_operands", "_rule", "label", "__weakref__")
+    # keeping it alive. _label is read and checked through ``label``; _role (an
+    # ``autograd.roles.Role``, structure told by nn) is never set while building a node, so
+    # building costs the same: ``role`` reads an unset slot as None.
+    __slots__ = ("data", "grad", "_operands", "_rule", "_label", "_role", "__weakref__")
 
     def __init__(self, data: Number, label: str = "") -> None:
         if data.__class__ is not float:
@@ -115,8 +118,6 @@ class Value:
                     f"{data!r:.60}; convert it first, e.g. Value(float(s)), or make one Value "
                     "per element of a list"
                 ) from None
-        if not isinstance(label, str):
-            raise TypeError(f"label must be a str, got {type(label).__name__}")
         self.data = data
         self.grad = 0.0
         self._operands = ()
@@ -124,6 +125,39 @@ class Value:
         self.label = label
         if RUNNING and STATE.made:  # made inside a transformation's f: a constant there
             STATE.made[-1].add(id(self))
+
+    # --- names: display text and structure, kept apart -------------------------------------
+    @property
+    def label(self) -> str:
+        """The node's name in pictures and error messages: display text only (renaming a
+        node changes no structure; that is ``role``)."""
+        return self._label
+
+    @label.setter
+    def label(self, text: str) -> None:
+        if text.__class__ is not str and not isinstance(text, str):
+            raise TypeError(
+                f"a Value's label must be a str, got {type(text).__name__} {text!r:.60}; "
+                "write it as text, e.g. v.label = str(5) or v.label = f\"x{i}\""
+            )
+        self._label = text
+
+    @property
+    def role(self) -> Role | None:
+        """What this node is in a model's structure (``autograd.roles.Role``: unit, layer,
+        z/out/w/b), set by the code that built it (``nn``); None for any other node."""
+        return getattr(self, "_role", None)
+
+    @role.setter
+    def role(self, role: Role | None) -> None:
+        if role is None:
+            if hasattr(self, "_role"):
+                del self._role
+            return
+        if not isinstance(role, Role):
+            raise TypeError(f"a Value's role must be an autograd.roles.Role or None, got "
+                            f"{type(role).__name__}")
+        self._role = role
 
     # --- graph structure ------------------------------------------------------------------
     @property
@@ -228,8 +262,10 @@ class Value:
         return self.data
 
     def detach(self) -> Value:
-        """A new leaf with the same data, cut from this graph."""
-        return Value(self.data, self.label)
+        """A new leaf with the same data, label and role, cut from this graph."""
+        leaf = Value(self.data, self.label)
+        leaf.role = self.role
+        return leaf
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
@@ -264,7 +300,7 @@ def _result(data: float, operands: tuple, op: Op) -> Value:
     node = _new(Value)
     node.data = data
     node.grad = 0.0
-    node.label = ""
+    node._label = ""
     # One thread-local read per node when recording without anomaly detection. Measured
     # worth: building a 2e5-node chain takes 1.17-1.23× as long reading grad_enabled and
     # anomaly separately (medians of 15, same process).

@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 
 import autograd
 from autograd import Value
+from autograd.roles import Role, mark
 
 from . import init as _init
 from .activations import (  # noqa: F401 - the activation modules live on as nn.layers.*
@@ -124,11 +125,21 @@ class Neuron(Module):
         self.name = name
         self.assign_names()
 
+    _place = (0, 0)  # (layer, unit): given by the Layer holding it (see Layer._set_name)
+
     def _set_name(self, name: str) -> None:
         self.name = name
-        # Precomputed once: these strings label every node this neuron makes.
+        # Precomputed once: these strings label every node this neuron makes (display
+        # text), and these roles say what each node is (structure, for the pictures).
         self._z_label = f"{name}.z" if name else "z"
         self._out_label = f"{name}.out" if name else "out"
+        layer, unit = self._place
+        self._z_role = Role("z", name, layer, unit)
+        self._out_role = Role("out", name, layer, unit)
+        for k, w in enumerate(self.w):
+            w.role = Role("w", name, layer, unit, k)
+        if self.b is not None:
+            self.b.role = Role("b", name, layer, unit)
 
     # The activation function comes from the table; a pickle stores its name instead.
     def __getstate__(self) -> dict:
@@ -146,7 +157,7 @@ class Neuron(Module):
     def preactivation(self, x: Sequence) -> Value:
         """z = Σᵢ wᵢxᵢ + b as one node, labelled ``<name>.z``."""
         z = autograd.dot(self.w, x, self.b) if self.b is not None else autograd.dot(self.w, x)
-        z.label = self._z_label
+        mark(z, self._z_label, self._z_role)
         return z
 
     def __call__(self, x: Sequence) -> Value:
@@ -158,7 +169,7 @@ class Neuron(Module):
         if self._act is None:
             return z, z
         out = self._act(z, self.negative_slope)
-        out.label = self._out_label
+        mark(out, self._out_label, self._out_role)
         return z, out
 
     def __repr__(self) -> str:
@@ -190,6 +201,14 @@ class Layer(Module):
         ]
         self.name = name
         self.assign_names()
+
+    _layer = 0  # its index in the Sequential holding it (see Sequential._set_name)
+
+    def _set_name(self, name: str) -> None:
+        # Names are given parent first, so each neuron learns its place before its name.
+        self.name = name
+        for j, n in enumerate(self.neurons):
+            n._place = (self._layer, j)
 
     def weights(self) -> list[Value]:
         return [w for n in self.neurons for w in n.w]
@@ -230,6 +249,12 @@ class Sequential(Module):
         self.layers = list(modules)
         self.name = name
         self.assign_names()  # the modules given get their paths in this one
+
+    def _set_name(self, name: str) -> None:
+        self.name = name
+        for i, m in enumerate(self.layers):  # a layer's index is its units' layer (Role)
+            if isinstance(m, Layer):
+                m._layer = i
 
     def __call__(self, x):
         for layer in self.layers:

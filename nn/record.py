@@ -133,7 +133,7 @@ class Recorder:
             grid = self._grid()
             # the point's graph on copies of the parameters: a graph of our own, which the
             # page may run backward on without touching the model's .grad
-            copies = {name: Value(p.data, label=p.label) for name, p in model.named_parameters()}
+            copies = {name: p.detach() for name, p in model.named_parameters()}
             x = self.X[self.point]
             out = functional_call(model, copies, lambda: model(x))
         finally:

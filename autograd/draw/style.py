@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 __all__ = ["OP_SYMBOLS", "fmt_number", "fmt_count", "grad_color", "grad_strength",
            "grad_penwidth", "HIGHLIGHT", "FOCUS"]
@@ -69,12 +70,35 @@ FOCUS = "#e7298a"
 
 _CONTROL = {c: 0x2400 + c for c in range(0x20) if c not in (0x09, 0x0A)}  # ␀ ␁ … ␛ …
 _CONTROL[0x7F] = 0x2421  # ␡
+_CONTROL.update(dict.fromkeys(range(0xD800, 0xE000), 0xFFFD))  # a lone surrogate: �
+_UNCLEAN = re.compile("[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
 
 
 def clean(text):
     """Text without control characters (ANSI escapes, \\r, \\x00 make dot fail or garble
-    the picture): each is shown as its Unicode control picture (␛, ␍, ␀). Non-str unchanged."""
-    return text.translate(_CONTROL) if isinstance(text, str) else text
+    the picture): each is shown as its Unicode control picture (␛, ␍, ␀); a lone surrogate
+    (a str Python holds but UTF-8 cannot encode, e.g. from ``os.fsdecode``) as U+FFFD �.
+    Non-str unchanged."""
+    if not isinstance(text, str) or not _UNCLEAN.search(text):
+        return text  # the usual case; str.translate costs ~0.3 µs a character off ASCII
+    return text.translate(_CONTROL)
+
+
+# How long a label is drawn. Graphviz refuses an HTML label over 16,384 bytes (and a box
+# that wide is unreadable anyway): a label is drawn cut at LABEL_CHARS characters with "…",
+# and given in full in its tooltip, itself cut at TOOLTIP_CHARS.
+LABEL_CHARS = 60
+TOOLTIP_CHARS = 2000
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def shown_text(text: str, limit: int = LABEL_CHARS) -> str:
+    """``text`` as pictures and pages show it: cut to at most ``limit`` characters, ending
+    in "…" when cut; a lone surrogate (UTF-8 cannot encode it) as U+FFFD �."""
+    text = text if len(text) <= limit else text[: limit - 1] + "…"
+    return text if text.isascii() else _SURROGATE.sub("\ufffd", text)
 
 
 def num(x) -> float:
@@ -130,9 +154,10 @@ def grad_penwidth(g: float, scale: tuple[float, float] = LOG_RANGE) -> str:
 
 
 def caption_name(v, number=fmt_number) -> str:
-    """How a caption names a node: its label, else its op and data (never an internal id)."""
+    """How a caption names a node: its label (cut at ``LABEL_CHARS``), else its op and data
+    (never an internal id)."""
     if v.label:
-        return v.label
+        return shown_text(v.label)
     if v.op:
         return f"the {v.op} node (data {number(v.data)})"
     return f"a leaf (data {number(v.data)})"

@@ -15,7 +15,7 @@ import graphviz
 
 from ... import backward_steps, local_derivatives, topological_order
 from ...value import Value
-from ..style import caption_name
+from ..style import caption_name, shown_text
 from .page import finite, fmt
 
 ROOT_NAME = "out"
@@ -92,6 +92,6 @@ class GraphData:
         return rep
 
     def data(self) -> dict:
-        top = self.root.label or ROOT_NAME
+        top = shown_text(self.root.label) or ROOT_NAME
         return {"root": self.index[self.root], "top": top, "boxes": self.boxes,
                 "rep": self.representative(), "values": self.values()}

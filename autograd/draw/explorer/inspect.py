@@ -19,6 +19,7 @@ import graphviz
 
 from ... import backward_steps
 from ...value import Value
+from ..style import shown_text
 from .graph import GraphData, find_root, svg_of
 from .network import single_step
 from .page import Page, fragment, new_prefix, svg_element
@@ -54,7 +55,7 @@ class Inspector(Page):
         adjoints = {root: 1.0}
         for _ in backward_steps(root, adjoints):
             pass
-        top = root.label or "out"
+        top = shown_text(root.label) or "out"
         self.graph = None
         self.units = len(net.units)
         prefix = new_prefix(picture.source)

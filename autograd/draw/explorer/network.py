@@ -4,7 +4,7 @@ The units view is laid out once (neato, pinned positions); its boxes are units, 
 so a page does not go through ``GraphData``. Instead it gets, next to the SVG:
 
 * ``ids``: each unit's box id ``l{layer}u{j}`` (the ``<g id>`` of its node), ``names`` (its
-  label prefix, ``layers.1.neurons.3``), ``act`` (the op of its output, "" for none);
+  module, from its role: ``layers.1.neurons.3``), ``act`` (the op of its output, "" for none);
 * ``edges``: ``[tail, head]`` per weight (tail ``-1 - k`` is input xₖ) and ``titles``, the
   edge's ``<title>`` ``tail->head`` in the SVG;
 * ``steps``: one dict per step, per unit ``z``, ``a``, ``da`` (∂L/∂a), ``dz`` (∂L/∂z) in
@@ -27,6 +27,7 @@ import math
 
 from ... import local_derivatives
 from ...value import Value
+from ..style import shown_text
 from ..units import Network, _scale
 from .page import finite
 
@@ -65,7 +66,7 @@ def network_data(net: Network, steps: list[dict], gp: list[list[float]], top: st
         s["gp"] = [finite(x) for x in slopes]
     return {
         "ids": net.ids,
-        "names": [z.label.rsplit(".", 1)[0] for _li, _j, z, _o in net.units],
+        "names": [shown_text(z.role.module) for _li, _j, z, _o in net.units],
         "act": ["" if out is z else out.op for _li, _j, z, out in net.units],
         "edges": [[t, h] for t, h, _w in net.edges],
         "titles": [net.edge_title(e) for e in range(len(net.edges))],

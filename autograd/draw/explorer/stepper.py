@@ -21,11 +21,12 @@ import os
 
 from ...sweep import backward_ran, shares
 from ...value import Value
+from ..options import OPTION_NAMES
+from ..style import shown_text
 from .graph import GraphData, name, svg_of
 from .page import Page, fmt, fragment, new_prefix, svg_element
 
-DRAW_OPTIONS = {"rankdir", "edge_labels", "show_constants", "color_by_grad", "clusters",
-                "max_nodes", "fmt"}
+DRAW_OPTIONS = frozenset(OPTION_NAMES)  # the one list: autograd.draw.options
 LEGEND = (
     '<div class="dgx-legend"><span class="dgx-key dgx-k0"></span>not reached '
     '<span class="dgx-key dgx-k1"></span>k of n shares received '
@@ -108,7 +109,7 @@ class Stepper(Page):
         self.has_backward = backward_ran(root)
         picture = draw_dot(root, grads=self.has_backward, **draw_options)
         self.graph = g = GraphData(root, picture.node_ids)
-        top = root.label or "out"
+        top = shown_text(root.label) or "out"
         steps = _steps(g)
         self.captions = [_caption(g, k, len(steps), s, top) for k, s in enumerate(steps)]
         self.steps = steps
