@@ -31,5 +31,7 @@ differentiated again; for second order use ``autograd.hessian`` or ``create_grap
 """
 
 from .function import ArgSpec, CompiledFunction, TraceMismatchError, compile, compile_graph
+from .guards import GuardError
 
-__all__ = ["compile", "compile_graph", "CompiledFunction", "TraceMismatchError", "ArgSpec"]
+__all__ = ["compile", "compile_graph", "CompiledFunction", "TraceMismatchError", "GuardError",
+           "ArgSpec"]
