@@ -223,11 +223,20 @@ def array_namespace() -> dict:
         return tuple(np.where(np.isfinite(m), e / total, np.exp(x - out))
                      for x, e in zip(xs, es, strict=True))
 
-    ns = {name: getattr(np, name) for name in ("exp", "log", "sqrt", "tanh", "sin", "cos",
+    def tanh(a):  # NumPy's tanh differs from math.tanh in the last bit on many points
+        if np.ndim(a) == 0:
+            return math.tanh(a)
+        return np.fromiter(map(math.tanh, a.ravel().tolist()), float, a.size).reshape(a.shape)
+
+    def pow_(a, b):  # NumPy takes x ** 0.5 as sqrt: −0.0 and NaN where Python gives 0.0 and inf
+        r = np.power(a, b)
+        return np.where(b == 0.5, np.where(a == -math.inf, math.inf, r + 0.0), r)
+
+    ns = {name: getattr(np, name) for name in ("exp", "log", "sqrt", "sin", "cos",
                                                "isinf", "isfinite", "floor", "logical_not",
                                                "where", "abs")}
-    ns.update(sigmoid=sigmoid, softplus=softplus, logsumexp=logsumexp, softmax=softmax,
-              pow_=np.power, inf=math.inf, nan=math.nan)
+    ns.update(tanh=tanh, sigmoid=sigmoid, softplus=softplus, logsumexp=logsumexp, softmax=softmax,
+              pow_=pow_, inf=math.inf, nan=math.nan)
     return ns
 
 

@@ -153,6 +153,8 @@ def _text(s: Sym, array: bool) -> tuple[str, int]:
         return "".join(parts), 4
     if k in ("*", "/"):
         return f"{_wrap(_text(a[0], array), 5)} {k} {_wrap(_text(a[1], array), 6)}", 5
+    if k == "**" and array:  # NumPy's ** differs from Python's at x ** 0.5: the table's pow_
+        return f"pow_({_text(a[0], array)[0]}, {_text(a[1], array)[0]})", 8
     if k == "**":
         return f"{_wrap(_text(a[0], array), 8)} ** {_wrap(_text(a[1], array), 6)}", 7
     if k == "neg":
@@ -197,6 +199,7 @@ def _pow_raises(x: Sym, y: Sym) -> list[Sym]:
 FLOAT_RAISES = {
     "/": lambda x, y: [cmp(y, "==", 0.0)],
     "**": _pow_raises,
+    "pow_": _pow_raises,  # the table's pow: a ** b, refusing a complex result
     "exp": lambda x: [both(call("isinf", call("exp", x)), call("isfinite", x))],
     "log": lambda x: [cmp(x, "<=", 0.0)],
     "log1p": lambda x: [cmp(x, "<=", -1.0)],
