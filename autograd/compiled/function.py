@@ -17,7 +17,7 @@ from ..functional import _as_tuple
 from ..ops import Op
 from ..value import DomainError, Value, domain_error
 from . import codegen
-from .guards import GuardError, describe, recording, relevant
+from .guards import GuardError, describe, recording, relevant, unused
 
 Argnums = int | Sequence[int]
 
@@ -436,17 +436,20 @@ def compile(f: Callable, *example_args, argnums: Argnums = 0, check: bool = Fals
     with recording() as rec:
         root = _root(f(*[_nest(lv, s.shape) for lv, s in zip(leaves, specs)]), _fname(f))
     t1 = time.perf_counter()
-    guards = relevant(rec.guards, {x for group in leaves for x in group})
-    program = _program(root, leaves, specs, nums, (), f"{_fname(f)}_value_and_grad", guards)
+    inputs = {x for group in leaves for x in group}
+    guards = relevant(rec.guards, inputs)
+    program = _program(root, leaves, specs, nums, (), f"{_fname(f)}_value_and_grad", guards,
+                       unused(rec, root, inputs))
     timings = {"trace": t1 - t0, "order": time.perf_counter() - t1}
     return CompiledFunction(program, specs, argnums, f=f, check=check, timings=timings,
                             on_guard=on_guard)
 
 
 def _program(root: Value, leaves: list[list[Value]], specs: list[ArgSpec], nums: tuple,
-             aux: Sequence[Value], fname: str, guards: Sequence = ()) -> codegen.Program:
+             aux: Sequence[Value], fname: str, guards: Sequence = (),
+             side: Sequence[Value] = ()) -> codegen.Program:
     extra = [x for gd in guards for x in (gd.node, gd.other) if x.__class__ is Value]
-    order, n_root = codegen.order_graph(root, [*aux, *extra])
+    order, n_root = codegen.order_graph(root, [*aux, *extra, *side])
     p = codegen.Program(root=root, order=order, n_root=n_root, inputs=leaves,
                         scalar=[not s.shape for s in specs], arg_names=[s.name for s in specs],
                         argnums=nums, aux=list(aux), fname=fname, guards=list(guards))

@@ -44,6 +44,7 @@ def _where(frame) -> str:
 class Recorder:
     def __init__(self) -> None:
         self.guards: list[Guard] = []
+        self.created: list[Value] = []  # every node made while tracing, used or not
         self._seen: set = set()
 
     def add(self, node: Value, op: str, other, expected: bool, frame) -> None:
@@ -87,7 +88,11 @@ def recording():
             return result
         return wrapper
 
-    Value.data = property(get, slot.__set__)
+    def set_(self, v):
+        slot.__set__(self, v)
+        rec.created.append(self)  # the engine sets .data once on each node it makes
+
+    Value.data = property(get, set_)
     for method in ("__float__", "item", "__format__"):
         setattr(Value, method, read(method))
     for method, op in _COMPARISONS.items():
@@ -100,15 +105,30 @@ def recording():
             setattr(Value, method, fn)
 
 
-def relevant(guards: list[Guard], inputs: set[Value]) -> list[Guard]:
-    """The guards on numbers that depend on the inputs (a closure's constant cannot change)."""
-    roots = [x for gd in guards for x in (gd.node, gd.other) if x.__class__ is Value]
+def dependent(nodes: list[Value], inputs: set[Value]) -> set[Value]:
+    """The nodes among ``nodes`` (and their operands) that depend on the inputs."""
     depends = set(inputs)
-    for node in topological_order(roots) if roots else ():
+    for node in topological_order(nodes) if nodes else ():
         if any(x.__class__ is Value and x in depends for x in node._operands):
             depends.add(node)
+    return depends
+
+
+def relevant(guards: list[Guard], inputs: set[Value]) -> list[Guard]:
+    """The guards on numbers that depend on the inputs (a closure's constant cannot change)."""
+    depends = dependent([x for gd in guards for x in (gd.node, gd.other)
+                         if x.__class__ is Value], inputs)
     return [gd for gd in guards if any(x.__class__ is Value and x in depends
                                        for x in (gd.node, gd.other))]
+
+
+def unused(rec: Recorder, root: Value, inputs: set[Value]) -> list[Value]:
+    """Nodes the traced function made from the inputs that the output does not use: the
+    replay computes them too, so that it raises where the function itself raised."""
+    used = set(topological_order(root))
+    rest = [n for n in rec.created if n._operands and n not in used]
+    depends = dependent(rest, inputs)
+    return [n for n in rest if n in depends]
 
 
 def describe(gd: Guard, names: dict) -> str:
