@@ -92,9 +92,14 @@ def order_graph(root: Value, aux: Sequence[Value]) -> tuple[list[Value], int]:
     return order, n_root
 
 
+def _clean(text: str) -> str:
+    return re.sub(r"[^0-9A-Za-z_]+", "_", text).strip("_")[:60]
+
+
 def _identifier(text: str, fallback: str) -> str:
-    name = re.sub(r"[^0-9A-Za-z_]+", "_", text).strip("_") or fallback  # ASCII: no two
-    # labels may become one identifier under Python's NFKC normalisation of names
+    """An identifier from user text: ASCII letters, digits and _ only (so no two labels become
+    one name under Python's NFKC normalisation, and no user text is code)."""
+    name = _clean(text) or _clean(fallback) or "v"
     if name[0].isdigit() or name.startswith(("g_", "d_", "op_")) or name in RESERVED:
         name = f"n_{name}"
     return name
@@ -196,9 +201,10 @@ class Writer:
         return nc
 
     def assign(self, target: str, expr: Sym, node: Value | None, comment: str,
-               backward: bool = False) -> None:
+               backward: bool = False, blame: list | None = None) -> None:
         """target = expr; a long sum continued over lines of CHUNK terms (the same left-to-right
-        sum); on arrays, then a check of the examples where Python's floats would raise."""
+        sum); on arrays, then a check of the examples where Python's floats would raise, for
+        each (part, node it belongs to) of ``blame`` (default: the whole expression)."""
         if expr.kind in ("+", "-"):
             head, *rest = _spine(expr)
             for i in range(0, max(len(rest), 1), CHUNK):
@@ -210,9 +216,11 @@ class Writer:
         else:
             self.src.add(f"    {target} = {expr.code(self.array)}{comment}", node, backward)
         if self.array:
-            mask = raises(expr)
-            if mask is not None:
-                self.src.add(f"    dom({mask.code(True)}, {len(self.src.lines)})", node, backward)
+            for part, owner in blame if blame is not None else [(expr, node)]:
+                mask = raises(part)
+                if mask is not None:  # the check's own line names the op it checks
+                    self.src.add(f"    dom({mask.code(True)}, {len(self.src.lines) + 1})", owner,
+                                 backward)
 
     # --- guards -----------------------------------------------------------------------------
     def _place_guards(self) -> dict:
@@ -310,8 +318,9 @@ class Writer:
             ops = [comment_text(c.op) for c, _ in shares]
             comment = f"  # from {', '.join(ops)}" if len(ops) <= 3 else \
                 f"  # from {len(ops)} consumers"
-            self.assign("g_" + names[node], self.adjoint([self.term(c, i) for c, i in shares]),
-                        node, comment, backward=True)
+            terms = [self.term(c, i) for c, i in shares]
+            self.assign("g_" + names[node], self.adjoint(terms), node, comment, backward=True,
+                        blame=[(t, c) for t, (c, _) in zip(terms, shares)])
             self.partials_line(node)
         for k in p.argnums:
             for leaf in p.inputs[k]:
