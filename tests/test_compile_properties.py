@@ -5,7 +5,7 @@ DomainError where it raises (the batch: raised, or NaN for exactly those example
 ``errors="nan"``).
 
 A few seconds by default; ``DAGRAD_COMPILE_PROPERTY=2000 pytest tests/test_compile_properties.py``
-runs that many random graphs (or ``python -m benchmarks.compile_properties 2000``)."""
+runs that many random graphs."""
 
 import math
 import os

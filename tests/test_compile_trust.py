@@ -235,7 +235,7 @@ def _error(call):
 
 def test_fit_compiled_refuses_strings_and_complex_with_the_interpreted_message():
     for X in ([["1", "2"], ["3", "4"]], [[1 + 1j, 2.0], [3.0, 4.0]]):
-        errors = [_error(lambda c=c: nn.fit(nn.MLP(2, [3, 1], seed=0), X, [1, -1],
+        errors = [_error(lambda c=c, X=X: nn.fit(nn.MLP(2, [3, 1], seed=0), X, [1, -1],
                                             loss="hinge", epochs=1, progress=False, compile=c))
                   for c in (False, True)]
         assert errors[0] is not None and errors[0] == errors[1]

@@ -165,7 +165,8 @@ def node_code(op: Op, args: list, out: Sym, array: bool, fn_name: str, line: int
         partials = t.partials(*args, out)
     elif table and not (array and t is not None and t.array_partials):
         partials = _try(_derived_partials, op, args, out)
-    extra = (name("dom"), name(str(int(line)))) if array else ()  # arrays: each example's error reported
+    # on arrays the op's own functions report each example's error to ``dom``
+    extra = (name("dom"), name(str(int(line)))) if array else ()
     if forward is None:
         forward = call(fn_name, *extra, *args)
     partials_call = None

@@ -489,5 +489,6 @@ def compile_graph(output: Value, inputs: dict, argnums: Argnums = 0, aux: Sequen
 def _fname_text(name: str) -> str:
     """A function name from user text: ASCII word characters only, never a leading digit."""
     text = re.sub(r"[^0-9A-Za-z_]+", "_", str(name)).strip("_")[:40] or "graph"
-    clash = keyword.iskeyword(text) or text in codegen.RESERVED or text.startswith(("g_", "d_", "op_"))
+    clash = keyword.iskeyword(text) or text in codegen.RESERVED or \
+        text.startswith(("g_", "d_", "op_"))
     return f"f_{text}" if text[0].isdigit() or clash else text

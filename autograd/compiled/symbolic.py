@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 
+
 class Branches(Exception):
     """A rule read a number to decide something: it cannot be written out symbolically."""
 
@@ -161,6 +162,12 @@ def _text(s: Sym, array: bool) -> tuple[str, int]:
         return f"-{_wrap(_text(a[0], array), 6)}", 6
     if k == "call":
         return f"{a[0]}({', '.join(_text(x, array)[0] for x in a[1:])})", 8
+    return _logic(s, array)
+
+
+def _logic(s: Sym, array: bool) -> tuple[str, int]:
+    """Comparisons, and/or/not and where: Python's words on floats, NumPy's on arrays."""
+    k, a = s.kind, s.args
     if k == "cmp":
         return f"{_wrap(_text(a[1], array), 4)} {a[0]} {_wrap(_text(a[2], array), 4)}", 3
     if k == "and":
