@@ -14,6 +14,7 @@ replay is not. The recorder is not thread-safe: trace in one thread at a time.
 from __future__ import annotations
 
 import linecache
+import numbers
 import sys
 from contextlib import contextmanager
 
@@ -83,7 +84,7 @@ def recording():
     def compare(method, op):
         def wrapper(self, other):
             result = saved[method](self, other)
-            if other.__class__ is Value or isinstance(other, (int, float)):
+            if other.__class__ is Value or isinstance(other, numbers.Real):
                 rec.add(self, op, other, bool(result), sys._getframe(1))
             return result
         return wrapper
