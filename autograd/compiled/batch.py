@@ -93,14 +93,14 @@ class Domain:
 
     def __init__(self, np, b: int, plan: BatchPlan, errors: str) -> None:
         self.np, self.b, self.plan, self.nan = np, b, plan, errors == "nan"
-        self.bad = np.zeros(b, dtype=bool)
+        self.bad = None  # the examples made NaN (errors="nan"), once there are some
 
     def __call__(self, mask, line: int) -> None:
         m = self.np.broadcast_to(self.np.asarray(mask, dtype=bool), (self.b,))
         if not m.any():
             return
         if self.nan:
-            self.bad |= m
+            self.bad = m.copy() if self.bad is None else self.bad | m
             return
         raise DomainError(self.plan.domain_message(line, _examples(self.np, m)))
 
@@ -133,7 +133,7 @@ def _run(np, plan: BatchPlan, prepared, b: int, seed: float, errors: str):
         if isinstance(e, (DomainError, GuardError)):
             raise
         raise plan.replay_error(e) from None
-    return value, grads, aux, (dom.bad if dom.bad.any() else None)
+    return value, grads, aux, dom.bad
 
 
 def replay(plan: BatchPlan, args: tuple, reduce: str | None, errors: str = "raise"):
@@ -151,14 +151,14 @@ def replay(plan: BatchPlan, args: tuple, reduce: str | None, errors: str = "rais
                                for a, n in zip(args, sizes)))
     seed = 1.0 / b if reduce == "mean" else 1.0
     value, grads, aux, bad = _run(np, plan, prepared, b, seed, errors)
-    values = np.array(np.broadcast_to(value, (b,)), dtype=float)
+    values = np.broadcast_to(value, (b,))
     if bad is not None:
-        values[bad] = np.nan
+        values = np.where(bad, np.nan, values)
     if reduce is not None:
         total = float(values.sum())
         value = total / b if reduce == "mean" else total
     else:
-        value = values
+        value = np.array(values, dtype=float)
     out = [_grad(np, g, plan.specs[k], b, reduce is None or sizes[k] is not None, bad)
            for g, k in zip(grads, plan.nums)]
     out = out[0] if plan.single else tuple(out)

@@ -192,6 +192,7 @@ class CompiledFunction:
         self._fn, self._file = codegen.build(program, self._src, array=False)
         self.timings = {**(timings or {}), "emit": t1 - t0, "compile": time.perf_counter() - t1}
         self._batched = None
+        self._plan: BatchPlan | None = None
         # the generated sources leave the traceback cache when this function is dropped
         self._files = [self._file]
         weakref.finalize(self, _forget, self._files)
@@ -342,6 +343,11 @@ class CompiledFunction:
 
     def batch_plan(self) -> BatchPlan:
         """What the batched replay (``batch.py``) needs of this function, and nothing else."""
+        if self._plan is None:
+            self._plan = self._make_plan()
+        return self._plan
+
+    def _make_plan(self) -> BatchPlan:
         code, src, filename = self._batched_fn()
         return BatchPlan(specs=self.args, nums=self._nums, single=isinstance(self.argnums, int),
                          has_aux=bool(self._p.aux), code=code, check_count=self._check_count,
