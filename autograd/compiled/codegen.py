@@ -184,18 +184,24 @@ class Writer:
         self.p, self.array = p, array
         self.src = Source()
         self.code: dict[Value, NodeCode] = {}
+        self.syms: dict[Value, Sym] = {}  # each node's name as a Sym, made once
         self.needs = needs_grad(p)
         self.input_of = p.input_of
         self.guards_after = self._place_guards()
 
     def operand(self, x) -> Sym | float:
-        return x if x.__class__ is float else name(self.p.names[x])
+        if x.__class__ is float:
+            return x
+        sym = self.syms.get(x)
+        if sym is None:
+            sym = self.syms[x] = name(self.p.names[x])
+        return sym
 
     def node_code(self, node: Value) -> NodeCode:
         nc = self.code.get(node)
         if nc is None:
             args = [self.operand(x) for x in node.operands]
-            nc = node_code(node._rule, args, name(self.p.names[node]), self.array,
+            nc = node_code(node._rule, args, self.operand(node), self.array,
                            self.p.op_names[id(node._rule)], len(self.src.lines) + 1)
             self.code[node] = nc
         return nc
