@@ -11,7 +11,10 @@ optimiser's step is the interpreted path's, unchanged.
 This needs a per-example graph that is the same for every example: ``Dropout`` and
 ``BatchNorm`` in training mode, and losses whose graph depends on the target (``bce`` clamps
 log p, ``cross_entropy`` picks a logit by class index), are refused with a clear error.
-ReLU and the other data-dependent ops stay data-dependent in the compiled code.
+ReLU and the other data-dependent ops stay data-dependent in the compiled code; a model or loss
+that reads a Value's number while tracing gets a guard, and a batch whose examples would take
+another branch raises ``GuardError`` (use compile=False for such a model). Inputs the
+interpreted path refuses (strings, complex numbers) are refused with its own error.
 """
 
 from __future__ import annotations
