@@ -114,6 +114,9 @@ def _flatten(x, spec: ArgSpec, shape: tuple[int, ...] | None = None) -> list[flo
     if len(shape) == 1:
         if _FLOAT.issuperset(map(type, x)):  # the usual case, checked in one C loop
             return list(x)
+        kind = getattr(getattr(x, "dtype", None), "kind", "")
+        if kind and kind in "biuf":  # a NumPy array of real numbers: floats in one C call
+            return x.astype(float).tolist()
         return [_number(v, spec) for v in x]
     return [v for row in x for v in _flatten(row, spec, shape[1:])]
 
