@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 from .. import ops as _ops
 from ..ops import OPS, Op
-from .symbolic import Branches, Sym, both, call, cmp, name, sym, where
+from .symbolic import Branches, Sym, both, call, cmp, name, negate, sym, where
 
 # Python 3.12 made sum() of floats compensated (Neumaier); the table's sum and dot use sum(),
 # so on such a Python their rules are not run symbolically (that would add left to right):
@@ -82,9 +82,13 @@ def _power(a, b, safe: bool) -> Sym:
 
 
 def _powv_partials(a, b, out) -> list[Sym]:
-    # b·a^(b−1), 0 where a = b = 0; ∂/∂b = a^b · ln a for a > 0, 0 at a = 0, NaN below.
-    d_a = where(both(cmp(a, "==", 0.0), cmp(b, "==", 0.0)), 0.0, b * a ** (b - 1))
-    d_b = where(cmp(a, ">", 0.0), out * call("log", a), where(cmp(a, "==", 0.0), 0.0, NAN))
+    # The table's _powv_partials and _exponent_partial, branch for branch:
+    # ∂/∂a = b·a^(b−1), but 0 where b = 0 and a is 0 or NaN (neither > 0 nor < 0);
+    # ∂/∂b = a^b · ln a for a > 0; at a = 0, 0 for b ≥ 0 and a^b · (−∞) otherwise; NaN below.
+    zero_or_nan = both(negate(cmp(a, ">", 0.0)), negate(cmp(a, "<", 0.0)))
+    d_a = where(both(cmp(b, "==", 0.0), zero_or_nan), 0.0, b * a ** (b - 1))
+    at_zero = where(cmp(b, ">=", 0.0), 0.0, out * -math.inf)
+    d_b = where(cmp(a, ">", 0.0), out * call("log", a), where(cmp(a, "==", 0.0), at_zero, NAN))
     return [d_a, d_b]
 
 
@@ -212,7 +216,9 @@ def array_namespace() -> dict:
     def logsumexp(*xs):
         m = _python_max(np, xs)
         total = fsum([np.exp(x - m) for x in xs])
-        return np.where(np.isinf(m), m, m + np.log(total))
+        # the table's rule: an infinite max is the result, unless an operand is NaN
+        any_nan = np.logical_or.reduce(np.broadcast_arrays(*[np.isnan(x) for x in xs]))
+        return np.where(np.isinf(m), np.where(any_nan, np.nan, m), m + np.log(total))
 
     def softmax(*xs_out):  # logsumexp's partials: shifted by the max, or e^(x − out)
         xs, out = xs_out[:-1], xs_out[-1]
