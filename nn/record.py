@@ -6,8 +6,10 @@ epoch, what the replay page (``autograd.draw.explorer.training_page``) shows:
 * the gradient norm of each layer, ‖∂L/∂θ‖₂ over its parameters (the last step's gradients);
 * for 2-D inputs and one output, the model's score on a ``grid`` × ``grid`` square over the
   data, as tanh(score) in one signed byte per cell (the sign is the class);
-* the graph of one data point (``point``, an index into X): each node's data and its
-  derivative ∂score/∂node, from the engine's own sweep (no ``.grad`` is touched).
+* the graph of one data point (``point``, an index into X) and its loss L = loss(score, y)
+  (``loss``: the one ``fit`` trains with): each node's data and its derivative ∂L/∂node,
+  what ``L.backward()`` would give for that point alone, from the engine's own sweep (no
+  ``.grad`` is touched).
 
 The curves (loss, accuracy) come from ``history`` for every epoch. The snapshots are
 bounded by ``max_steps``: past it, every other kept step is dropped (the stride doubles), so
@@ -24,7 +26,7 @@ from autograd import OPS, Value, backward_steps, topological_order
 from .diagnostics import grad_norms
 from .layers import MLP, Layer, Sequential
 from .module import Module, functional_call
-from .train import History, predict
+from .train import History, _loss_fn, predict
 
 __all__ = ["Recorder", "Snapshot"]
 
@@ -97,10 +99,12 @@ class Recorder:
     ``max_steps``: at most this many epochs keep a snapshot (evenly spaced, and the last).
     ``grid``: cells per side of the decision-boundary grid (2-D inputs, one output).
     ``point``: the index in X of the data point whose graph is replayed.
+    ``loss``: the loss ``fit`` trains with (a name from ``nn.losses.LOSSES`` or a callable
+    loss(outputs, targets)): the replay shows ∂L/∂node for that point's loss L.
     """
 
     def __init__(self, model: Module, X: Sequence, y: Sequence, *, max_steps: int = 100,
-                 grid: int = 25, point: int = 0):
+                 grid: int = 25, point: int = 0, loss="hinge"):
         if max_steps < 2:
             raise ValueError(f"max_steps must be at least 2 (the first and the last), "
                              f"got {max_steps}")
@@ -111,14 +115,17 @@ class Recorder:
             raise ValueError(f"point must index X (0 … {len(X) - 1}), got {point}")
         self.model, self.X, self.y = model, X, y
         self.max_steps, self.grid_size, self.point = max_steps, grid, point
+        self.loss_fn = _loss_fn(loss)
         self.history: History | None = None
         self.snapshots: list[Snapshot] = []
         self.stride = 1
         self.latest: Snapshot | None = None
         two_d = all(len(p) == 2 for p in X)
         self.box = _grid_box(X) if two_d else None
-        # the chosen point's graph at the latest snapshot (on copies of the parameters)
+        # the chosen point's graph at the latest snapshot (on copies of the parameters): its
+        # score and its loss L; the snapshots hold the nodes of L's graph in topological order
         self.out: Value | None = None
+        self.point_loss: Value | None = None
 
     # --- recording ---------------------------------------------------------------------
     def __call__(self, epoch: int, history: History) -> None:
@@ -149,11 +156,12 @@ class Recorder:
             if len(out) != 1:
                 raise ValueError("the recorder replays the graph of a model with one output")
             out = out[0]
-        adj = {out: 1.0}
-        for _ in backward_steps(out, adj):
+        point_loss = self.loss_fn([out], [self.y[self.point]])
+        adj = {point_loss: 1.0}
+        for _ in backward_steps(point_loss, adj):
             pass
-        order = topological_order(out)
-        self.out = out
+        order = topological_order(point_loss)
+        self.out, self.point_loss = out, point_loss
         return Snapshot(epoch, grad_norms(model), grid, [v.data for v in order],
                         [adj.get(v, 0.0) for v in order])
 
