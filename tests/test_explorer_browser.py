@@ -316,20 +316,6 @@ def test_notebook_2_exported_without_a_kernel_steps_through_every_frame(open_pag
     assert page.errors == []
 
 
-def test_the_page_script_formats_numbers_as_the_captions_do(browser):
-    from autograd.draw.explorer.page import asset, fmt
-
-    numbers = [0.0, -2.0, 1.0, 0.88137, -0.75423, 123456.0, 2.5e-07, -1e-07, 0.0001,
-               9999.4, 12.5, 3.14159, -6.0, 1e300, 0.1 + 0.2]
-    ctx = browser.new_context()
-    page = ctx.new_page()
-    page.set_content("<html><body></body></html>")
-    page.add_script_tag(content=asset("explorer.js"))
-    got = page.evaluate("xs => xs.map(fmt)", numbers)
-    ctx.close()
-    assert got == [fmt(x) for x in numbers]
-
-
 # --- the network view: the replay's graph, and inspecting it by pointing ----------------------
 UNIT_TEXTS = """(id) => Array.from(document.querySelectorAll('.dgx g.node'))
   .filter(g => g.id.endsWith('-' + id))[0].querySelectorAll('text')"""
@@ -368,7 +354,7 @@ def test_replay_graph_is_the_network_view_and_its_numbers_follow_the_slider(open
 
     rec = recorded_run()
     tp = training_page(rec)
-    net = tp.data["net"]
+    net, numbers = tp.data["net"], tp.network.numbers
     page = open_page(tp)
     # one column per layer, units top to bottom in index order
     at = {b: unit(page, b).bounding_box() for b in net["ids"]}
@@ -377,32 +363,32 @@ def test_replay_graph_is_the_network_view_and_its_numbers_follow_the_slider(open
         assert len({round(r["x"] + r["width"] / 2) for r in col}) == 1
         assert [r["y"] for r in col] == sorted(r["y"] for r in col)
     assert at["l0u0"]["x"] < at["l1u0"]["x"] < at["l2u0"]["x"]
-    first, last = net["steps"][0], net["steps"][-1]
+    first, last = numbers[0], numbers[-1]
     k = max(range(len(net["ids"])), key=lambda i: abs(last["z"][i] - first["z"][i]))
     box = net["ids"][k]
     for j in (0, len(net["steps"]) - 1):
         page.locator(".dgx-slider").evaluate(
             f"s => {{ s.value = {j}; s.dispatchEvent(new Event('input')); }}")
-        st = net["steps"][j]
+        st = numbers[j]
         texts = unit_texts(page, box)
         assert texts[-2] == f"z {fmt(st['z'][k])}\u2002a {fmt(st['a'][k])}"
         assert texts[-1] == f"∂L/∂z {fmt(st['dz'][k])}"
         dead = [b for i, b in enumerate(net["ids"])
-                if net["act"][i] == "relu" and st["z"][i] <= 0]
+                if tp.network.act[i] == "relu" and st["z"][i] <= 0]
         shown_dead = [b for b in net["ids"] if "dead" in unit_texts(page, b)[0]]
         assert shown_dead == dead
     assert fmt(first["z"][k]) != fmt(last["z"][k])  # the texts above changed with the slider
     # edges: coloured by their share, wider for larger |w|, dashed when the share is 0
     widths = page.evaluate("""() => Array.from(document.querySelectorAll('.dgx g.edge'))
-        .filter(e => e.hasAttribute('data-share'))
+        .filter(e => e.hasAttribute('data-edge'))
+        .sort((a, b) => a.getAttribute('data-edge') - b.getAttribute('data-edge'))
         .map(e => [+e.querySelector('path').getAttribute('stroke-width'),
-                   +e.getAttribute('data-share'),
                    e.querySelector('path').getAttribute('stroke-dasharray')])""")
-    st = net["steps"][-1]
-    assert len(widths) == len(net["edges"])
-    by_w = sorted(zip((abs(w) for w in st["w"]), (w for w, _, _ in widths)))
+    st = numbers[-1]
+    assert len(widths) == len(st["w"])
+    by_w = sorted(zip((abs(w) for w in st["w"]), (w for w, _ in widths)))
     assert by_w[0][1] <= by_w[-1][1]
-    assert all((dash == "5,2") == (share == 0) for _, share, dash in widths)
+    assert all((dash == "5,2") == (share == 0) for (_, dash), share in zip(widths, st["share"]))
     assert page.errors == []
 
 
@@ -411,23 +397,23 @@ def test_pointing_at_a_unit_of_the_replay_gives_its_numbers_and_chain_rule(open_
 
     rec = recorded_run()
     tp = training_page(rec)
-    net = tp.data["net"]
+    net, names = tp.data["net"], tp.network.names
     page = open_page(tp)
     j = len(net["steps"]) - 1
     page.locator(".dgx-slider").evaluate(
         f"s => {{ s.value = {j}; s.dispatchEvent(new Event('input')); }}")
-    st = net["steps"][j]
+    st = tp.network.numbers[j]
     k = net["ids"].index("l0u1")
     unit(page, "l0u1").hover()
     tip = page.locator(".dgx-tip").inner_text()
     assert "layers.0.neurons.1" in tip and f"z = {js_full(st['z'][k])}" in tip
-    assert f"∂score/∂z = {js_full(st['dz'][k])}" in tip
+    assert f"∂L/∂z = {js_full(st['dz'][k])}" in tip
     unit(page, "l0u1").click()
     info = page.locator(".dgx-info").inner_text()
-    assert "∂score/∂a of layers.0.neurons.1 = Σ over the next layer's units k" in info
-    for e, (t, h) in enumerate(net["edges"]):
+    assert "∂L/∂a of layers.0.neurons.1 = Σ over the next layer's units k" in info
+    for e, (t, h, _w) in enumerate(tp.network.net.edges):
         if t == k:
-            term = f"via {net['names'][h]}: {fmt(st['dz'][h])} × {fmt(st['w'][e])} = "
+            term = f"via {names[h]}: {fmt(st['dz'][h])} × {fmt(st['w'][e])} = "
             assert term in info
     assert f"(full precision {js_full(st['da'][k])})" in info
     # its paths to the root: its 4 edges out, the next layer's 4 edges, the edge to the root

@@ -348,6 +348,7 @@ NetView.prototype.show = function (st) {
     }
     if (head) { head.setAttribute("stroke", p[0]); head.setAttribute("fill", p[0]); }
     e.el.setAttribute("data-style", st.e[2 * i]);
+    e.el.setAttribute("data-edge", i);
   });
   if (this.rootText) this.rootText.textContent = st.root;
 };
