@@ -11,7 +11,7 @@ import math
 import numbers
 from collections.abc import Iterable, Sequence
 
-from .mode import STATE, AnomalyError
+from .mode import RUNNING, STATE, AnomalyError
 from .ops import OPS, UNARY, Op
 
 Number = int | float
@@ -100,6 +100,8 @@ class Value:
         self._operands = ()
         self._rule = None
         self.label = label
+        if RUNNING and STATE.made:  # made inside a transformation's f: a constant there
+            STATE.made[-1].add(id(self))
 
     # --- graph structure ------------------------------------------------------------------
     @property
@@ -257,6 +259,8 @@ def _result(data: float, operands: tuple, op: Op) -> Value:
     else:
         node._operands = ()
         node._rule = None
+        if STATE.made:  # a leaf made under no_grad inside a transformation's f
+            STATE.made[-1].add(id(node))
     if STATE.anomaly is not None:
         _check_forward(node, op, operands)
     return node
