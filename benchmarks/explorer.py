@@ -171,7 +171,7 @@ def _screenshot(page_path: str, path: str, act, width: int = 1100, height: int =
     return path
 
 
-def screenshot_training(path: str, step: int = 40, unit: str = "l1u3") -> str:
+def screenshot_training(path: str, step: int = 3, unit: str = "l1u3") -> str:
     """docs/explorer_training.png: the demo's replay at kept step ``step``, with ``unit``
     clicked (its chain-rule sum below, its paths to the score outlined)."""
     def act(page):

@@ -449,3 +449,128 @@ def test_inspect_the_network_view_of_a_models_loss(open_page):
     assert "∂loss/∂a of layers.1.neurons.0 = Σ over the next layer's units k" in info
     assert "via layers.2.neurons.0: " in info
     assert page.errors == []
+
+
+# --- layout: texts inside their boxes, the explanation beside the graph, no inner scroll ------
+TEXT_OUTSIDE = """() => {
+  const out = [];
+  for (const g of document.querySelectorAll('.dgx-figure g.node')) {
+    const shape = g.querySelector('path, polygon, ellipse');
+    if (!shape) continue;
+    const s = shape.getBoundingClientRect();
+    for (const t of g.querySelectorAll('text:not(.dgx-badge)')) {
+      const r = t.getBoundingClientRect();
+      if (r.width && (r.left < s.left - 0.5 || r.right > s.right + 0.5))
+        out.push([g.id, t.textContent, r.left - s.left, s.right - r.right]);
+      if (t.hasAttribute('textLength')) out.push([g.id, t.textContent, 'squeezed']);
+    }
+  }
+  return out; }"""
+
+
+def no_inner_scroll(page) -> bool:
+    return page.evaluate("""() => Array.from(document.querySelectorAll('.dgx *'))
+      .every(e => e.scrollHeight <= e.clientHeight + 1 || getComputedStyle(e).overflowY
+                  === 'visible')""")
+
+
+def beside(page) -> bool:
+    """The explanation's column starts beside the figure, within the first screen."""
+    f = page.locator(".dgx-figure").bounding_box()
+    s = page.locator(".dgx-side").bounding_box()
+    assert s["x"] >= f["x"] + f["width"] - 1 and s["y"] < f["y"] + 50, (f, s)
+    return True
+
+
+def test_replay_texts_fit_their_boxes_at_every_kept_step_and_nothing_scrolls_inside(open_page):
+    rec = recorded_run()
+    tp = training_page(rec)
+    page = open_page(tp)
+    for j in range(len(tp.epochs)):
+        page.locator(".dgx-slider").evaluate(
+            f"s => {{ s.value = {j}; s.dispatchEvent(new Event('input')); }}")
+        assert page.evaluate(TEXT_OUTSIDE) == [], f"kept step {j}"
+    assert no_inner_scroll(page) and beside(page)
+    unit(page, "l1u2").click()
+    info = page.locator(".dgx-info").bounding_box()
+    assert info["y"] < 700  # the explanation is on the first screen, not below the fold
+
+
+def test_stepper_texts_fit_their_boxes_at_every_step(open_page):
+    for root in (notebook_graph(), lesson_graph()):  # after backward, and before it
+        if root.label == "e":
+            root.backward()
+        page = open_page(stepper(root))
+        n = int(page.locator(".dgx-slider").get_attribute("max")) + 1
+        for _ in range(n):
+            assert page.evaluate(TEXT_OUTSIDE) == [], caption(page)
+            page.locator(".dgx-next").click()
+        assert no_inner_scroll(page) and beside(page)
+
+
+def test_play_speed_control_sets_the_pace(open_page):
+    L = lesson_graph()
+    L.backward()
+    page = open_page(stepper(L))
+    speed = page.locator(".dgx-speed")
+    assert speed.locator("option").all_text_contents() == ["slow", "normal", "fast",
+                                                            "fastest"]
+    speed.select_option(label="fastest")
+    page.locator(".dgx-play").click()
+    # 6 steps at the fastest pace end well within the default pace's single step (900 ms)
+    page.wait_for_function("() => document.querySelector('.dgx-where').textContent === "
+                           "'step 7 / 7'", timeout=5_000)
+    assert page.locator(".dgx-play").inner_text() == "▶ play"
+
+
+def test_boundary_panel_has_axes_a_class_legend_and_the_class_colours(open_page):
+    from autograd.draw.style import CLASS_COLOURS
+
+    rec = recorded_run()
+    page = open_page(training_page(rec))
+    axes = page.locator(".dgx-bwrap svg")
+    texts = axes.locator("text").all_text_contents()
+    assert "label −1" in texts and "label 1" in texts and "x₀" in texts and "x₁" in texts
+    assert sum(t.lstrip("−").replace(".", "").isdigit() for t in texts) >= 4  # tick labels
+    fills = axes.locator("circle.dgx-point").evaluate_all("cs => cs.map(c => c.getAttribute("
+                                                          "'fill'))")
+    assert fills == [CLASS_COLOURS[1 if t > 0 else 0] for t in rec.y]
+    legend = axes.locator("circle:not(.dgx-point)").evaluate_all(
+        "cs => cs.map(c => c.getAttribute('fill'))")
+    assert legend == list(CLASS_COLOURS)
+    # the canvas sits inside the axes' frame, and a predicted class shows its colour
+    frame = axes.locator("rect.dgx-frame").bounding_box()
+    canvas = page.locator("canvas.dgx-boundary").bounding_box()
+    assert abs(frame["x"] - canvas["x"]) < 1.5 and abs(frame["y"] - canvas["y"]) < 1.5
+
+
+# --- exercise mode ------------------------------------------------------------------------
+def test_exercise_mode_hides_the_next_gradient_checks_the_answer_and_explains_a_miss(open_page):
+    e = notebook_graph()
+    e.backward()
+    s = stepper(e)
+    page = open_page(s)
+    b_grad = next(v for v in s.graph.order if v.label == "b").grad
+    page.locator(".dgx-exercise").check()
+    quiz = page.locator(".dgx-quiz")
+    # step 1 visits e; d is visited next: its gradient is hidden and asked for
+    assert quiz.is_visible() and "What is ∂e/∂d?" in quiz.inner_text()
+    assert grad_text(page, "d") == "grad ?"
+    page.locator(".dgx g.node", has=page.locator("text", has_text="grad ?")).first.hover()
+    assert page.locator(".dgx-tip").inner_text() == "hidden: exercise mode"
+    for _ in range(2):  # to the step before b's visit: b complete, not shown
+        page.locator(".dgx-next").click()
+    assert "What is ∂e/∂b?" in quiz.inner_text() and grad_text(page, "b") == "grad ?"
+    page.locator(".dgx-answer").fill("1")
+    page.locator(".dgx-check").click()
+    verdict = page.locator(".dgx-verdict").inner_text()
+    assert verdict.startswith("Not quite.") and "∂e/∂b = Σ over its 3 uses" in verdict
+    assert "via c: 1 × " in verdict and "via d: 1 × " in verdict  # the sum with its numbers
+    assert grad_text(page, "b") == "grad ?"
+    page.locator(".dgx-answer").fill(f"{b_grad:.4g}".replace("-", "−"))
+    page.locator(".dgx-answer").press("Enter")
+    assert page.locator(".dgx-verdict").inner_text().startswith("Right: ∂e/∂b = ")
+    assert grad_text(page, "b").startswith("grad ") and grad_text(page, "b") != "grad ?"
+    page.locator(".dgx-exercise").uncheck()
+    assert not quiz.is_visible()
+    assert page.errors == []

@@ -126,7 +126,7 @@ def boundary(box: tuple, points: list, labels: list, chosen: int, axis_names=("x
     classes = {v: 1 if v > 0 else 0 for v in values}
     w, h = PAD_L + size + 8, PAD_T + size + PAD_B
     parts = [f'<svg {_attrs(width=w, height=h, class_="dgx-axes")}>',
-             _text("decision boundary (colour: the class the model predicts)", x=4, y=11,
+             _text("decision boundary: the class predicted", x=4, y=11,
                    class_="dgx-ctitle")]
     lx = PAD_L
     for v in values:
