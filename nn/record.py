@@ -34,11 +34,12 @@ __all__ = ["Recorder", "Snapshot"]
 class Snapshot:
     """What one recorded epoch holds (see the module docstring)."""
 
-    __slots__ = ("epoch", "norms", "grid", "data", "adj")
+    __slots__ = ("epoch", "norms", "grid", "data", "adj", "traced")
 
     def __init__(self, epoch: int, norms: dict[str, float], grid: bytes | None,
                  data: list[float], adj: list[float]):
         self.epoch, self.norms, self.grid, self.data, self.adj = epoch, norms, grid, data, adj
+        self.traced: dict[int, tuple[list[float], list[float]]] = {}  # point: (data, adj)
 
 
 def _grid_box(X: Sequence) -> tuple[float, float, float, float]:
@@ -101,10 +102,12 @@ class Recorder:
     ``point``: the index in X of the data point whose graph is replayed.
     ``loss``: the loss ``fit`` trains with (a name from ``nn.losses.LOSSES`` or a callable
     loss(outputs, targets)): the replay shows ∂L/∂node for that point's loss L.
+    ``trace``: how many points are recorded so the page can trace any of them: ``point``
+    and ``trace - 1`` more, evenly spaced in X (``traced``, ``point`` first).
     """
 
     def __init__(self, model: Module, X: Sequence, y: Sequence, *, max_steps: int = 100,
-                 grid: int = 25, point: int = 0, loss="hinge"):
+                 grid: int = 25, point: int = 0, loss="hinge", trace: int = 6):
         if max_steps < 2:
             raise ValueError(f"max_steps must be at least 2 (the first and the last), "
                              f"got {max_steps}")
@@ -116,6 +119,10 @@ class Recorder:
         self.model, self.X, self.y = model, X, y
         self.max_steps, self.grid_size, self.point = max_steps, grid, point
         self.loss_fn = _loss_fn(loss)
+        if trace < 1:
+            raise ValueError(f"trace must be at least 1 (the point itself), got {trace}")
+        spread = [round(k * len(X) / trace) for k in range(trace)]
+        self.traced = [point] + [i for i in dict.fromkeys(spread) if i != point][:trace - 1]
         self.history: History | None = None
         self.snapshots: list[Snapshot] = []
         self.stride = 1
@@ -126,6 +133,7 @@ class Recorder:
         # score and its loss L; the snapshots hold the nodes of L's graph in topological order
         self.out: Value | None = None
         self.point_loss: Value | None = None
+        self.point_losses: dict[int, Value] = {}  # every traced point's loss L
 
     # --- recording ---------------------------------------------------------------------
     def __call__(self, epoch: int, history: History) -> None:
@@ -145,25 +153,33 @@ class Recorder:
         model.eval()
         try:
             grid = self._grid()
-            # the point's graph on copies of the parameters: a graph of our own, which the
+            # the points' graphs on copies of the parameters: graphs of our own, which the
             # page may run backward on without touching the model's .grad
             copies = {name: Value(p.data, label=p.label) for name, p in model.named_parameters()}
-            x = self.X[self.point]
-            out = functional_call(model, copies, lambda: model(x))
+            graphs = {p: self._point_graph(copies, p) for p in self.traced}
         finally:
             model.train(was)
+        self.out, self.point_loss = graphs[self.point][:2]
+        self.point_losses = {p: g[1] for p, g in graphs.items()}
+        snap = Snapshot(epoch, grad_norms(model), grid, *graphs[self.point][2:])
+        snap.traced = {p: g[2:] for p, g in graphs.items()}
+        return snap
+
+    def _point_graph(self, copies: dict, p: int) -> tuple:
+        """(score, loss L, each node's data, ∂L/∂node) of point p, nodes of L's graph in
+        topological order."""
+        x = self.X[p]
+        out = functional_call(self.model, copies, lambda: self.model(x))
         if isinstance(out, list):
             if len(out) != 1:
                 raise ValueError("the recorder replays the graph of a model with one output")
             out = out[0]
-        point_loss = self.loss_fn([out], [self.y[self.point]])
+        point_loss = self.loss_fn([out], [self.y[p]])
         adj = {point_loss: 1.0}
         for _ in backward_steps(point_loss, adj):
             pass
         order = topological_order(point_loss)
-        self.out, self.point_loss = out, point_loss
-        return Snapshot(epoch, grad_norms(model), grid, [v.data for v in order],
-                        [adj.get(v, 0.0) for v in order])
+        return out, point_loss, [v.data for v in order], [adj.get(v, 0.0) for v in order]
 
     def _grid(self) -> bytes | None:
         if self.box is None:

@@ -9,7 +9,7 @@ from draw_graphs import lecture
 
 from autograd import Value
 from autograd.draw.explorer import inspect, show_backward, stepper, training_page
-from autograd.draw.explorer.page import fmt, full
+from autograd.draw.explorer.page import fmt, full, unpack
 
 graphviz = pytest.importorskip("graphviz")
 try:
@@ -223,9 +223,10 @@ def test_training_page_replays_the_network_view_with_each_epochs_numbers():
     page = training_page(rec)
     assert page.view == "units" and 'id="' in page.html() and "l0u2" in page.html()
     net, numbers = page.data["net"], page.network.numbers
+    steps = unpack(net["traced"][0]["steps"])
     assert net["ids"] == ["l0u0", "l0u1", "l0u2", "l1u0"]
-    assert len(net["steps"]) == len(numbers) == len(rec.kept()) == 4
-    for step, nums in zip(net["steps"], numbers):
+    assert len(steps) == len(numbers) == len(rec.kept()) == 4
+    for step, nums in zip(steps, numbers):
         assert step["t"][0] == ["n0" + (" dead" if nums["dead"][0] else ""),
                                 f"z {fmt(nums['z'][0])}\u2002a {fmt(nums['a'][0])}",
                                 f"∂L/∂z {fmt(nums['dz'][0])}"]
@@ -268,7 +269,7 @@ def test_replay_boxes_show_dL_dz_of_the_points_loss_as_loss_backward_gives(which
     loss.backward()
     zs = {v.label: v for v in topological_order(loss) if v.label and v.label.endswith(".z")}
     page = training_page(rec)
-    last = page.data["net"]["steps"][-1]
+    last = unpack(page.data["net"]["traced"][0]["steps"])[-1]
     nums = page.network.numbers[-1]
     for k, name in enumerate(page.network.names):
         z = zs[name + ".z"]

@@ -366,7 +366,7 @@ def test_replay_graph_is_the_network_view_and_its_numbers_follow_the_slider(open
     first, last = numbers[0], numbers[-1]
     k = max(range(len(net["ids"])), key=lambda i: abs(last["z"][i] - first["z"][i]))
     box = net["ids"][k]
-    for j in (0, len(net["steps"]) - 1):
+    for j in (0, len(numbers) - 1):
         page.locator(".dgx-slider").evaluate(
             f"s => {{ s.value = {j}; s.dispatchEvent(new Event('input')); }}")
         st = numbers[j]
@@ -399,7 +399,7 @@ def test_pointing_at_a_unit_of_the_replay_gives_its_numbers_and_chain_rule(open_
     tp = training_page(rec)
     net, names = tp.data["net"], tp.network.names
     page = open_page(tp)
-    j = len(net["steps"]) - 1
+    j = len(tp.network.numbers) - 1
     page.locator(".dgx-slider").evaluate(
         f"s => {{ s.value = {j}; s.dispatchEvent(new Event('input')); }}")
     st = tp.network.numbers[j]
@@ -535,7 +535,7 @@ def test_boundary_panel_has_axes_a_class_legend_and_the_class_colours(open_page)
     fills = axes.locator("circle.dgx-point").evaluate_all("cs => cs.map(c => c.getAttribute("
                                                           "'fill'))")
     assert fills == [CLASS_COLOURS[1 if t > 0 else 0] for t in rec.y]
-    legend = axes.locator("circle:not(.dgx-point)").evaluate_all(
+    legend = axes.locator("circle:not(.dgx-point):not(.dgx-traced)").evaluate_all(
         "cs => cs.map(c => c.getAttribute('fill'))")
     assert legend == list(CLASS_COLOURS)
     # the canvas sits inside the axes' frame, and a predicted class shows its colour
@@ -573,4 +573,36 @@ def test_exercise_mode_hides_the_next_gradient_checks_the_answer_and_explains_a_
     assert grad_text(page, "b").startswith("grad ") and grad_text(page, "b") != "grad ?"
     page.locator(".dgx-exercise").uncheck()
     assert not quiz.is_visible()
+    assert page.errors == []
+
+
+def test_clicking_a_ringed_point_traces_it(open_page):
+    """The replay records several points; clicking one on the boundary panel shows its
+    graph's numbers (∂L/∂z of its own loss) and names it in the caption."""
+    from autograd.draw.explorer.page import unpack
+
+    rec = recorded_run()
+    tp = training_page(rec)
+    traced = tp.data["net"]["traced"]
+    assert [t["p"] for t in traced] == rec.traced and len(traced) > 1
+    page = open_page(tp)
+    last = len(tp.epochs) - 1
+    page.locator(".dgx-slider").evaluate(
+        f"s => {{ s.value = {last}; s.dispatchEvent(new Event('input')); }}")
+    assert f"point #{rec.point} " in caption(page)
+    before = page.evaluate("() => Array.from(document.querySelectorAll('.dgx-figure text'))"
+                           ".map(t => t.textContent).join('|')")
+    k = 2
+    page.locator(f".dgx-bwrap circle.dgx-traced[data-k='{k}']").click()
+    page.wait_for_function(f"() => document.querySelector('.dgx-caption').textContent"
+                           f".includes('point #{rec.traced[k]} ')")
+    steps = unpack(traced[k]["steps"])
+    assert caption(page) == steps[last]["caption"]  # still the same kept step
+    for j, box in enumerate(tp.data["net"]["ids"]):
+        assert unit_texts(page, box)[-3:] == steps[last]["t"][j]
+    after = page.evaluate("() => Array.from(document.querySelectorAll('.dgx-figure text'))"
+                          ".map(t => t.textContent).join('|')")
+    assert after != before
+    ring = page.locator(".dgx-bwrap circle.dgx-traced.dgx-on")
+    assert ring.count() == 1 and ring.get_attribute("data-k") == str(k)
     assert page.errors == []

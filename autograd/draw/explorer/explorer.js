@@ -411,17 +411,40 @@ function boundary(canvas, grid) {
   };
 }
 
+/* a traced point's steps: base64 of deflated JSON, unpacked by the browser */
+function unpack(b64) {
+  var s = atob(b64), bytes = new Uint8Array(s.length);
+  for (var i = 0; i < s.length; i++) bytes[i] = s.charCodeAt(i);
+  var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate"));
+  return new Response(stream).text().then(JSON.parse);
+}
+
+/* the traced points: click a ringed one on the boundary panel to trace it */
+function tracing(root, data, chosen) {
+  var rings = root.querySelectorAll(".dgx-bwrap circle.dgx-traced");
+  var loaded = {};
+  function pick(k) {
+    loaded[k] = loaded[k] || unpack(data.net.traced[k].steps);
+    return loaded[k].then(function (steps) {
+      for (var i = 0; i < rings.length; i++) rings[i].classList.toggle("dgx-on", i === k);
+      chosen(k, steps);
+    });
+  }
+  for (var i = 0; i < rings.length; i++) {
+    rings[i].addEventListener("click", function (ev) {
+      pick(+ev.target.getAttribute("data-k"));
+    });
+  }
+  return pick;
+}
+
 function training(root, prefix, data) {
   var panels = root.querySelector(".dgx-panels"), parts = [];
   var curves = panels.querySelectorAll("svg.dgx-curve");
   data.curves.forEach(function (marks, i) { parts.push(curveMarks(curves[i], marks)); });
   parts.push(barMarks(panels.querySelector("svg.dgx-bars"), data.bars));
   if (data.grid) parts.push(boundary(panels.querySelector("canvas.dgx-boundary"), data.grid));
-  var j0 = 0;
-  if (data.net) {
-    var view = netView(root, prefix, data.net, function () { return data.net.steps[j0]; });
-    parts.push(function (j) { view.show(data.net.steps[j]); });
-  }
+  var j0 = 0, steps = null, caption = root.querySelector(".dgx-caption"), go = null;
   if (data.graph) {
     var g = data.graph, graph = new Graph(root, prefix, g.boxes);
     var tip = function (b) { return g.steps[j0][b][2]; };
@@ -431,14 +454,28 @@ function training(root, prefix, data) {
         box[1].forEach(function (t) { graph.setText(b, t[0], t[1]); });
         if (graph.shapes[b]) graph.shapes[b].setAttribute("fill", box[0]);
       });
+      caption.textContent = data.captions[j];
     });
   }
-  var caption = root.querySelector(".dgx-caption");
-  controls(root, data.where.length, function (j) {
+  var show = function (j) {
     j0 = j;
     parts.forEach(function (f) { f(j); });
-    caption.textContent = data.captions[j];
-  }, data.where);
+  };
+  if (!data.net) {
+    controls(root, data.where.length, show, data.where);
+    return null;
+  }
+  var view = netView(root, prefix, data.net, function () { return steps[j0]; });
+  parts.push(function (j) {
+    view.show(steps[j]);
+    caption.textContent = steps[j].caption;
+  });
+  var pick = tracing(root, data, function (k, s) {
+    steps = s;
+    root.querySelector(".dgx-info").textContent = "";
+    if (go) go(j0); else go = controls(root, data.where.length, show, data.where);
+  });
+  return pick(0);
 }
 
 var KINDS = {stepper: stepper, inspect: inspect, network: network, training: training};
@@ -449,6 +486,7 @@ function dagradBoot(prefix, data, script) {
     script.parentNode : document.getElementById(prefix + "root");
   if (!root || root.getAttribute("data-ready")) return;
   root.classList.add("dgx-live");
-  KINDS[root.getAttribute("data-kind")](root, prefix, data);
-  root.setAttribute("data-ready", "1");
+  var pending = KINDS[root.getAttribute("data-kind")](root, prefix, data);
+  function ready() { root.setAttribute("data-ready", "1"); }
+  if (pending) pending.then(ready); else ready();
 }

@@ -6,7 +6,6 @@ step here; the page's script only puts them in place:
 
 * ``ids``: each unit's box id ``l{layer}u{j}`` (the ``<g id>`` of its node) and ``titles``,
   each edge's ``<title>`` ``tail->head`` in the SVG (tail: a unit or an input ``xₖ``);
-  ``next[k]``: the edges out of unit k (what a click outlines, with the root's edge);
 * ``palette``: ``[stroke colour, dash]`` of an edge, by its share ∂L/∂z_head · w on the log
   scale ``scale`` fitted to all steps (``style.grad_color``; a zero share dashed grey);
   ``unit_style``: ``[fill, dash, text colour]`` of a live and of a dead unit;
@@ -116,39 +115,45 @@ class NetworkSteps:
     # --- the page's data ----------------------------------------------------------------
     def scales(self) -> tuple[tuple[float, float], float]:
         """(log10 range of |share|, largest |w|) over all steps: one legend for them all."""
-        shares = [x for s in self.numbers for x in s["share"]]
-        ws = [abs(x) for s in self.numbers for x in s["w"] if math.isfinite(x)]
-        return _scale(shares), max(ws, default=1.0) or 1.0
+        return scales([self])
 
-    def data(self, root_name: str) -> dict:
-        net = self.net
-        scale, wmax = self.scales()
-        palette: dict[tuple[str, str], int] = {}
-
+    def steps(self, root_name: str, scale: tuple[float, float], wmax: float,
+              palette: dict) -> list[dict]:
+        """Each step's texts and styles; ``palette`` ({(colour, dash): index}) is filled in
+        as edge styles are met, so several points' steps can share one."""
         def style(share: float) -> int:
             key = ZERO_SHARE if share == 0 else (grad_color(share, scale), "none")
             return palette.setdefault(key, len(palette))
 
-        steps = []
+        out = []
+        units = range(len(self.net.units))
         for s in self.numbers:
             edges: list = []
             for share, w in zip(s["share"], s["w"]):
                 width = 0.5 + 3.5 * abs(w) / wmax if math.isfinite(w) else 0.5
                 edges += [style(share), round(width, 2)]
-            units = range(len(net.units))
-            steps.append({
+            out.append({
                 "t": [self.unit_texts(s, k) for k in units],
                 "dead": [k for k in units if s["dead"][k]],
                 "tips": [self.tip(s, k) for k in units], "sums": [self.chain(s, k) for k in units],
                 "e": edges, "root": f"{root_name} = {fmt(s['root'])}",
             })
+        return out
+
+    def common(self, palette: dict) -> dict:
+        """What every step and every traced point share: box ids, edge titles, styles."""
+        net = self.net
         return {
             "ids": net.ids, "titles": [net.edge_title(e) for e in range(len(net.edges))],
-            "next": [[e for e, (t, _h, _w) in enumerate(net.edges) if t == k]
-                     for k in range(len(net.units))],
             "palette": [list(p) for p in palette], "unit_style": [list(u) for u in UNIT_STYLE],
-            "steps": steps,
         }
+
+    def data(self, root_name: str) -> dict:
+        """The page's data for these steps alone (see the module docstring)."""
+        scale, wmax = self.scales()
+        palette: dict = {}
+        steps = self.steps(root_name, scale, wmax, palette)
+        return {**self.common(palette), "steps": steps}
 
     def widths(self) -> dict[str, float]:
         """Each unit box's width in inches, wide enough for its widest text at any step."""
@@ -157,6 +162,13 @@ class NetworkSteps:
             chars = max(len(t) for s in self.numbers for t in self.unit_texts(s, k))
             out[box] = round(chars * CHAR_PT / 72 + 0.25, 2)
         return out
+
+
+def scales(runs: list[NetworkSteps]) -> tuple[tuple[float, float], float]:
+    """(log10 range of |share|, largest |w|) over every step of ``runs``."""
+    shares = [x for r in runs for s in r.numbers for x in s["share"]]
+    ws = [abs(x) for r in runs for s in r.numbers for x in s["w"] if math.isfinite(x)]
+    return _scale(shares), max(ws, default=1.0) or 1.0
 
 
 def single_step(net: Network, adjoints: dict, top: str) -> NetworkSteps:

@@ -11,6 +11,7 @@ saying so. The mimebundle also carries the SVG as ``image/svg+xml``.
 
 from __future__ import annotations
 
+import base64
 import html
 import itertools
 import json
@@ -79,6 +80,19 @@ def to_json(data) -> str:
     same."""
     text = json.dumps(data, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
     return text.translate(_SCRIPT_SAFE)
+
+
+def pack(data) -> str:
+    """``data`` as compact JSON, deflated (zlib) and base64-encoded: a replay's per-step
+    texts repeat themselves a lot. The page unpacks it with the browser's own
+    DecompressionStream("deflate")."""
+    text = json.dumps(data, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return base64.b64encode(zlib.compress(text.encode("utf-8"), 9)).decode("ascii")
+
+
+def unpack(text: str):
+    """What ``pack`` packed (for tests and tools that read a page's data)."""
+    return json.loads(zlib.decompress(base64.b64decode(text)).decode("utf-8"))
 
 
 def finite(x: float) -> float | None:

@@ -110,11 +110,13 @@ def palette() -> list[int]:
 
 
 BOUNDARY = 220  # the plot's side in pixels
-PAD_L, PAD_T, PAD_B = 40, 26, 34
+PAD_L, PAD_T, PAD_B = 40, 26, 46
 
 
-def boundary(box: tuple, points: list, labels: list, chosen: int, axis_names=("x₀", "x₁")):
-    """The boundary panel's SVG (axes, points, legend) over its canvas (filled by script)."""
+def boundary(box: tuple, points: list, labels: list, traced: list[int],
+             axis_names=("x₀", "x₁")):
+    """The boundary panel's SVG (axes, points, legend) over its canvas (filled by script);
+    the traced points (``traced``, the one shown first) ringed and clickable."""
     x0, x1, y0, y1 = box
     size = BOUNDARY
 
@@ -147,10 +149,16 @@ def boundary(box: tuple, points: list, labels: list, chosen: int, axis_names=("x
     parts += [_text(axis_names[0], x=PAD_L + size / 2, y=PAD_T + size + 28,
                     text_anchor="middle", class_="dgx-tick"),
               _text(axis_names[1], x=8, y=PAD_T + size / 2, class_="dgx-tick")]
-    for k, ((x, y), v) in enumerate(zip(points, labels)):
+    for (x, y), v in zip(points, labels):
         cx, cy = px(x, y)
-        ring = k == chosen
-        parts.append(_el("circle", cx=cx, cy=cy, r=5 if ring else 3.2,
-                         fill=CLASS_COLOURS[classes[v]], stroke="#e7298a" if ring else "#000",
-                         stroke_width=2.5 if ring else 0.6, class_="dgx-point"))
+        parts.append(_el("circle", cx=cx, cy=cy, r=3.2, fill=CLASS_COLOURS[classes[v]],
+                         stroke="#000", stroke_width=0.6, class_="dgx-point"))
+    for j, k in enumerate(traced):  # over the other points, so a click reaches them
+        cx, cy = px(*points[k][:2])
+        parts.append(_el("circle", cx=cx, cy=cy, r=5.5, fill=CLASS_COLOURS[classes[labels[k]]],
+                         stroke="#e7298a" if j == 0 else "#000", stroke_width=2.5 if j == 0
+                         else 1.5, class_="dgx-traced", data_k=j))
+    if len(traced) > 1:
+        parts.append(_text("click a ringed point to trace it", x=PAD_L, y=h - 4,
+                           class_="dgx-tick"))
     return "".join(parts) + "</svg>", {"left": PAD_L, "top": PAD_T, "size": size}

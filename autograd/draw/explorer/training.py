@@ -27,8 +27,8 @@ from typing import Protocol, runtime_checkable
 from ..style import grad_color
 from ..units import _scale
 from .graph import GraphData, name, svg_of
-from .network import replay, widened
-from .page import Page, finite, fmt, fragment, full, new_prefix, svg_element
+from .network import replay, scales, widened
+from .page import Page, finite, fmt, fragment, full, new_prefix, pack, svg_element
 from .panels import bars, boundary, curve, palette
 
 GRAPH_NODES = 40  # a graph that is not a network is folded to this many boxes
@@ -65,30 +65,54 @@ def _loss_name(recording) -> str:
 
 
 def _header(recording) -> str:
-    p = recording.point
+    return (f"{TOP} = the traced point's {_loss_name(recording)} loss; ∂{TOP}/∂z per unit: "
+            f"what {TOP}.backward() gives for that point")
+
+
+def _point_caption(recording, p: int, loss: float) -> str:
     x = ", ".join(fmt(v) for v in recording.X[p])
-    return (f"data point #{p}: x = ({x}), label {fmt(recording.y[p])}; {TOP} = its "
-            f"{_loss_name(recording)} loss; ∂{TOP}/∂z per unit: what {TOP}.backward() "
-            "gives for this point")
+    return f"point #{p} (x = ({x}), label {fmt(recording.y[p])}): {TOP} = {fmt(finite(loss))}"
 
 
-def _network(recording, kept: list):
-    """(page data, SVG) of the network view, or None when the graph is not an nn network."""
+def _network(recording, kept: list, captions: list[str]):
+    """(page data, SVG, the chosen point's NetworkSteps) of the network view, or None when
+    the graph is not an nn network. Every traced point's steps travel packed (``pack``)."""
     from ... import topological_order
     from ..units import Network, draw_units
 
-    root = recording.point_loss
-    order = topological_order(root)
-    try:
-        net = Network(root, order)
-    except ValueError:
-        return None
-    _same_shape(kept, order)
-    steps = replay(net, {v: i for i, v in enumerate(order)}, kept, TOP)
-    scale, wmax = steps.scales()
-    picture = draw_units(root, caption=_header(recording), scale=scale, wmax=wmax,
-                         root_name=TOP)
-    return steps.data(TOP), svg_of(widened(picture, steps.widths())), steps
+    runs = {}
+    for p in getattr(recording, "traced", [recording.point]):
+        root = recording.point_losses[p] if p != recording.point else recording.point_loss
+        order = topological_order(root)
+        try:
+            net = Network(root, order)
+        except ValueError:
+            return None
+        _same_shape(kept, order)
+        snaps = [_Traced(s, p) for s in kept]
+        runs[p] = (replay(net, {v: i for i, v in enumerate(order)}, snaps, TOP), snaps)
+    scale, wmax = scales([r for r, _ in runs.values()])
+    palette: dict = {}
+    traced = []
+    for p, (run, snaps) in runs.items():
+        steps = run.steps(TOP, scale, wmax, palette)
+        for step, snap, caption in zip(steps, snaps, captions):
+            step["caption"] = f"{caption}; {_point_caption(recording, p, snap.data[-1])}"
+        traced.append({"p": p, "steps": pack(steps)})
+    chosen = runs[recording.point][0]
+    widths = {box: max(r.widths()[box] for r, _ in runs.values()) for box in chosen.net.ids}
+    picture = draw_units(recording.point_loss, caption=_header(recording), scale=scale,
+                         wmax=wmax, root_name=TOP)
+    data = {**chosen.common(palette), "traced": traced}
+    return data, svg_of(widened(picture, widths)), chosen
+
+
+class _Traced:
+    """A snapshot seen through one traced point: its ``data`` and ``adj``."""
+
+    def __init__(self, snap, p: int):
+        self.epoch = snap.epoch
+        self.data, self.adj = getattr(snap, "traced", {}).get(p, (snap.data, snap.adj))
 
 
 def _same_shape(kept: list, order: list) -> None:
@@ -157,13 +181,12 @@ def _percent(a: float | None) -> str:
     return "–" if a is None else f"{fmt(100 * a)} %"
 
 
-def _captions(recording, kept: list, loss: list, accuracy: list) -> list[str]:
+def _captions(kept: list, loss: list, accuracy: list) -> list[str]:
     out = []
     for snap in kept:
         e = snap.epoch
         acc = "" if accuracy[e] is None else f", training accuracy {_percent(accuracy[e])}"
-        out.append(f"epoch {e + 1} of {len(loss)}: loss {fmt(loss[e])}{acc}; point "
-                   f"#{recording.point}: {TOP} = {full(finite(snap.data[-1]))}")
+        out.append(f"epoch {e + 1} of {len(loss)}: loss {fmt(loss[e])}{acc}")
     return out
 
 
@@ -185,7 +208,8 @@ class TrainingPage(Page):
         loss = [finite(v) for v in history.loss]
         accuracy = [finite(v) for v in history.accuracy]
         epochs = [s.epoch for s in kept]
-        network = _network(recording, kept)
+        self.captions = _captions(kept, loss, accuracy)
+        network = _network(recording, kept, self.captions)
         graph, self.network = None, None
         if network is None:
             graph, self._svg = _graph(recording, kept, max_nodes)
@@ -197,8 +221,9 @@ class TrainingPage(Page):
         panels, curves = self._curves(loss, accuracy, epochs)
         grid = None
         if recording.box is not None and kept[-1].grid is not None:
+            traced = [t["p"] for t in network["traced"]] if network else [recording.point]
             svg, at = boundary(recording.box, [p[:2] for p in recording.X], recording.y,
-                               recording.point)
+                               traced)
             panels += (f'<div class="dgx-bwrap"><canvas class="dgx-boundary" width="{at["size"]}" '
                        f'height="{at["size"]}" style="left:{at["left"]}px;top:{at["top"]}px">'
                        f"</canvas>{svg}</div>")
@@ -206,7 +231,6 @@ class TrainingPage(Page):
                     "cells": [base64.b64encode(s.grid).decode("ascii") for s in kept]}
         bar_svg, bar_marks = bars(names, rows)
         panels += bar_svg
-        self.captions = _captions(recording, kept, loss, accuracy)
         self.data = data = {
             "where": [f"kept step {j + 1} / {len(kept)}" for j in range(len(kept))],
             "captions": self.captions, "curves": curves, "bars": bar_marks,
