@@ -579,7 +579,7 @@ def test_exercise_mode_hides_the_next_gradient_checks_the_answer_and_explains_a_
 def test_clicking_a_ringed_point_traces_it(open_page):
     """The replay records several points; clicking one on the boundary panel shows its
     graph's numbers (∂L/∂z of its own loss) and names it in the caption."""
-    from autograd.draw.explorer.page import unpack
+    from autograd.draw.explorer.page import fmt, unpack
 
     rec = recorded_run()
     tp = training_page(rec)
@@ -605,4 +605,10 @@ def test_clicking_a_ringed_point_traces_it(open_page):
     assert after != before
     ring = page.locator(".dgx-bwrap circle.dgx-traced.dgx-on")
     assert ring.count() == 1 and ring.get_attribute("data-k") == str(k)
+    x = rec.X[rec.traced[k]]  # the inputs are the traced point's
+    assert page.locator('.dgx g.node[id$="-x0"] text').text_content() == f"x0 = {fmt(x[0])}"
+    for j in range(0, last + 1, 3):
+        page.locator(".dgx-slider").evaluate(
+            f"s => {{ s.value = {j}; s.dispatchEvent(new Event('input')); }}")
+        assert page.evaluate(TEXT_OUTSIDE) == [], f"kept step {j}"
     assert page.errors == []

@@ -357,7 +357,7 @@ function netView(root, prefix, net, current) {
   var view = new NetView(root, prefix, net);
   var follow = pointing(root, view.graph, function (k) { return current().tips[k]; },
                         function (k) { return current().sums[k]; });
-  return {show: function (st) { view.show(st); follow(); }};
+  return {show: function (st) { view.show(st); follow(); }, graph: view.graph};
 }
 
 function network(root, prefix, data) {
@@ -472,6 +472,10 @@ function training(root, prefix, data) {
   });
   var pick = tracing(root, data, function (k, s) {
     steps = s;
+    data.net.traced[k].inputs.forEach(function (text, i) {
+      var x = view.graph.nodes["x" + i], t = x ? x.querySelector("text") : null;
+      if (t) t.textContent = text;
+    });
     root.querySelector(".dgx-info").textContent = "";
     if (go) go(j0); else go = controls(root, data.where.length, show, data.where);
   });

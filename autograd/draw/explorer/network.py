@@ -155,12 +155,21 @@ class NetworkSteps:
         steps = self.steps(root_name, scale, wmax, palette)
         return {**self.common(palette), "steps": steps}
 
-    def widths(self) -> dict[str, float]:
-        """Each unit box's width in inches, wide enough for its widest text at any step."""
+    def input_texts(self, root_name: str) -> list[str]:
+        """The input nodes' texts ``x0 = 0.5`` (the inputs of this run's point)."""
+        return [f"{name} = {fmt(x)}" for name, x in zip(self.net.input_names, self.net.inputs)]
+
+    def widths(self, root_name: str) -> dict[str, float]:
+        """Each unit box's width in inches, wide enough for its widest text at any step;
+        the output's and the inputs' ellipses too (an ellipse needs ~1.3× its text)."""
         out = {}
         for k, box in enumerate(self.net.ids):
             chars = max(len(t) for s in self.numbers for t in self.unit_texts(s, k))
             out[box] = round(chars * CHAR_PT / 72 + 0.25, 2)
+        texts = {"root": [f"{root_name} = {fmt(s['root'])}" for s in self.numbers]}
+        texts.update({f"x{k}": [t] for k, t in enumerate(self.input_texts(root_name))})
+        for box, ts in texts.items():
+            out[box] = round(1.3 * max(map(len, ts)) * CHAR_PT / 72 + 0.3, 2)
         return out
 
 

@@ -98,9 +98,10 @@ def _network(recording, kept: list, captions: list[str]):
         steps = run.steps(TOP, scale, wmax, palette)
         for step, snap, caption in zip(steps, snaps, captions):
             step["caption"] = f"{caption}; {_point_caption(recording, p, snap.data[-1])}"
-        traced.append({"p": p, "steps": pack(steps)})
+        traced.append({"p": p, "steps": pack(steps), "inputs": run.input_texts(TOP)})
     chosen = runs[recording.point][0]
-    widths = {box: max(r.widths()[box] for r, _ in runs.values()) for box in chosen.net.ids}
+    each = [r.widths(TOP) for r, _ in runs.values()]
+    widths = {box: max(w[box] for w in each) for box in each[0]}
     picture = draw_units(recording.point_loss, caption=_header(recording), scale=scale,
                          wmax=wmax, root_name=TOP)
     data = {**chosen.common(palette), "traced": traced}
