@@ -60,7 +60,7 @@ class Inspector(Page):
         self.graph = None
         self.units = len(net.units)
         steps = single_step(net, adjoints, top)
-        picture = widened(picture, steps.widths(root_name(root)))  # a copy: the caller's stays as it was
+        picture = widened(picture, steps.widths(root_name(root)))  # a copy: theirs stays
         prefix = new_prefix(picture.source)
         self._svg = svg_of(picture)
         t = html.escape(top)
