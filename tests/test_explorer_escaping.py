@@ -125,7 +125,7 @@ def check_page(browser, page_obj, labels: list[str]) -> None:
 
 @pytest.mark.parametrize("kind", sorted(PAGES))
 def test_hostile_labels_stay_text_in_every_page_kind(browser, kind):
-    @hypothesis.settings(max_examples=6, deadline=None, derandomize=True,
+    @hypothesis.settings(max_examples=4, deadline=None, derandomize=True,
                          suppress_health_check=list(hypothesis.HealthCheck))
     @hypothesis.given(a=LABELS, b=LABELS)
     def run(a, b):
