@@ -86,7 +86,7 @@ def pictures(model, out, loss) -> dict:
         if page == "training renamed":
             rename_all(rec.out, "recorded")  # the recorder's own graph, renamed too
         g = training_page(rec)
-        views[page] = (svg_structure(g.html()), g.data["net"]["ids"], g.data["net"]["edges"])
+        views[page] = (svg_structure(g.html()), g.data["net"]["ids"], g.data["net"]["titles"])
     return views
 
 

@@ -6,7 +6,7 @@ import math
 import re
 
 __all__ = ["OP_SYMBOLS", "fmt_number", "fmt_count", "grad_color", "grad_strength",
-           "grad_penwidth", "HIGHLIGHT", "FOCUS"]
+           "grad_penwidth", "HIGHLIGHT", "FOCUS", "CLASS_COLOURS", "tint"]
 
 OP_SYMBOLS = {"add": "+", "sub": "−", "mul": "×", "div": "÷", "neg": "−x", "pow": "x^c",
               "rpow": "c^x", "powv": "x^y", "abs": "|x|", "sum": "Σ", "dot": "w·x"}
@@ -121,7 +121,10 @@ def fmt_count(n: int) -> str:
 
 
 # --- colours by gradient ------------------------------------------------------------------------
-_WHITE, _BLUE, _RED = (247, 247, 247), (33, 102, 172), (178, 24, 43)  # ColorBrewer RdBu ends
+_WHITE, _RED, _BLUE = (247, 247, 247), "#b2182b", "#2166ac"  # ColorBrewer RdBu ends
+# The two classes, in every picture, plot and page: class 0 / label −1 first (red), class 1 /
+# label +1 second (blue): ColorBrewer RdBu's ends, the signs of the gradient scale too.
+CLASS_COLOURS = (_RED, _BLUE)
 LOG_RANGE = (-6.0, 3.0)  # |grad| from 1e-6 (white) to 1e3 (full colour), log scale
 
 
@@ -138,15 +141,20 @@ def grad_strength(g: float, scale: tuple[float, float] = LOG_RANGE) -> float:
     return min(1.0, max(0.0, (math.log10(g) - lo) / (hi - lo)))
 
 
+def tint(colour: str, t: float) -> str:
+    """``colour`` (``#rrggbb``) mixed into the scale's white: t = 0 white, t = 1 the colour."""
+    end = tuple(int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    rgb = tuple(round(a + (b - a) * t) for a, b in zip(_WHITE, end, strict=True))
+    return "#{:02x}{:02x}{:02x}".format(*rgb)
+
+
 def grad_color(g: float, scale: tuple[float, float] = LOG_RANGE) -> str:
     """Diverging colour: blue for positive, red for negative gradients, paler when smaller."""
     if math.isnan(g):
         return "#ffd700"
     # never paler than a quarter of the way: a small nonzero gradient stays visible
     t = 0.25 + 0.75 * grad_strength(g, scale) if g != 0 else 0.0
-    end = _BLUE if g > 0 else _RED
-    rgb = tuple(round(a + (b - a) * t) for a, b in zip(_WHITE, end, strict=True))
-    return "#{:02x}{:02x}{:02x}".format(*rgb)
+    return tint(_BLUE if g > 0 else _RED, t)
 
 
 def grad_penwidth(g: float, scale: tuple[float, float] = LOG_RANGE) -> str:
