@@ -65,6 +65,8 @@ def slot_name(op: str, j: int, operands: tuple = ()) -> str | None:
 
 HIGHLIGHT = "#ff7f00"
 FOCUS = "#e7298a"
+# The two classes of a data set: class 0 / label −1 first, class 1 / label +1 second.
+CLASS_COLOURS = ("#b2182b", "#2166ac")
 
 
 _CONTROL = {c: 0x2400 + c for c in range(0x20) if c not in (0x09, 0x0A)}  # ␀ ␁ … ␛ …
