@@ -8,7 +8,7 @@ wheels, with ``layout`` the in-browser Graphviz (DOT source, engine, format) -> 
 * ``{"kind": "svg", "svg"}``: a picture (``draw_dot``'s ``GraphPicture``, laid out in place);
 * ``{"kind": "page", "html"}``: a self-contained page (``show_backward``, ``inspect``, any
   object with ``_repr_html_``), which the page shows in its own frame;
-* ``{"kind": "error", "text"}``: the traceback's last lines (the cell's own frames).
+* ``{"kind": "error", "text"}``: the traceback's end (the cell's line, the raising line).
 
 As in Jupyter, the value of a cell's last line is shown when it is an expression (not None),
 and ``display(x)`` shows ``x`` at once. Nothing here imports ``js``: this runs (and is tested)
@@ -26,9 +26,6 @@ from collections.abc import Callable
 from contextlib import redirect_stderr, redirect_stdout
 
 __all__ = ["Cell", "namespace", "run_cell", "start"]
-
-FRAMES = 2  # how many of the cell's innermost frames an error shows, above its message
-
 
 def start(layout: Callable[[str, str, str], str] | None) -> None:
     """Route every picture's layout to ``layout`` (the browser's WebAssembly Graphviz)."""
@@ -84,12 +81,14 @@ def shown(obj: object) -> dict:
 
 
 def last_lines(e: BaseException, filename: str) -> str:
-    """The traceback's end: the last ``FRAMES`` frames from the cell inwards, and the error."""
+    """The traceback's end: the cell's line that led to the error, the line that raised it
+    (when that is elsewhere), and the error itself."""
     te = traceback.TracebackException.from_exception(e)
     stack = list(te.stack)
     ours = [i for i, f in enumerate(stack) if f.filename == filename]
-    frames = stack[ours[0]:] if ours else []
-    text = "".join(traceback.StackSummary.from_list(frames[-FRAMES:]).format())
+    frames = [stack[ours[-1]]] + ([stack[-1]] if ours[-1] < len(stack) - 1 else []) \
+        if ours else []
+    text = "".join(traceback.StackSummary.from_list(frames).format())
     head = "Traceback (most recent call last):\n" if frames else ""
     return head + text + "".join(te.format_exception_only())
 

@@ -21,6 +21,7 @@ async function boot() {
   runner.run_cell("pass");  // imports autograd, nn and the pictures once, before the first cell
   panel = py.pyimport("autograd.playground.panel");
   window.dagradReadySeconds = (performance.now() - t0) / 1000;
+  window.dagrad = { pyodide: py, runner, panel };  // for teachers' scripts and the benchmarks
   window.dagradReady = true;
   status(`Python ${py.version} ready in ${window.dagradReadySeconds.toFixed(1)} s`);
   for (const b of document.querySelectorAll("button[disabled]")) b.disabled = false;
@@ -209,16 +210,23 @@ function planeClick(e) {
   reset();
 }
 
-function heat(value, scale) {
-  // blue > 0, red < 0 (the pictures' gradient scale); white at 0
+const rgb = (hex) => [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
+const SIGNS = ["#b2182b", "#2166ac"];  // the pictures' scale: red < 0, blue > 0
+
+function heat(value, scale, colours = SIGNS) {
+  // colours[1] for value > 0, colours[0] below; white at 0
   const t = Math.max(-1, Math.min(1, value / (scale || 1)));
-  const [r, g, b] = t > 0 ? [33, 102, 172] : [178, 24, 43], a = Math.abs(t);
+  const [r, g, b] = rgb(colours[t > 0 ? 1 : 0]), a = Math.abs(t);
   return [255 + (r - 255) * a, 255 + (g - 255) * a, 255 + (b - 255) * a];
 }
 
-function paint(canvas, values, n, scale, offset = 0) {
+function paint(canvas, values, n, scale, offset = 0, floor = 0, colours = SIGNS) {
+  // floor > 0: every side of the boundary at least that strong (the plane shows the sign)
   const ctx = canvas.getContext("2d"), img = ctx.createImageData(n, n);
-  values.forEach((v, k) => { const [r, g, b] = heat(v - offset, scale); img.data.set([r, g, b, 255], 4 * k); });
+  values.forEach((v, k) => {
+    const t = (v - offset) / scale, f = Math.sign(t) * Math.min(1, floor + (1 - floor) * Math.abs(t));
+    const [r, g, b] = heat(f, 1, colours); img.data.set([r, g, b, 255], 4 * k);
+  });
   const tmp = Object.assign(document.createElement("canvas"), { width: n, height: n });
   tmp.getContext("2d").putImageData(img, 0, 0);
   ctx.imageSmoothingEnabled = true;
@@ -228,7 +236,7 @@ function paint(canvas, values, n, scale, offset = 0) {
 function drawPlane() {
   const v = T.view, c = $("t-plane"), ctx = c.getContext("2d");
   const score = v.units[v.units.length - 1][0];
-  paint(c, score, v.grid, 2 * Math.max(...score.map((s) => Math.abs(s - v.threshold))) || 1, v.threshold);
+  paint(c, score, v.grid, Math.max(...score.map((s) => Math.abs(s - v.threshold))) || 1, v.threshold, 0.25, T.colours);
   const [x0, x1, y0, y1] = v.box;
   for (const [x, y, k] of v.points) {
     ctx.beginPath();
