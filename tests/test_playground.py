@@ -144,6 +144,21 @@ def test_pictures_go_through_the_layout_hook(monkeypatch):
     assert display.layout_hook is None
 
 
+def test_display_shows_several_things_in_order_and_ipythons_names_stand_in(monkeypatch):
+    out = _run("print('a')\ndisplay(1, 'b')\nprint('c')")
+    assert out == [{"kind": "text", "text": "a\n"}, {"kind": "text", "text": "1\n"},
+                   {"kind": "text", "text": "'b'\n"}, {"kind": "text", "text": "c\n"}]
+    import sys
+    for name in ("IPython", "IPython.display"):
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    monkeypatch.setattr(runner.importlib.util, "find_spec", lambda name: None)
+    runner.ipython_stand_in()
+    out = _run("from IPython.display import HTML, display\ndisplay(HTML('<b>hi</b>'))")
+    assert out == [{"kind": "page", "html": "<b>hi</b>"}]
+    with pytest.raises(RuntimeError, match="in a cell"):
+        runner.display(1)
+
+
 def test_explorer_pages_are_shown_whole():
     out = _run("o = (Value(0.5, label='x') * 2.0).tanh(); o.backward(); show_backward(o)")
     assert [o["kind"] for o in out] == ["page"]

@@ -11,28 +11,45 @@ wheels, with ``layout`` the in-browser Graphviz (DOT source, engine, format) -> 
 * ``{"kind": "error", "text"}``: the traceback's end (the cell's line, the raising line).
 
 As in Jupyter, the value of a cell's last line is shown when it is an expression (not None),
-and ``display(x)`` shows ``x`` at once. Nothing here imports ``js``: this runs (and is tested)
+and ``display(x)`` shows ``x`` at once (``from IPython.display import display, HTML``
+works too, where IPython is missing). Nothing here imports ``js``: this runs (and is tested)
 in CPython as well.
 """
 
 from __future__ import annotations
 
 import ast
+import importlib.util
 import io
 import json
 import linecache
+import sys
 import traceback
+import types
 from collections.abc import Callable
 from contextlib import redirect_stderr, redirect_stdout
 
-__all__ = ["Cell", "namespace", "run_cell", "start"]
+__all__ = ["HTML", "Cell", "display", "ipython_stand_in", "namespace", "run_cell", "start",
+           "warm_up"]
 
 def start(layout: Callable[[str, str, str], str] | None) -> None:
     """Route every picture's layout to ``layout`` (the browser's WebAssembly Graphviz)."""
-    from ..draw import display
+    from ..draw import display as pictures
 
-    display.layout_hook = None if layout is None else (
+    pictures.layout_hook = None if layout is None else (
         lambda source, engine, fmt: str(layout(source, engine, fmt)))
+    ipython_stand_in()
+
+
+def warm_up() -> None:
+    """Draw a tiny picture and throw it away: the first layout compiles Graphviz's code in
+    the browser (about a second), better spent while the reader is still reading."""
+    from .. import Value
+    from ..draw import draw_dot
+    from ..draw.display import svg_text
+
+    x = Value(1.0, label="x")
+    svg_text(draw_dot((x * x).tanh()))
 
 
 class Cell:
@@ -51,10 +68,10 @@ class Cell:
             self.outputs.append({"kind": "text", "text": text})
             self._text = io.StringIO()
 
-    def show(self, obj: object) -> None:
-        """``display(obj)``: a picture as SVG, a page in a frame, anything else as repr."""
+    def show(self, *objs: object) -> None:
+        """``display(a, b, …)``: a picture as SVG, a page in a frame, anything else as repr."""
         self.flush()
-        self.outputs.append(shown(obj))
+        self.outputs.extend(shown(obj) for obj in objs)
 
     def error(self, e: BaseException, filename: str) -> None:
         self.flush()
@@ -108,7 +125,36 @@ def namespace() -> dict:
             "inspect": inspect}
 
 
+class HTML:
+    """``IPython.display.HTML``: markup shown as a page."""
+
+    def __init__(self, data: str = "") -> None:
+        self.data = data
+
+    def _repr_html_(self) -> str:
+        return self.data
+
+
+def display(*objs: object) -> None:
+    """``IPython.display.display``: show ``objs`` in the running cell's output."""
+    if not _CURRENT:
+        raise RuntimeError("display() shows things in a cell's output: call it in a cell")
+    _CURRENT[-1].show(*objs)
+
+
+def ipython_stand_in() -> None:
+    """Where IPython is missing (Pyodide), ``from IPython.display import display, HTML``
+    (as the lessons write) gets these two; nothing else of IPython is offered."""
+    if importlib.util.find_spec("IPython") is not None:
+        return
+    package, module = types.ModuleType("IPython"), types.ModuleType("IPython.display")
+    module.display, module.HTML = display, HTML
+    package.display = module
+    sys.modules.update({"IPython": package, "IPython.display": module})
+
+
 _GLOBALS: dict = {}
+_CURRENT: list[Cell] = []
 _RUNS = [0]
 
 
@@ -120,12 +166,15 @@ def run_cell(code: str, globals_: dict | None = None) -> str:
     filename = f"<cell {_RUNS[0]}>"
     linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
     cell = Cell()
-    globals_["display"] = cell.show
+    globals_["display"] = display
+    _CURRENT.append(cell)
     with redirect_stdout(cell), redirect_stderr(cell):
         try:
             _execute(code, filename, globals_, cell)
         except BaseException as e:  # noqa: BLE001 - a cell's error is an output, not a crash
             cell.error(e, filename)
+        finally:
+            _CURRENT.pop()
     cell.flush()
     return json.dumps(cell.outputs)
 

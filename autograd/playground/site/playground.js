@@ -12,14 +12,21 @@ async function boot() {
   manifest = await (await fetch("manifest.json")).json();
   const wheels = manifest.wheels.map((w) => fetch("wheels/" + w).then((r) => r.arrayBuffer()));
   const vizReady = Viz.instance();
+  const marks = {};
+  const mark = (name) => { marks[name] = (performance.now() - t0) / 1000; };
   py = await loadPyodide({ indexURL: new URL("pyodide/", location.href).href });
+  mark("pyodide");
   const site = py.runPython("import sysconfig; sysconfig.get_paths()['purelib']");
   for (const buf of await Promise.all(wheels)) py.unpackArchive(buf, "wheel", { extractDir: site });
+  mark("wheels");
   const viz = await vizReady;
+  mark("graphviz");
   runner = py.pyimport("autograd.playground.runner");
   runner.start((source, engine, format) => viz.renderString(source, { engine, format }));
   runner.run_cell("pass");  // imports autograd, nn and the pictures once, before the first cell
   panel = py.pyimport("autograd.playground.panel");
+  mark("imports");
+  window.dagradTimings = marks;
   window.dagradReadySeconds = (performance.now() - t0) / 1000;
   window.dagrad = { pyodide: py, runner, panel };  // for teachers' scripts and the benchmarks
   window.dagradReady = true;
@@ -27,6 +34,7 @@ async function boot() {
   for (const b of document.querySelectorAll("button[disabled]")) b.disabled = false;
   setupLessons();
   setupTrainer();
+  setTimeout(() => runner.warm_up(), 50);
 }
 
 // --- outputs ---------------------------------------------------------------------------------
@@ -259,8 +267,10 @@ function drawCurves() {
 }
 
 function drawNetwork() {
-  const v = T.view, box = $("t-network"), what = $("t-edges").value, S = 56, GAP = 150;
-  const sizes = [2, ...v.layers.map((l) => l.length)], tall = Math.max(...sizes) * (S + 8);
+  const v = T.view, box = $("t-network"), what = $("t-edges").value;
+  const sizes = [2, ...v.layers.map((l) => l.length)];
+  const S = Math.max(20, Math.min(56, Math.floor(640 / Math.max(...sizes)) - 8)), GAP = 150;
+  const tall = Math.max(...sizes) * (S + 8);
   const pos = (l, u) => [l * GAP + S / 2, (tall - sizes[l] * (S + 8)) / 2 + u * (S + 8) + S / 2];
   const ns = "http://www.w3.org/2000/svg", svg = document.createElementNS(ns, "svg");
   svg.setAttribute("width", (sizes.length - 1) * GAP + S); svg.setAttribute("height", tall);
