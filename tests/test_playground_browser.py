@@ -111,6 +111,38 @@ def test_training_on_moons_reaches_95_percent(page):
     assert "compiled float replay" in page.inner_text("#t-engine")
 
 
+def test_a_chosen_points_backward_sweep_is_a_stepper(page):
+    page.click("nav button[data-tab=train]")
+    page.click("#t-plane", modifiers=["Shift"], position={"x": 160, "y": 160})
+    page.wait_for_selector("#t-sweep iframe", timeout=120_000)
+    caption = page.frame_locator("#t-sweep iframe").locator(".dgx-caption")
+    assert caption.inner_text().startswith("step 1 of ")
+
+
+def test_a_click_adds_a_point_of_the_chosen_class(page):
+    page.click("nav button[data-tab=train]")
+    before = page.evaluate("window.dagrad.panel.view()").count("],")
+    page.select_option("#t-class", "1")
+    page.click("#t-plane", position={"x": 20, "y": 20})
+    page.wait_for_function("document.getElementById('t-steps').textContent === '0'")
+    view = page.evaluate("JSON.parse(window.dagrad.panel.view())")
+    assert view["points"][-1][2] == 1 and view["step"] == 0
+    assert page.evaluate("window.dagrad.panel.view()").count("],") > before
+
+
+def test_lesson_one_runs_cell_by_cell_without_an_error(page):
+    page.click("nav button[data-tab=lessons]")
+    page.select_option("#lesson", "0")
+    runs = page.locator("#lesson-page .lesson-run")
+    assert runs.count() >= 10
+    page.click("#lesson-run-all")
+    last = page.locator("#lesson-page .cell").last.locator("div").last
+    page.wait_for_function("(el) => el.children.length && !el.querySelector('.hint')",
+                           arg=last.element_handle(), timeout=120_000)
+    assert page.locator("#lesson-page .out-error").all_inner_texts() == []
+    assert page.locator("#lesson-page svg").count() >= 3  # the lesson's pictures
+
+
 def test_no_request_left_this_machine_and_no_script_error(page):
     assert page.requests, "no request was recorded"
     outside = [u for u in page.requests

@@ -165,6 +165,7 @@ function reset() {
   $("t-error").hidden = true;
   try { T.view = JSON.parse(panel.new(JSON.stringify(settings()))); } catch (e) { trainerError(e); return; }
   T.history = []; T.playing = false;
+  $("t-steps").textContent = "0"; $("t-loss-now").textContent = "–"; $("t-acc").textContent = "–";
   $("t-engine").textContent = "gradients by the " + T.view.engine;
   drawAll();
 }
