@@ -159,6 +159,16 @@ def test_display_shows_several_things_in_order_and_ipythons_names_stand_in(monke
         runner.display(1)
 
 
+def test_the_warm_up_picture_goes_through_the_hook(monkeypatch):
+    from autograd.draw import display
+
+    seen = []
+    monkeypatch.setattr(display, "layout_hook", lambda src, engine, fmt: seen.append(fmt) or
+                        '<svg xmlns="http://www.w3.org/2000/svg"/>')
+    runner.warm_up()
+    assert seen == ["svg"]
+
+
 def test_explorer_pages_are_shown_whole():
     out = _run("o = (Value(0.5, label='x') * 2.0).tanh(); o.backward(); show_backward(o)")
     assert [o["kind"] for o in out] == ["page"]
@@ -201,7 +211,8 @@ def test_the_panels_view_holds_every_weight_its_gradient_and_update():
 @pytest.mark.parametrize("bad, match", [
     ({"dataset": "iris"}, "dataset 'iris'"), ({"loss": "cross_entropy"}, "loss"),
     ({"hidden": [4], "activations": []}, "one activation per hidden layer"),
-    ({"lr": -1.0}, "learning rate"), ({"optimizer": "lbfgs"}, "optimizer")])
+    ({"lr": -1.0}, "learning rate"), ({"n": 0}, "at least 2 points"),
+    ({"optimizer": "lbfgs"}, "optimizer")])
 def test_the_panel_names_a_bad_setting(bad, match):
     with pytest.raises(ValueError, match=match):
         panel.Trainer(panel.Settings(**bad))

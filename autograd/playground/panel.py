@@ -68,6 +68,8 @@ class Settings:
             raise ValueError("give one activation per hidden layer")
         if any(int(h) < 1 for h in self.hidden):
             raise ValueError("every hidden layer needs at least one unit")
+        if int(self.n) + len(self.added) < 2:
+            raise ValueError("the data needs at least 2 points: raise 'points' or add some")
         if not (self.lr > 0 and math.isfinite(self.lr)):
             raise ValueError("the learning rate must be a positive number")
 
