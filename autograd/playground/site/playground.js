@@ -11,10 +11,16 @@ async function boot() {
   const t0 = performance.now();
   manifest = await (await fetch("manifest.json")).json();
   const wheels = manifest.wheels.map((w) => fetch("wheels/" + w).then((r) => r.arrayBuffer()));
-  const vizReady = Viz.instance();
-  const marks = {};
+  const marks = { start: t0 / 1000 };
   const mark = (name) => { marks[name] = (performance.now() - t0) / 1000; };
-  py = await loadPyodide({ indexURL: new URL("pyodide/", location.href).href });
+  // Python first (its WebAssembly compiles while the rest loads), then Graphviz's script
+  const pyReady = loadPyodide({ indexURL: new URL("pyodide/", location.href).href });
+  const vizReady = new Promise((resolve, reject) => {
+    const s = Object.assign(document.createElement("script"), { src: "viz/viz-global.js" });
+    s.onload = () => resolve(Viz.instance()); s.onerror = reject;
+    document.head.append(s);
+  });
+  py = await pyReady;
   mark("pyodide");
   const site = py.runPython("import sysconfig; sysconfig.get_paths()['purelib']");
   for (const buf of await Promise.all(wheels)) py.unpackArchive(buf, "wheel", { extractDir: site });
