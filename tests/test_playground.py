@@ -89,6 +89,27 @@ def test_build_refuses_a_folder_that_is_not_a_site(tmp_path):
     assert (tmp_path / "thesis.tex").read_text() == "mine"
 
 
+def test_the_command_builds_a_site_and_says_how_to_serve_it(tmp_path, capsys):
+    from autograd.playground.__main__ import main
+
+    assert main(["build", str(tmp_path / "site")]) == 0
+    said = capsys.readouterr().out
+    assert f"python -m http.server -d {tmp_path / 'site'}" in said
+    manifest = json.loads((tmp_path / "site" / "manifest.json").read_text(encoding="utf-8"))
+    for wheel in manifest["wheels"]:
+        assert (tmp_path / "site" / "wheels" / wheel).is_file()
+    for item in B.NPM:
+        for _, target in item.files:
+            assert (tmp_path / "site" / target).is_file()
+    from autograd.draw.style import CLASS_COLOURS
+    assert manifest["class_colours"] == list(CLASS_COLOURS)
+    assert main(["build", str(tmp_path / "site")]) == 0  # an earlier build is replaced
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("mine")
+    assert main(["build", str(tmp_path / "mine")]) == 1
+    assert "not a playground site" in capsys.readouterr().err
+
+
 def test_lessons_one_to_four_keep_their_code_minus_setup_and_magics():
     pages = lesson_pages(Path(B.project_root()) / "notebooks")
     assert [p["file"][:2] for p in pages] == list(LESSONS)
