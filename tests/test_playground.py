@@ -101,8 +101,9 @@ def test_the_command_builds_a_site_and_says_how_to_serve_it(tmp_path, capsys):
     for item in B.NPM:
         for _, target in item.files:
             assert (tmp_path / "site" / target).is_file()
-    from autograd.draw.style import CLASS_COLOURS
+    from autograd.draw.style import CLASS_COLOURS, grad_color
     assert manifest["class_colours"] == list(CLASS_COLOURS)
+    assert manifest["sign_colours"] == [grad_color(-1e300), grad_color(1e300)]
     assert main(["build", str(tmp_path / "site")]) == 0  # an earlier build is replaced
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine" / "notes.txt").write_text("mine")

@@ -23,6 +23,7 @@ import fnmatch
 import hashlib
 import io
 import json
+import math
 import os
 import shutil
 import tarfile
@@ -233,9 +234,10 @@ def _write_site(tmp: Path, root: Path, cache: Path | None) -> dict:
     site = resources.files(__package__) / "site"
     for f in SITE_FILES:
         (tmp / f).write_bytes((site / f).read_bytes())
-    from ..draw.style import CLASS_COLOURS  # the pictures' two class colours, one home
+    from ..draw.style import CLASS_COLOURS, grad_color  # the pictures' colours, one home
 
     manifest = {"wheels": wheels, "pyodide": PYODIDE, "class_colours": list(CLASS_COLOURS),
+                "sign_colours": [grad_color(-math.inf), grad_color(math.inf)],
                 "examples": EXAMPLES, "lessons": lesson_pages(root / "notebooks"),
                 "pins": {d.name: d.version for d in NPM + PYPI}}
     (tmp / MARK).write_text(json.dumps(manifest, indent=1, ensure_ascii=False), encoding="utf-8")

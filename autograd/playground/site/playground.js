@@ -199,6 +199,7 @@ function setupTrainer() {
   const opts = (id, names, chosen) => { for (const n of names) $(id).append(new Option(n, n, n === chosen, n === chosen)); };
   const choices = JSON.parse(panel.choices());
   T.colours = manifest.class_colours;
+  SIGNS = manifest.sign_colours;
   opts("t-dataset", choices.datasets, "moons"); opts("t-loss", choices.losses, "hinge");
   opts("t-opt", choices.optimizers, "adam");
   $("t-reset").onclick = () => { T.added = []; reset(); };
@@ -226,9 +227,9 @@ function planeClick(e) {
 }
 
 const rgb = (hex) => [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
-const SIGNS = ["#b2182b", "#2166ac"];  // the pictures' scale: red < 0, blue > 0
+let SIGNS = null;  // the pictures' scale at full strength, < 0 and > 0 (manifest.json)
 
-function heat(value, scale, colours = SIGNS) {
+function heat(value, scale, colours) {
   // colours[1] for value > 0, colours[0] below; white at 0
   const t = Math.max(-1, Math.min(1, value / (scale || 1)));
   const [r, g, b] = rgb(colours[t > 0 ? 1 : 0]), a = Math.abs(t);
@@ -288,7 +289,7 @@ function drawNetwork() {
     if (i >= sizes[li]) return;  // the bias: shown in the tooltip of the unit
     const [xa, ya] = pos(li, i), [xb, yb] = pos(li + 1, u), q = n[what][i];
     const e = document.createElementNS(ns, "line");
-    Object.entries({ x1: xa + S / 2, y1: ya, x2: xb - S / 2, y2: yb, stroke: q >= 0 ? "#2166ac" : "#b2182b",
+    Object.entries({ x1: xa + S / 2, y1: ya, x2: xb - S / 2, y2: yb, stroke: SIGNS[q >= 0 ? 1 : 0],
       "stroke-width": 0.4 + 5 * Math.abs(q) / (big || 1), "stroke-opacity": 0.75 }).forEach(([k, x]) => e.setAttribute(k, x));
     const tip = `weight ${li === 0 ? "x" + (i + 1) : "unit " + i} → layer ${li + 1} unit ${u}: w = ${w.toPrecision(4)}, ∂L/∂w = ${n.grad[i].toPrecision(4)}, update Δw = ${n.update[i].toPrecision(4)}`;
     e.append(Object.assign(document.createElementNS(ns, "title"), { textContent: tip }));
