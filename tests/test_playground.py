@@ -181,6 +181,20 @@ def test_display_shows_several_things_in_order_and_ipythons_names_stand_in(monke
         runner.display(1)
 
 
+def test_pinned_frames_keep_their_positions_through_the_hook(monkeypatch):
+    """Frames drawn at given positions (neato -n2) ask the browser's Graphviz for "nop2"."""
+    from autograd.draw import GraphPicture, display
+
+    seen = []
+    monkeypatch.setattr(display, "layout_hook", lambda src, engine, fmt: seen.append(
+        (engine, fmt)) or "<svg/>")
+    g = GraphPicture(engine="neato")
+    g.no_op = 2
+    assert g.pipe(format="svg") == b"<svg/>"
+    assert GraphPicture().pipe(format="json", encoding="utf-8") == "<svg/>"
+    assert seen == [("nop2", "svg"), ("dot", "json")]
+
+
 def test_the_warm_up_picture_goes_through_the_hook(monkeypatch):
     from autograd.draw import display
 

@@ -84,6 +84,16 @@ def test_draw_dot_shows_an_svg_laid_out_in_the_browser(page):
     assert "y" in texts and "x" in texts
 
 
+def test_backward_frames_keep_their_positions_in_the_browser(page):
+    code = ("from autograd.draw import backward_frames\nfrom autograd.draw.display import "
+            "svg_text\nimport re\na = Value(2.0, label='a'); L = (a * -3.0 + 1.0).tanh()\n"
+            "shapes = [re.findall(r'<path[^>]* d=\"([^\"]*)\"', svg_text(f)) "
+            "for f in backward_frames(L)]\n"
+            "print(len(shapes), len(set(map(tuple, shapes))), len(shapes[0]))")
+    frames, distinct, boxes = map(int, run(page, code, "#output pre").inner_text().split())
+    assert frames >= 3 and boxes >= 2 and distinct == 1  # every box where it was
+
+
 def test_the_stepper_steps(page):
     run(page, "o = (Value(0.5, label='x') * 2.0).tanh(); o.label = 'o'\no.backward()\n"
               "show_backward(o)", "#output iframe")

@@ -62,7 +62,8 @@ def inline_svg(svg: str) -> str:
 
 
 # Where there is no `dot` program (the browser playground, autograd.playground), a function
-# (DOT source, engine, format) -> text set here lays every picture out instead of `dot`.
+# (DOT source, engine, format) -> text set here lays every picture out instead of `dot`;
+# neato -n2 (positions given) is Graphviz's engine "nop2" there.
 layout_hook: Callable[[str, str, str], str] | None = None
 
 
@@ -99,7 +100,8 @@ class GraphPicture(graphviz.Digraph):
 
     def pipe(self, *args, **kwargs):
         if layout_hook is not None:
-            out = layout_hook(self.source, kwargs.get("engine") or self.engine,
+            engine = kwargs.get("engine") or self.engine
+            out = layout_hook(self.source, f"nop{self.no_op}" if self.no_op else engine,
                               kwargs.get("format", args[0] if args else None) or self.format)
             return out if kwargs.get("encoding") else out.encode()
         if self.no_op is not None and not args[2:3]:
