@@ -259,7 +259,12 @@ def test_added_points_join_the_data():
     assert len(t.X) == 12 and t.y[-2:] == [1, 0]
 
 
-def test_a_chosen_points_backward_sweep_is_a_stepper_page():
-    t = panel.Trainer(panel.Settings(hidden=[2], activations=["tanh"]))
-    html = panel.Trainer.sweep(t, 0).html()
-    assert "dgx" in html and "loss at point 0" in html
+def test_a_chosen_points_backward_pass_is_two_pages_and_keeps_the_batch_gradients():
+    panel.new(json.dumps({"hidden": [2], "activations": ["tanh"]}))
+    t = panel._TRAINER[0]
+    t.step()
+    grads = [p.grad for p in t.params]
+    units, stepper = json.loads(panel.point_pages(0))
+    assert "loss at point 0" in stepper and "dgx" in stepper
+    assert "dgx" in units and units != stepper
+    assert [p.grad for p in t.params] == grads

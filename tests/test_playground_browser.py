@@ -121,12 +121,14 @@ def test_training_on_moons_reaches_95_percent(page):
     assert "compiled float replay" in page.inner_text("#t-engine")
 
 
-def test_a_chosen_points_backward_sweep_is_a_stepper(page):
+def test_a_chosen_points_backward_pass_on_the_network_and_step_by_step(page):
     page.click("nav button[data-tab=train]")
     page.click("#t-plane", modifiers=["Shift"], position={"x": 160, "y": 160})
-    page.wait_for_selector("#t-sweep iframe", timeout=120_000)
-    caption = page.frame_locator("#t-sweep iframe").locator(".dgx-caption")
-    assert caption.inner_text().startswith("step 1 of ")
+    page.wait_for_selector("#t-sweep iframe >> nth=1", timeout=120_000)
+    units, stepper = page.frame_locator("#t-sweep iframe >> nth=0"), \
+        page.frame_locator("#t-sweep iframe >> nth=1")
+    assert stepper.locator(".dgx-caption").inner_text().startswith("step 1 of ")
+    assert units.locator("svg g.node").count() >= 2 + 16 + 16 + 1  # a box per unit
 
 
 def test_a_click_adds_a_point_of_the_chosen_class(page):

@@ -26,7 +26,7 @@ from nn.data import DATASETS, to_pm1
 from nn.optim import OPTIMIZERS
 from nn.record import _FLOAT_ACTIVATIONS as FLOAT_ACTIVATIONS  # one home of float g(z)
 
-__all__ = ["LOSS_CHOICES", "Settings", "Trainer", "choices", "new", "step", "sweep_page", "view"]
+__all__ = ["LOSS_CHOICES", "Settings", "Trainer", "choices", "new", "step", "point_pages", "view"]
 
 # The losses of one score per example, and the score where the two classes meet (0 for a
 # margin or a logit; 0.5 for mse, which regresses the labels 0/1 themselves).
@@ -207,17 +207,31 @@ class Trainer:
                 "engine": self.engine, "step": self.steps,
                 "threshold": LOSS_CHOICES[self.s.loss]}
 
+    def _point_loss(self, i: int) -> Value:
+        """Point ``i``'s loss, backward run on it alone; the batch's gradients are kept."""
+        out = self.model(self.X[i])
+        L = self.loss([out], [self.targets[i]])
+        L.label = f"loss at point {i}"
+        kept = [p.grad for p in self.params]
+        for p in self.params:
+            p.grad = 0.0
+        L.backward()
+        for p, g in zip(self.params, kept):
+            p.grad = g
+        return L
+
     def sweep(self, i: int):
         """The chosen point's backward sweep: the explorer's stepper on its loss's graph."""
         from ..draw import show_backward
 
-        out = self.model(self.X[i])
-        L = self.loss([out], [self.targets[i]])
-        L.label = f"loss at point {i}"
-        for p in self.params:
-            p.grad = 0.0
-        L.backward()
-        return show_backward(L)
+        return show_backward(self._point_loss(i))
+
+    def units(self, i: int):
+        """The chosen point on the network view: each unit's z, output and ∂L/∂z (hover),
+        its chain-rule sum (click): the explorer's inspector of ``draw_dot(view="units")``."""
+        from ..draw import draw_dot, inspect
+
+        return inspect(draw_dot(self._point_loss(i), view="units"))
 
 
 _TRAINER: list[Trainer] = []
@@ -243,6 +257,8 @@ def view() -> str:
     return json.dumps(_TRAINER[0].view())
 
 
-def sweep_page(i: int) -> str:
-    """The stepper page of point ``i``'s loss (full HTML, for a frame)."""
-    return _TRAINER[0].sweep(int(i)).html()
+def point_pages(i: int) -> str:
+    """Point ``i``'s backward pass as two pages (full HTML, for frames): on the network view
+    (the inspector) and step by step on its graph (the stepper); JSON [units, stepper]."""
+    t = _TRAINER[0]
+    return json.dumps([t.units(int(i)).html(), t.sweep(int(i)).html()])

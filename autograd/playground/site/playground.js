@@ -219,7 +219,11 @@ function planeClick(e) {
   if (e.shiftKey) {  // the nearest point's backward sweep
     let best = 0, d = Infinity;
     v.points.forEach((p, i) => { const q = (p[0] - x) ** 2 + (p[1] - y) ** 2; if (q < d) { d = q; best = i; } });
-    $("t-sweep").replaceChildren(framed(panel.sweep_page(best)));
+    const [units, stepper] = JSON.parse(panel.point_pages(best));
+    const h = (text) => Object.assign(document.createElement("h3"), { textContent: text });
+    $("t-sweep").replaceChildren(
+      h(`Point ${best}: its backward pass on the network (hover a unit; click it for its chain-rule sum)`),
+      framed(units), h(`Point ${best}: the backward sweep over its graph, step by step`), framed(stepper));
     return;
   }
   T.added.push([x, y, +$("t-class").value]);
