@@ -224,6 +224,7 @@ function planeClick(e) {
     $("t-sweep").replaceChildren(
       h(`Point ${best}: its backward pass on the network (hover a unit; click it for its chain-rule sum)`),
       framed(units), h(`Point ${best}: the backward sweep over its graph, step by step`), framed(stepper));
+    $("t-sweep").scrollIntoView();  // (an off-screen frame is not laid out until it is seen)
     return;
   }
   T.added.push([x, y, +$("t-class").value]);
