@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import os
+from collections.abc import Callable
 
 import graphviz
 
@@ -60,6 +61,12 @@ def inline_svg(svg: str) -> str:
     return f'<div style="max-width:100%;overflow-x:auto">{svg}</div>'
 
 
+# Where there is no `dot` program (the browser playground, autograd.playground), a function
+# (DOT source, engine, format) -> text set here lays every picture out instead of `dot`;
+# neato -n2 (positions given) is Graphviz's engine "nop2" there.
+layout_hook: Callable[[str, str, str], str] | None = None
+
+
 class GraphPicture(graphviz.Digraph):
     """A ``graphviz.Digraph`` that never raises when shown in a notebook.
 
@@ -92,6 +99,11 @@ class GraphPicture(graphviz.Digraph):
         super().attr(kw, _attributes=_attributes, **{k: clean(v) for k, v in attrs.items()})
 
     def pipe(self, *args, **kwargs):
+        if layout_hook is not None:
+            engine = kwargs.get("engine") or self.engine
+            out = layout_hook(self.source, f"nop{self.no_op}" if self.no_op else engine,
+                              kwargs.get("format", args[0] if args else None) or self.format)
+            return out if kwargs.get("encoding") else out.encode()
         if self.no_op is not None and not args[2:3]:
             kwargs.setdefault("neato_no_op", self.no_op)
         try:
