@@ -129,6 +129,50 @@ function pointing(root, graph, tip, sum) {
   };
 }
 
+/* ---- folded boxes open: Python's pictures of what each holds, shown below the graph;
+   the box clicked again or "close" hides it; nothing of the graph moves ---- */
+function opening(root, data, graph) {
+  if (!data.folded) return;
+  var panel = el("div", "dgx-open"), head = el("div", "dgx-openhead");
+  var title = el("span", "dgx-opentitle"), close = el("button", "dgx-close", "close ✕");
+  var body = el("div", "dgx-openbody"), svgs = null, shown = -1;
+  head.appendChild(title);
+  head.appendChild(close);
+  panel.appendChild(head);
+  panel.appendChild(body);
+  panel.hidden = true;
+  var main = root.querySelector(".dgx-main");
+  main.parentNode.insertBefore(panel, main.nextSibling);
+  function mark(on) {
+    if (shown >= 0 && graph.boxes[shown]) graph.boxes[shown].classList.toggle("dgx-opened", on);
+  }
+  function hide() {
+    mark(false);
+    shown = -1;
+    panel.hidden = true;
+    body.textContent = "";
+  }
+  function show(b) {
+    var k = data.folded.indexOf(b);
+    svgs = svgs || unpack(data.open);
+    svgs.then(function (list) {
+      mark(false);
+      shown = b;
+      mark(true);
+      title.textContent = data.titles[k];
+      body.innerHTML = list[k];  // dot's SVG, made and escaped by Python
+      panel.setAttribute("data-box", data.boxes[b]);
+      panel.hidden = false;
+    });
+  }
+  close.onclick = hide;
+  root.querySelector(".dgx-figure").addEventListener("click", function (ev) {
+    var b = graph.boxAt(ev.target);
+    if (b < 0 || data.folded.indexOf(b) < 0) return;
+    if (b === shown) hide(); else show(b);
+  });
+}
+
 /* ---- step, back, play (at a chosen speed), slider, keys ---- */
 var SPEEDS = [["slow", 2000], ["normal", 900], ["fast", 400], ["fastest", 120]];
 
@@ -301,6 +345,7 @@ function stepper(root, prefix, data) {
   }, function (b) {
     return b === quiz.ask(k0) ? "hidden: exercise mode" : data.sums[b];
   });
+  opening(root, data, graph);
   controls(root, steps.length, show, data.where);
 }
 
@@ -309,6 +354,7 @@ function inspect(root, prefix, data) {
   var graph = new Graph(root, prefix, data.boxes);
   pointing(root, graph, function (b) { return data.tips[b]; },
            function (b) { return data.sums[b]; });
+  opening(root, data, graph);
 }
 
 /* ---- the network view (units view): Python's texts and styles per step ---- */
@@ -449,6 +495,7 @@ function training(root, prefix, data) {
     var g = data.graph, graph = new Graph(root, prefix, g.boxes);
     var tip = function (b) { return g.steps[j0][b][2]; };
     pointing(root, graph, tip, tip);
+    opening(root, g, graph);
     parts.push(function (j) {
       g.steps[j].forEach(function (box, b) {
         box[1].forEach(function (t) { graph.setText(b, t[0], t[1]); });

@@ -14,6 +14,8 @@ chain-rule sum with its numbers); the page's script only puts the texts in place
 
 from __future__ import annotations
 
+import os
+
 import graphviz
 
 from ... import backward_steps, local_derivatives, topological_order
@@ -118,8 +120,18 @@ class GraphData:
         """Hover text of box b: its output Value's name and data, then ``extra``."""
         n = sum(1 for x in self.box_of if x == b)
         v = self.order[self.representative()[b]]
-        head = [f"{n} values folded here; its output:"] if n > 1 else []
+        head = [f"{n} values folded here (click to open it and see them); its output:"
+                ] if n > 1 else []
         return "\n".join(head + [name(v), f"data = {full(v.data)}"] + extra)
+
+    def box_name(self, b: int) -> str:
+        """A folded box by what the picture shows: its members' common dotted label prefix."""
+        members = [v for v, box in zip(self.order, self.box_of) if box == b]
+        paths = [v.label.split(".")[:-1] for v in members if v.label]
+        common = os.path.commonprefix(paths) if paths else []
+        if common and len(paths) == len(members):
+            return f"the folded box {'.'.join(common)} ({len(members)} nodes)"
+        return f"a folded box of {len(members)} nodes"
 
     def chain(self, i: int) -> str:
         """∂L/∂v = Σ over the uses of v of ∂L/∂consumer × ∂consumer/∂v, with the numbers."""

@@ -18,11 +18,13 @@ import html
 import graphviz
 
 from ... import backward_steps
+from ...sweep import backward_ran
 from ...value import Value
 from ..style import shown_text
 from .graph import GraphData, find_root, svg_of
 from .network import root_name, single_step, widened
 from .page import Page, fragment, new_prefix, svg_element
+from .unfold import HINT, opened
 
 
 class Inspector(Page):
@@ -30,7 +32,8 @@ class Inspector(Page):
 
     title = "dagrad: inspect the graph"
 
-    def __init__(self, picture: graphviz.Digraph, root: Value | None = None):
+    def __init__(self, picture: graphviz.Digraph, root: Value | None = None,
+                 draw_options: dict | None = None):
         node_ids = getattr(picture, "node_ids", None)
         if not node_ids:
             raise TypeError("inspect needs a Value or a picture from autograd.draw.draw_dot "
@@ -43,12 +46,14 @@ class Inspector(Page):
         self.graph = g = GraphData(root, node_ids)
         prefix = new_prefix(picture.source)
         self._svg = svg_of(picture)
+        folded = opened(g, prefix, draw_options or {}, backward_ran(g.order))
         body = (f'<div class="dgx-caption">Point at a box for its numbers; click it for its '
-                f"chain-rule sum and its paths to {html.escape(g.top)}.</div>"
+                f"chain-rule sum and its paths to {html.escape(g.top)}."
+                f"{html.escape(HINT) if folded else ''}</div>"
                 '<div class="dgx-main"><div class="dgx-figure">'
                 f"{svg_element(self._svg, prefix)}</div>"
                 '<div class="dgx-side"><div class="dgx-info"></div></div></div>')
-        data = {**g.data(), "tips": g.inspect_tips()}
+        data = {**g.data(), "tips": g.inspect_tips(), **folded}
         self._html = fragment("inspect", prefix, body, data, static_note=(
             "Scripts are off here: the picture is static (no hover or click)."))
 
@@ -87,7 +92,8 @@ def inspect(picture_or_root: graphviz.Digraph | Value, **draw_options) -> Inspec
     if isinstance(picture_or_root, Value):
         from ..builder import draw_dot
 
-        return Inspector(draw_dot(picture_or_root, **draw_options), picture_or_root)
+        return Inspector(draw_dot(picture_or_root, **draw_options), picture_or_root,
+                         draw_options)
     if draw_options:
         raise TypeError("draw options go with a root Value; the picture is drawn already")
     return Inspector(picture_or_root)

@@ -23,13 +23,13 @@ drawn granularity: consecutive visits inside one summary are one step, the summa
 from __future__ import annotations
 
 import html
-import os
 
 from ...sweep import backward_ran, shares
 from ...value import Value
 from ..options import OPTION_NAMES
 from .graph import GraphData, name, svg_of
 from .page import Page, fmt, fragment, full, new_prefix, svg_element
+from .unfold import HINT, opened
 
 DRAW_OPTIONS = frozenset(OPTION_NAMES)  # the one list: autograd.draw.options
 LEGEND = (
@@ -165,16 +165,6 @@ def _steps(g: GraphData) -> list[list[int]]:
     return steps
 
 
-def _box_name(g: GraphData, b: int) -> str:
-    """A folded box by what the picture shows: its members' common dotted label prefix."""
-    members = [v for v, box in zip(g.order, g.box_of) if box == b]
-    paths = [v.label.split(".")[:-1] for v in members if v.label]
-    common = os.path.commonprefix(paths) if paths else []
-    if common and len(paths) == len(members):
-        return f"the folded box {'.'.join(common)} ({len(members)} nodes)"
-    return f"a folded box of {len(members)} nodes"
-
-
 def _caption(g: GraphData, k: int, n: int, visits: list[int], top: str) -> str:
     nodes = [g.order[i] for i in visits]
     head = f"step {k + 1} of {n}: "
@@ -183,7 +173,7 @@ def _caption(g: GraphData, k: int, n: int, visits: list[int], top: str) -> str:
     texts = [_visit_text(g, v, top) for v in nodes[:MAX_VISITS_NAMED]]
     more = len(nodes) - MAX_VISITS_NAMED
     tail = f"; … and {more} more node{'s' if more != 1 else ''}" if more > 0 else ""
-    return (head + f"inside {_box_name(g, g.box_of[visits[0]])}, {len(nodes)} "
+    return (head + f"inside {g.box_name(g.box_of[visits[0]])}, {len(nodes)} "
             f"node{'s' if len(nodes) != 1 else ''}: " + "; then ".join(texts) + tail)
 
 
@@ -215,14 +205,15 @@ class Stepper(Page):
             "is changed by showing them.")
         prefix = new_prefix(picture.source)
         self._svg = svg_of(picture)
-        data = {**g.data(), **_sweep_steps(g, steps, top), "captions": self.captions}
+        folded = opened(g, prefix, draw_options, self.has_backward)
+        data = {**g.data(), **_sweep_steps(g, steps, top), "captions": self.captions, **folded}
         note = f'<div class="dgx-note">{html.escape(self.note)}</div>' if self.note else ""
         body = (f'{note}<div class="dgx-bar"></div><div class="dgx-caption">'
                 f"{html.escape(self._static_caption())}</div>"
                 f"{LEGEND}"
                 f'<div class="dgx-main"><div class="dgx-figure">{svg_element(self._svg, prefix)}'
                 '</div><div class="dgx-side"><div class="dgx-info">Click a node for its '
-                "chain-rule sum.</div></div></div>")
+                f"chain-rule sum.{html.escape(HINT) if folded else ''}</div></div></div>")
         static = ("Scripts are off here, so this is the end of the sweep: every gradient "
                   "complete." if self.has_backward else
                   "Scripts are off here: the graph without gradients (no backward pass yet).")

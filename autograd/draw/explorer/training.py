@@ -30,6 +30,7 @@ from .graph import GraphData, name, svg_of
 from .network import replay, scales, widened
 from .page import Page, finite, fmt, fragment, full, new_prefix, pack, svg_element
 from .panels import bars, boundary, curve, palette
+from .unfold import opened
 
 GRAPH_NODES = 40  # a graph that is not a network is folded to this many boxes
 TOP = "L"  # what the page calls the point's loss
@@ -130,7 +131,7 @@ def _box_texts(svg: str, box: str) -> list[str]:
             re.findall(r"<text[^>]*>([^<]*)</text>", svg[start:end if end > 0 else None])]
 
 
-def _graph(recording, kept: list, max_nodes: int):
+def _graph(recording, kept: list, max_nodes: int, prefix: str):
     """(page data, SVG) of the value graph: per step and box, [text index, text] pairs (a
     box's data and grad; a folded box's "‖grad‖ of n leaves" and "grad lo … hi" lines)
     and its fill by ∂L/∂node (``style.grad_color``, one scale over all steps)."""
@@ -155,9 +156,11 @@ def _graph(recording, kept: list, max_nodes: int):
             boxes.append([grad_color(snap.adj[i], scale), _box_lines(texts[b], ms, snap, leaf),
                           f"{name(g.order[i])} at epoch {snap.epoch + 1}: data "
                           f"{full(finite(snap.data[i]))}, ∂{TOP}/∂{name(g.order[i])} = "
-                          f"{full(finite(snap.adj[i]))}; outlined: its paths to {TOP}."])
+                          f"{full(finite(snap.adj[i]))}; outlined: its paths to {TOP}."
+                          + (f" {len(ms)} values folded here: click to open it and see "
+                             "them." if len(ms) > 1 else "")])
         steps.append(boxes)
-    return {**g.data(), "steps": steps}, svg
+    return {**g.data(), "steps": steps, **opened(g, prefix, {"max_nodes": max_nodes}, True)}, svg
 
 
 def _box_lines(texts: list[str], members: list[int], snap, leaf: list[bool]) -> list:
@@ -213,7 +216,7 @@ class TrainingPage(Page):
         network = _network(recording, kept, self.captions)
         graph, self.network = None, None
         if network is None:
-            graph, self._svg = _graph(recording, kept, max_nodes)
+            graph, self._svg = _graph(recording, kept, max_nodes, prefix)
         else:
             network, self._svg, self.network = network
         self.view = "units" if network is not None else "values"
