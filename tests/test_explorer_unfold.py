@@ -14,7 +14,6 @@ from test_explorer_browser import BOXES, same_boxes
 
 from autograd import Value
 from autograd.draw.explorer import inspect, stepper, training_page
-from autograd.draw.explorer.page import unpack
 from nn import MLP
 
 browser, open_page = browser_tests.browser, browser_tests.open_page  # its fixtures
@@ -37,6 +36,11 @@ def folded_data(page_obj) -> dict:
     return json.loads(text)
 
 
+def templates(page_obj) -> list[str]:
+    """The pictures of the folded boxes, in the order of the data's ``folded``."""
+    return re.findall(r'<template class="dgx-members">(.*?)</template>', page_obj._html, re.S)
+
+
 def test_each_folded_box_carries_the_picture_of_its_members():
     loss = net_loss()
     s = stepper(loss, max_nodes=8)
@@ -44,7 +48,7 @@ def test_each_folded_box_carries_the_picture_of_its_members():
     members = s.graph.members()
     folded = [b for b, m in enumerate(members) if len(m) > 1]
     assert data["folded"] == folded and len(folded) == 2
-    svgs = unpack(data["open"])
+    svgs = templates(s)
     assert len(svgs) == len(folded) == len(data["titles"])
     for b, svg in zip(folded, svgs):
         nodes = re.findall(rf'<g id="[^"]*o{b}-(v\d+)" class="node"', svg)
@@ -57,13 +61,17 @@ def test_each_folded_box_carries_the_picture_of_its_members():
     assert all("click to open it" in data["base"][b][3] for b in folded)
     unfolded = stepper(loss, max_nodes=None)  # nothing folded: no opening data, no hint
     assert "folded" not in folded_data(unfolded) and "click it again" not in unfolded._html
+    assert templates(unfolded) == []
 
 
 def test_inspect_of_a_root_opens_with_its_draw_options():
     loss = net_loss()
-    data = folded_data(inspect(loss, max_nodes=8, edge_labels="local"))
-    svgs = unpack(data["open"])
-    assert len(svgs) == 2 and all('class="edge"' in s for s in svgs)
+    plain = templates(inspect(loss, max_nodes=8))
+    local = templates(inspect(loss, max_nodes=8, edge_labels="local"))
+    assert len(plain) == len(local) == 2
+    for a, b in zip(plain, local):  # the local derivatives are written on the edges
+        assert b.count("<text") > a.count("<text")
+        assert 'class="edge"' in a and "∂" in b
 
 
 def open_box(page, box: str):

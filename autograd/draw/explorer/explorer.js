@@ -135,7 +135,8 @@ function opening(root, data, graph) {
   if (!data.folded) return;
   var panel = el("div", "dgx-open"), head = el("div", "dgx-openhead");
   var title = el("span", "dgx-opentitle"), close = el("button", "dgx-close", "close ✕");
-  var body = el("div", "dgx-openbody"), svgs = null, shown = -1;
+  var body = el("div", "dgx-openbody"), shown = -1;
+  var templates = root.querySelectorAll("template.dgx-members");
   head.appendChild(title);
   head.appendChild(close);
   panel.appendChild(head);
@@ -154,16 +155,14 @@ function opening(root, data, graph) {
   }
   function show(b) {
     var k = data.folded.indexOf(b);
-    svgs = svgs || unpack(data.open);
-    svgs.then(function (list) {
-      mark(false);
-      shown = b;
-      mark(true);
-      title.textContent = data.titles[k];
-      body.innerHTML = list[k];  // dot's SVG, made and escaped by Python
-      panel.setAttribute("data-box", data.boxes[b]);
-      panel.hidden = false;
-    });
+    mark(false);
+    shown = b;
+    mark(true);
+    title.textContent = data.titles[k];
+    body.textContent = "";
+    body.appendChild(templates[k].content.cloneNode(true));  // Python's SVG, as parsed
+    panel.setAttribute("data-box", data.boxes[b]);
+    panel.hidden = false;
   }
   close.onclick = hide;
   root.querySelector(".dgx-figure").addEventListener("click", function (ev) {

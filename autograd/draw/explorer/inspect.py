@@ -46,13 +46,13 @@ class Inspector(Page):
         self.graph = g = GraphData(root, node_ids)
         prefix = new_prefix(picture.source)
         self._svg = svg_of(picture)
-        folded = opened(g, prefix, draw_options or {}, backward_ran(g.order))
+        folded, members = opened(g, prefix, draw_options or {}, backward_ran(g.order))
         body = (f'<div class="dgx-caption">Point at a box for its numbers; click it for its '
                 f"chain-rule sum and its paths to {html.escape(g.top)}."
                 f"{html.escape(HINT) if folded else ''}</div>"
                 '<div class="dgx-main"><div class="dgx-figure">'
                 f"{svg_element(self._svg, prefix)}</div>"
-                '<div class="dgx-side"><div class="dgx-info"></div></div></div>')
+                f'<div class="dgx-side"><div class="dgx-info"></div></div></div>{members}')
         data = {**g.data(), "tips": g.inspect_tips(), **folded}
         self._html = fragment("inspect", prefix, body, data, static_note=(
             "Scripts are off here: the picture is static (no hover or click)."))

@@ -205,7 +205,7 @@ class Stepper(Page):
             "is changed by showing them.")
         prefix = new_prefix(picture.source)
         self._svg = svg_of(picture)
-        folded = opened(g, prefix, draw_options, self.has_backward)
+        folded, members = opened(g, prefix, draw_options, self.has_backward)
         data = {**g.data(), **_sweep_steps(g, steps, top), "captions": self.captions, **folded}
         note = f'<div class="dgx-note">{html.escape(self.note)}</div>' if self.note else ""
         body = (f'{note}<div class="dgx-bar"></div><div class="dgx-caption">'
@@ -213,7 +213,8 @@ class Stepper(Page):
                 f"{LEGEND}"
                 f'<div class="dgx-main"><div class="dgx-figure">{svg_element(self._svg, prefix)}'
                 '</div><div class="dgx-side"><div class="dgx-info">Click a node for its '
-                f"chain-rule sum.{html.escape(HINT) if folded else ''}</div></div></div>")
+                f"chain-rule sum.{html.escape(HINT) if folded else ''}</div></div></div>"
+                f"{members}")
         static = ("Scripts are off here, so this is the end of the sweep: every gradient "
                   "complete." if self.has_backward else
                   "Scripts are off here: the graph without gradients (no backward pass yet).")

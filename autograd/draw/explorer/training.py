@@ -132,7 +132,8 @@ def _box_texts(svg: str, box: str) -> list[str]:
 
 
 def _graph(recording, kept: list, max_nodes: int, prefix: str):
-    """(page data, SVG) of the value graph: per step and box, [text index, text] pairs (a
+    """(page data, SVG, the folded boxes' pictures: ``unfold.opened``) of the value graph: per
+    step and box, [text index, text] pairs (a
     box's data and grad; a folded box's "‖grad‖ of n leaves" and "grad lo … hi" lines)
     and its fill by ∂L/∂node (``style.grad_color``, one scale over all steps)."""
     from ... import topological_order
@@ -160,7 +161,8 @@ def _graph(recording, kept: list, max_nodes: int, prefix: str):
                           + (f" {len(ms)} values folded here: click to open it and see "
                              "them." if len(ms) > 1 else "")])
         steps.append(boxes)
-    return {**g.data(), "steps": steps, **opened(g, prefix, {"max_nodes": max_nodes}, True)}, svg
+    folded, members = opened(g, prefix, {"max_nodes": max_nodes}, True)
+    return {**g.data(), "steps": steps, **folded}, svg, members
 
 
 def _box_lines(texts: list[str], members: list[int], snap, leaf: list[bool]) -> list:
@@ -214,9 +216,9 @@ class TrainingPage(Page):
         epochs = [s.epoch for s in kept]
         self.captions = _captions(kept, loss, accuracy)
         network = _network(recording, kept, self.captions)
-        graph, self.network = None, None
+        graph, self.network, members = None, None, ""
         if network is None:
-            graph, self._svg = _graph(recording, kept, max_nodes, prefix)
+            graph, self._svg, members = _graph(recording, kept, max_nodes, prefix)
         else:
             network, self._svg, self.network = network
         self.view = "units" if network is not None else "values"
@@ -248,7 +250,7 @@ class TrainingPage(Page):
                 f'<div class="dgx-panels">{panels}</div>'
                 f'<div class="dgx-main"><div class="dgx-figure">{svg_element(self._svg, prefix)}'
                 '</div><div class="dgx-side"><div class="dgx-info">Point at a unit for its '
-                "numbers; click it for its chain-rule sum.</div></div></div>")
+                f"numbers; click it for its chain-rule sum.</div></div></div>{members}")
         self._html = fragment("training", prefix, body, data, static_note=(
             "Scripts are off here: only the last epoch is shown."))
 

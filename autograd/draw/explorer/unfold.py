@@ -4,9 +4,11 @@ A folded box (``draw_dot(..., max_nodes=N)``) stands for several Values. For eac
 draws its members unfolded with the picture's own options (the same boxes, ops and colours;
 a layer's units appear as their clusters, a unit as its nodes), and each operand from
 outside the box as a dashed grey "from …" node, so the sum ∂L/∂v = Σ upstream × local can
-be followed across the box's edge. The pictures travel packed (``page.pack``) in the page
-data; the page's script shows one below the graph when its box is clicked and hides it
-again (the box clicked again, or "close"). Nothing of the main picture moves.
+be followed across the box's edge. The pictures travel in the page as inert ``<template>``
+elements (parsed by the browser with the rest of the page, shown by nothing until used; the
+script makes no markup from text); the page's script copies one below the graph when its box
+is clicked and removes it again (the box clicked again, or "close"). Nothing of the main
+picture moves.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import os
 
 from ...value import Value
 from .graph import GraphData, name, svg_of
-from .page import pack, svg_element
+from .page import svg_element
 
 HINT = (" A folded box (drawn 3-D) stands for several values: click it to open it below the "
         "graph, click it again (or close) to close it.")
@@ -57,15 +59,15 @@ def _members_picture(layout, style, grad_state, members: list[Value]):
     return builder.finish(None)
 
 
-def opened(g: GraphData, prefix: str, draw_options: dict, grads: bool) -> dict:
-    """Page data of the folded boxes of ``g``: ``folded`` (their box indices), ``titles``
-    (what each holds) and ``open`` (packed: each one's members as an SVG element)."""
+def opened(g: GraphData, prefix: str, draw_options: dict, grads: bool) -> tuple[dict, str]:
+    """The folded boxes of ``g``: page data (``folded``: their box indices, ``titles``: what
+    each holds) and the HTML of their pictures, one ``<template>`` each, in that order."""
     from ..layout import Layout
     from ..options import DrawOptions
 
     boxes = [b for b, ms in enumerate(g.members()) if len(ms) > 1]
     if not boxes:
-        return {}
+        return {}, ""
     options = {k: v for k, v in draw_options.items() if k != "max_nodes"}
     style = DrawOptions.of(None, **options, max_nodes=None)
     layout = Layout(g.root, style)
@@ -73,12 +75,13 @@ def opened(g: GraphData, prefix: str, draw_options: dict, grads: bool) -> dict:
     def grad_state(v: Value):
         return ("final", v.grad) if grads else ("unset", None)
 
-    titles, svgs = [], []
+    titles, templates = [], []
     members = g.members()
     for b in boxes:
         values = [g.order[i] for i in members[b]]
         picture = _members_picture(layout, style, grad_state, values)
         titles.append(f"Inside {_title(g, layout, values)}"
                       + ("" if grads else " (no backward pass yet)"))
-        svgs.append(svg_element(svg_of(picture), f"{prefix}o{b}-"))
-    return {"folded": boxes, "titles": titles, "open": pack(svgs)}
+        templates.append(f'<template class="dgx-members">'
+                         f'{svg_element(svg_of(picture), f"{prefix}o{b}-")}</template>')
+    return {"folded": boxes, "titles": titles}, "".join(templates)
