@@ -49,15 +49,22 @@ def test_each_folded_box_carries_the_picture_of_its_members():
     folded = [b for b, m in enumerate(members) if len(m) > 1]
     assert data["folded"] == folded and len(folded) == 2
     svgs = templates(s)
-    assert len(svgs) == len(folded) == len(data["titles"])
-    for b, svg in zip(folded, svgs):
-        nodes = re.findall(rf'<g id="[^"]*o{b}-(v\d+)" class="node"', svg)
-        values = {f"v{s.graph.index[s.graph.order[i]]}" for i in members[b]}
-        # every member is drawn (a box v<i>), plus its operands from outside (dashed)
-        assert values <= set(nodes)
-        assert "from " in svg and "stroke-dasharray" in svg
-    assert sorted(data["titles"]) == ["Inside layers.0 (15 nodes)",
-                                      "Inside layers.1.neurons.0 (5 nodes)"]
+    # the two boxes' pictures first, then one per unit of layers.0 (which opens into units)
+    assert data["titles"] == ["Inside layers.1.neurons.0 (5 nodes)",
+                              "Inside layers.0 (15 nodes)"] + [
+        f"Inside layers.0.neurons.{k} (5 nodes)" for k in range(3)]
+    assert len(svgs) == len(data["titles"])
+    layer = set(re.findall(r'o\d+-(\w+)" class="node"', svgs[1]))
+    assert {"u0", "u1", "u2"} <= layer and not any(x.startswith("v") for x in layer - {
+        f"v{s.graph.index[x]}" for x in s.graph.order if x.label in ("x0", "x1")})
+    assert sorted(data["inner"].values()) == [2, 3, 4]
+    assert all(sid.split("-")[-1] in layer for sid in data["inner"])
+    drawn = set()
+    for svg in svgs:  # every Value of every folded box is drawn as its own box somewhere
+        drawn |= set(re.findall(r'o\d+-(v\d+)" class="node"', svg))
+        assert "from " in svg and "stroke-dasharray" in svg  # operands from outside: dashed
+    for b in folded:
+        assert {f"v{s.graph.index[s.graph.order[i]]}" for i in members[b]} <= drawn
     assert all("click to open it" in data["base"][b][3] for b in folded)
     unfolded = stepper(loss, max_nodes=None)  # nothing folded: no opening data, no hint
     assert "folded" not in folded_data(unfolded) and "click it again" not in unfolded._html
@@ -68,15 +75,20 @@ def test_inspect_of_a_root_opens_with_its_draw_options():
     loss = net_loss()
     plain = templates(inspect(loss, max_nodes=8))
     local = templates(inspect(loss, max_nodes=8, edge_labels="local"))
-    assert len(plain) == len(local) == 2
-    for a, b in zip(plain, local):  # the local derivatives are written on the edges
+    assert len(plain) == len(local) == 5
+    for k in (0, 2, 3, 4):  # the pictures of nodes carry the local derivatives on the edges
+        a, b = plain[k], local[k]
         assert b.count("<text") > a.count("<text")
         assert 'class="edge"' in a and "∂" in b
 
 
-def open_box(page, box: str):
-    page.locator(f'.dgx-figure g.node[id$="-{box}"]').click()
-    page.wait_for_selector(".dgx-open:not([hidden])")
+def open_box(page, box: str, where: str = ".dgx-figure", depth: int = 0):
+    page.locator(f'{where} g.node[id$="-{box}"]').click()
+    page.wait_for_selector(f'.dgx-open[data-depth="{depth}"]')
+
+
+def panel_text(page, depth: int) -> str:
+    return page.locator(f'.dgx-open[data-depth="{depth}"]').inner_text()
 
 
 @pytest.mark.parametrize("make", [lambda r: stepper(r, max_nodes=8),
@@ -85,30 +97,42 @@ def test_click_a_folded_box_opens_it_and_closes_it_again(open_page, make, tmp_pa
     loss = net_loss()
     page = open_page(make(loss))
     before = page.evaluate(MAIN_BOXES)
-    panel = page.locator(".dgx-open")
+    panels = page.locator(".dgx-open")
     for _ in range(2):
+        # the layer opens into its three units (folded boxes themselves) ...
         open_box(page, "s1")
-        assert panel.get_attribute("data-box") == "s1"
-        assert "Inside layers.0" in page.locator(".dgx-opentitle").inner_text()
-        inner = page.locator(".dgx-openbody svg g.node")
-        assert inner.count() >= 15 and inner.first.is_visible()
-        text = page.locator(".dgx-openbody").inner_text()
-        for label in ("neurons.0", "w0", "w1", "relu", "from x0", "from x1"):
+        assert panels.count() == 1 and panels.get_attribute("data-box").endswith("-s1")
+        layer = page.locator('.dgx-open[data-depth="0"] .dgx-openbody svg g.node')
+        assert layer.count() >= 3 and layer.first.is_visible()
+        text = panel_text(page, 0)
+        assert "Inside layers.0 (15 nodes)" in text and "from x0" in text
+        assert all(f"neurons.{k}" in text for k in range(3)) and "relu" not in text
+        # ... a unit opens into its nodes, below it
+        open_box(page, "u1", '.dgx-open[data-depth="0"]', depth=1)
+        unit = page.locator('.dgx-open[data-depth="1"] .dgx-openbody svg g.node')
+        assert unit.count() >= 5 and unit.first.is_visible()
+        text = panel_text(page, 1)
+        assert "Inside layers.0.neurons.1 (5 nodes)" in text
+        for label in ("w0", "w1", "b", "relu", "from x0", "from x1"):
             assert label in text
-        page.screenshot(path=tmp_path / "opened.png")
+        page.screenshot(path=tmp_path / "opened.png", full_page=True)
         assert same_boxes(page.evaluate(MAIN_BOXES), before)
+        # the unit clicked again closes its panel; close closes the layer's
+        page.locator('.dgx-open[data-depth="0"] g.node[id$="-u1"]').click()
+        assert panels.count() == 1
         page.locator(".dgx-close").click()
-        assert panel.is_hidden() and page.locator(".dgx-openbody svg").count() == 0
-        open_box(page, "s1")  # and clicking the box again closes it
+        assert panels.count() == 0
+        open_box(page, "s1")  # and clicking the layer's box again closes it (and its units)
+        open_box(page, "u0", '.dgx-open[data-depth="0"]', depth=1)
         page.locator('.dgx-figure g.node[id$="-s1"]').click()
-        assert panel.is_hidden()
+        assert panels.count() == 0
         assert same_boxes(page.evaluate(MAIN_BOXES), before)
     # another folded box swaps the picture; an unfolded box still gives its chain-rule sum
     open_box(page, "s0")
-    assert "layers.1" in page.locator(".dgx-opentitle").inner_text()
+    assert "layers.1" in panel_text(page, 0)
     page.locator(".dgx-figure g.node", has=page.locator("text", has_text="loss")).first.click()
     assert "∂loss/∂loss = 1" in page.locator(".dgx-info").inner_text()
-    assert panel.is_visible()  # an unfolded box leaves the opened one open
+    assert panels.count() == 1  # an unfolded box leaves the opened one open
     assert page.errors == []
 
 
@@ -148,5 +172,5 @@ def test_the_replay_graph_opens_its_folded_boxes(open_page):
     assert page.locator(".dgx-openbody svg g.node").first.is_visible()
     assert same_boxes(page.evaluate(MAIN_BOXES), before)
     page.locator(".dgx-close").click()
-    assert page.locator(".dgx-open").is_hidden()
+    assert page.locator(".dgx-open").count() == 0
     assert page.errors == []

@@ -129,46 +129,52 @@ function pointing(root, graph, tip, sum) {
   };
 }
 
-/* ---- folded boxes open: Python's pictures of what each holds, shown below the graph;
-   the box clicked again or "close" hides it; nothing of the graph moves ---- */
+/* ---- folded boxes open: Python's pictures of what each holds, shown below the graph,
+   one panel per level (a layer's units, then a unit's nodes); a box clicked again or
+   "close" closes its panel and those below it; nothing of the graph moves ---- */
 function opening(root, data, graph) {
   if (!data.folded) return;
-  var panel = el("div", "dgx-open"), head = el("div", "dgx-openhead");
-  var title = el("span", "dgx-opentitle"), close = el("button", "dgx-close", "close ✕");
-  var body = el("div", "dgx-openbody"), shown = -1;
-  var templates = root.querySelectorAll("template.dgx-members");
-  head.appendChild(title);
-  head.appendChild(close);
-  panel.appendChild(head);
-  panel.appendChild(body);
-  panel.hidden = true;
-  var main = root.querySelector(".dgx-main");
-  main.parentNode.insertBefore(panel, main.nextSibling);
-  function mark(on) {
-    if (shown >= 0 && graph.boxes[shown]) graph.boxes[shown].classList.toggle("dgx-opened", on);
+  var templates = root.querySelectorAll("template.dgx-members"), panels = [];
+  var after = root.querySelector(".dgx-main");
+  function closeFrom(depth) {
+    while (panels.length > depth) {
+      var p = panels.pop();
+      if (p.box) p.box.classList.remove("dgx-opened");
+      p.el.parentNode.removeChild(p.el);
+    }
   }
-  function hide() {
-    mark(false);
-    shown = -1;
-    panel.hidden = true;
-    body.textContent = "";
-  }
-  function show(b) {
-    var k = data.folded.indexOf(b);
-    mark(false);
-    shown = b;
-    mark(true);
-    title.textContent = data.titles[k];
-    body.textContent = "";
+  function open(depth, k, box) {
+    closeFrom(depth);
+    var panel = el("div", "dgx-open"), head = el("div", "dgx-openhead");
+    var close = el("button", "dgx-close", "close ✕"), body = el("div", "dgx-openbody");
+    head.appendChild(el("span", "dgx-opentitle", data.titles[k]));
+    head.appendChild(close);
+    panel.appendChild(head);
+    panel.appendChild(body);
     body.appendChild(templates[k].content.cloneNode(true));  // Python's SVG, as parsed
-    panel.setAttribute("data-box", data.boxes[b]);
-    panel.hidden = false;
+    var inners = body.querySelectorAll("g.node"), i;
+    for (i = 0; i < inners.length; i++)
+      if (data.inner[inners[i].id] !== undefined) inners[i].classList.add("dgx-opens");
+    panel.setAttribute("data-box", box.id);
+    panel.setAttribute("data-depth", depth);
+    var prev = depth ? panels[depth - 1].el : after;
+    prev.parentNode.insertBefore(panel, prev.nextSibling);
+    box.classList.add("dgx-opened");
+    panels.push({el: panel, k: k, box: box});
+    close.onclick = function () { closeFrom(depth); };
+    body.addEventListener("click", function (ev) {
+      var g = ev.target.closest ? ev.target.closest("g.node") : null;
+      var inner = g ? data.inner[g.id] : undefined;
+      if (inner === undefined) return;
+      if (panels[depth + 1] && panels[depth + 1].box === g) closeFrom(depth + 1);
+      else open(depth + 1, inner, g);
+    });
   }
-  close.onclick = hide;
   root.querySelector(".dgx-figure").addEventListener("click", function (ev) {
-    var b = graph.boxAt(ev.target);
-    if (b < 0 || data.folded.indexOf(b) < 0) return;
-    if (b === shown) hide(); else show(b);
+    var b = graph.boxAt(ev.target), k = data.folded.indexOf(b);
+    if (b < 0 || k < 0) return;
+    if (panels[0] && panels[0].box === graph.boxes[b]) closeFrom(0);
+    else open(0, k, graph.boxes[b]);
   });
 }
 

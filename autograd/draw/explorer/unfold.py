@@ -1,14 +1,14 @@
 """Folded boxes that open: the picture of what each one holds, drawn by Python.
 
 A folded box (``draw_dot(..., max_nodes=N)``) stands for several Values. For each, this
-draws its members unfolded with the picture's own options (the same boxes, ops and colours;
-a layer's units appear as their clusters, a unit as its nodes), and each operand from
-outside the box as a dashed grey "from …" node, so the sum ∂L/∂v = Σ upstream × local can
-be followed across the box's edge. The pictures travel in the page as inert ``<template>``
-elements (parsed by the browser with the rest of the page, shown by nothing until used; the
-script makes no markup from text); the page's script copies one below the graph when its box
-is clicked and removes it again (the box clicked again, or "close"). Nothing of the main
-picture moves.
+draws what it holds with the picture's own options (the same boxes, ops and colours), one
+cluster level down: a layer opens into its units (each a folded box that opens in turn), a
+unit (or a box without clusters) into its nodes. Each operand from outside is a dashed grey
+"from …" node, so the sum ∂L/∂v = Σ upstream × local can be followed across the box's edge.
+The pictures travel in the page as inert ``<template>`` elements (parsed by the browser
+with the rest of the page, shown by nothing until used; the script makes no markup from
+text); the page's script copies one below the graph when its box is clicked and removes it
+again (the box clicked again, or "close"). Nothing of the main picture moves.
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ from .graph import GraphData, name, svg_of
 from .page import svg_element
 
 HINT = (" A folded box (drawn 3-D) stands for several values: click it to open it below the "
-        "graph, click it again (or close) to close it.")
+        "graph (a layer into its units, a unit into its nodes), click it again (or close) to "
+        "close it.")
 OUTSIDE = {"shape": "box", "style": "dashed,rounded", "color": "grey55", "fontcolor": "grey35",
            "margin": "0.04,0.02"}
 
@@ -37,51 +38,95 @@ def _outside(members: list[Value]) -> list[Value]:
     return out
 
 
-def _title(g: GraphData, layout, members: list[Value]) -> str:
-    """What the box holds, by the clusters of its members (``layers.0``: the clusters found
-    from structure by ``autograd.draw.layout``), else by their labels."""
-    common = os.path.commonprefix([layout.paths[v] for v in members])
-    n = len(members)
-    return f"{common[-1]} ({n} nodes)" if common else g.box_name(g.box_of[g.index[members[0]]])
+def _units(layout, members: list[Value]) -> dict[str, list[Value]]:
+    """The members grouped one cluster level below the clusters they all share (a layer's
+    units), when there are two groups or more; else {} (open into the nodes)."""
+    paths = [layout.paths[v] for v in members]
+    d = len(os.path.commonprefix(paths))
+    groups: dict[str, list[Value]] = {}
+    for v, path in zip(members, paths):
+        if len(path) > d:
+            groups.setdefault(path[d], []).append(v)
+    return groups if len(groups) > 1 else {}
 
 
-def _members_picture(layout, style, grad_state, members: list[Value]):
-    """The members of one folded box, unfolded, with their outside operands (dashed)."""
-    from ..builder import _Builder
+class _Opener:
+    """The pictures of a graph's folded boxes (``opened``), each drawn once."""
 
-    sub = copy.copy(layout)  # the same analysis (names, clusters, ids), drawing only these
-    sub.order, sub.unit, sub.unit_id, sub.unit_members = members, {}, {}, {}
-    builder = _Builder(sub, style, grad_state)
-    builder.collect()
-    for p in _outside(members):
-        builder.node((), layout.vid(p), f"from {name(p)}", tooltip=f"from outside: {name(p)}",
-                     **OUTSIDE)
-    return builder.finish(None)
+    def __init__(self, g: GraphData, prefix: str, layout, style, grads: bool):
+        self.g, self.prefix, self.layout, self.style = g, prefix, layout, style
+        self.grads = grads
+        self.titles: list[str] = []
+        self.svgs: list[str] = []
+        self.inner: dict[str, int] = {}  # SVG id of a unit box inside a picture: its picture
+
+    def grad_state(self, v: Value):
+        return ("final", v.grad) if self.grads else ("unset", None)
+
+    def title(self, members: list[Value]) -> str:
+        """What a box holds, by the clusters of its members (``layers.0``, found from
+        structure by ``autograd.draw.layout``), else by their labels."""
+        common = os.path.commonprefix([self.layout.paths[v] for v in members])
+        if common:
+            return f"{common[-1]} ({len(members)} nodes)"
+        return self.g.box_name(self.g.box_of[self.g.index[members[0]]])
+
+    def outside_name(self, p: Value, merged: bool) -> tuple[str, str]:
+        """(DOT name, text) of an outside operand: by its own name, or (``merged``) by the
+        folded box of the main picture that draws it, so a layer's inputs are one node."""
+        g = self.g
+        b = g.box_of[g.index[p]]
+        if merged and len(g.members()[b]) > 1:
+            return f"f{b}", f"from {self.title([g.order[i] for i in g.members()[b]])}"
+        return self.layout.vid(p), f"from {name(p)}"
+
+    def add(self, members: list[Value]) -> int:
+        """Draw the picture of ``members`` (and those of its units); its index."""
+        from ..builder import _Builder
+
+        k = len(self.svgs)
+        self.svgs.append("")
+        self.titles.append(f"Inside {self.title(members)}"
+                           + ("" if self.grads else " (no backward pass yet)"))
+        sub = copy.copy(self.layout)  # the same analysis (names, clusters), drawing these only
+        sub.order, sub.unit, sub.unit_id, sub.unit_members = members, {}, {}, {}
+        units = _units(self.layout, members)
+        for j, (cname, vs) in enumerate(units.items()):
+            key = ("cluster", cname, self.layout.paths[vs[0]].index(cname) + 1)
+            sub.unit_id[key], sub.unit_members[key] = f"u{j}", vs
+            sub.unit.update(dict.fromkeys(vs, key))
+        outside = {p: self.outside_name(p, bool(units)) for p in _outside(members)}
+        base_vid = sub.vid
+        sub.vid = lambda v: outside[v][0] if v in outside else base_vid(v)
+        builder = _Builder(sub, self.style, self.grad_state)
+        builder.collect()
+        for dot_name, text in dict(outside.values()).items():
+            builder.node((), dot_name, text, tooltip=f"outside this box: {text}", **OUTSIDE)
+        self.svgs[k] = svg_element(svg_of(builder.finish(None)), f"{self.prefix}o{k}-")
+        for key, vs in sub.unit_members.items():
+            self.inner[f"{self.prefix}o{k}-{sub.unit_id[key]}"] = self.add(vs)
+        return k
 
 
 def opened(g: GraphData, prefix: str, draw_options: dict, grads: bool) -> tuple[dict, str]:
-    """The folded boxes of ``g``: page data (``folded``: their box indices, ``titles``: what
-    each holds) and the HTML of their pictures, one ``<template>`` each, in that order."""
+    """The folded boxes of ``g``: page data (``folded``: their box indices, their pictures
+    first in that order; ``titles``: what each picture holds; ``inner``: the SVG id of each
+    folded box inside a picture, and its own picture) and the HTML of the pictures, one
+    ``<template>`` each."""
     from ..layout import Layout
     from ..options import DrawOptions
 
-    boxes = [b for b, ms in enumerate(g.members()) if len(ms) > 1]
+    members = g.members()
+    boxes = [b for b, ms in enumerate(members) if len(ms) > 1]
     if not boxes:
         return {}, ""
     options = {k: v for k, v in draw_options.items() if k != "max_nodes"}
     style = DrawOptions.of(None, **options, max_nodes=None)
-    layout = Layout(g.root, style)
-
-    def grad_state(v: Value):
-        return ("final", v.grad) if grads else ("unset", None)
-
-    titles, templates = [], []
-    members = g.members()
-    for b in boxes:
-        values = [g.order[i] for i in members[b]]
-        picture = _members_picture(layout, style, grad_state, values)
-        titles.append(f"Inside {_title(g, layout, values)}"
-                      + ("" if grads else " (no backward pass yet)"))
-        templates.append(f'<template class="dgx-members">'
-                         f'{svg_element(svg_of(picture), f"{prefix}o{b}-")}</template>')
-    return {"folded": boxes, "titles": titles}, "".join(templates)
+    opener = _Opener(g, prefix, Layout(g.root, style), style, grads)
+    first = [opener.add([g.order[i] for i in members[b]]) for b in boxes]
+    order = first + [k for k in range(len(opener.svgs)) if k not in first]
+    where = {k: n for n, k in enumerate(order)}  # the boxes' pictures first, as "folded"
+    templates = "".join(f'<template class="dgx-members">{opener.svgs[k]}</template>'
+                        for k in order)
+    return {"folded": boxes, "titles": [opener.titles[k] for k in order],
+            "inner": {sid: where[k] for sid, k in opener.inner.items()}}, templates
