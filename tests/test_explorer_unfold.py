@@ -174,3 +174,21 @@ def test_the_replay_graph_opens_its_folded_boxes(open_page):
     page.locator(".dgx-close").click()
     assert page.locator(".dgx-open").count() == 0
     assert page.errors == []
+
+
+def test_pictures_past_the_budget_say_how_to_see_them(monkeypatch):
+    from autograd.draw.explorer import unfold
+
+    loss = net_loss()
+    full = templates(stepper(loss, max_nodes=8))
+    monkeypatch.setattr(unfold, "PICTURES_BUDGET", len(full[0]) + 1)
+    s = stepper(loss, max_nodes=8)
+    data, kept = folded_data(s), templates(s)
+    def unprefixed(svg):
+        return re.sub(r"dgx\d+x\d+-", "", svg)
+
+    assert unprefixed(kept[0]) == unprefixed(full[0])  # the first fits,
+    assert kept[1] == ""  # the next is left out
+    assert "too many to carry in this page" in data["titles"][1]
+    assert data["inner"] == {}  # a picture left out opens no units
+    assert "too many" not in data["titles"][0]

@@ -23,6 +23,7 @@ from .page import svg_element
 HINT = (" A folded box (drawn 3-D) stands for several values: click it to open it below the "
         "graph (a layer into its units, a unit into its nodes), click it again (or close) to "
         "close it.")
+PICTURES_BUDGET = 400_000  # bytes of opened pictures one page carries, at most
 OUTSIDE = {"shape": "box", "style": "dashed,rounded", "color": "grey55", "fontcolor": "grey35",
            "margin": "0.04,0.02"}
 
@@ -59,6 +60,8 @@ class _Opener:
         self.titles: list[str] = []
         self.svgs: list[str] = []
         self.inner: dict[str, int] = {}  # SVG id of a unit box inside a picture: its picture
+        self.members = g.members()
+        self.queue: list[tuple[int, list[Value]]] = []
 
     def grad_state(self, v: Value):
         return ("final", v.grad) if self.grads else ("unset", None)
@@ -76,18 +79,40 @@ class _Opener:
         folded box of the main picture that draws it, so a layer's inputs are one node."""
         g = self.g
         b = g.box_of[g.index[p]]
-        if merged and len(g.members()[b]) > 1:
-            return f"f{b}", f"from {self.title([g.order[i] for i in g.members()[b]])}"
+        if merged and len(self.members[b]) > 1:
+            return f"f{b}", f"from {self.title([g.order[i] for i in self.members[b]])}"
         return self.layout.vid(p), f"from {name(p)}"
 
     def add(self, members: list[Value]) -> int:
-        """Draw the picture of ``members`` (and those of its units); its index."""
-        from ..builder import _Builder
-
+        """A picture of ``members``, to be drawn (``draw_all``); its index."""
         k = len(self.svgs)
         self.svgs.append("")
         self.titles.append(f"Inside {self.title(members)}"
                            + ("" if self.grads else " (no backward pass yet)"))
+        self.queue.append((k, members))
+        return k
+
+    def draw_all(self) -> None:
+        """Every picture, level by level (the boxes', then their units'), while they fit
+        ``PICTURES_BUDGET``; a picture past it is replaced by a sentence saying how to see it."""
+        size = 0
+        while self.queue:
+            k, members = self.queue.pop(0)
+            svg, units = self.draw(k, members)
+            if size + len(svg) > PICTURES_BUDGET:
+                self.titles[k] += (f": {len(members)} nodes, too many to carry in this page; "
+                                   "see them with inspect(root, max_nodes=None)")
+                continue
+            size += len(svg)
+            self.svgs[k] = svg
+            for sid, vs in units:  # its units open in turn
+                self.inner[sid] = self.add(vs)
+
+    def draw(self, k: int, members: list[Value]) -> tuple[str, list]:
+        """The SVG of picture k, ``members`` one cluster level down (units folded; outside
+        operands dashed), and [SVG id, members] of each unit box in it."""
+        from ..builder import _Builder
+
         sub = copy.copy(self.layout)  # the same analysis (names, clusters), drawing these only
         sub.order, sub.unit, sub.unit_id, sub.unit_members = members, {}, {}, {}
         units = _units(self.layout, members)
@@ -99,13 +124,13 @@ class _Opener:
         base_vid = sub.vid
         sub.vid = lambda v: outside[v][0] if v in outside else base_vid(v)
         builder = _Builder(sub, self.style, self.grad_state)
+        builder.fold_caption = str  # the units are this picture's own level, not max_nodes's
         builder.collect()
         for dot_name, text in dict(outside.values()).items():
             builder.node((), dot_name, text, tooltip=f"outside this box: {text}", **OUTSIDE)
-        self.svgs[k] = svg_element(svg_of(builder.finish(None)), f"{self.prefix}o{k}-")
-        for key, vs in sub.unit_members.items():
-            self.inner[f"{self.prefix}o{k}-{sub.unit_id[key]}"] = self.add(vs)
-        return k
+        units = [(f"{self.prefix}o{k}-{sub.unit_id[key]}", vs)
+                 for key, vs in sub.unit_members.items()]
+        return svg_element(svg_of(builder.finish(None)), f"{self.prefix}o{k}-"), units
 
 
 def opened(g: GraphData, prefix: str, draw_options: dict, grads: bool) -> tuple[dict, str]:
@@ -123,10 +148,9 @@ def opened(g: GraphData, prefix: str, draw_options: dict, grads: bool) -> tuple[
     options = {k: v for k, v in draw_options.items() if k != "max_nodes"}
     style = DrawOptions.of(None, **options, max_nodes=None)
     opener = _Opener(g, prefix, Layout(g.root, style), style, grads)
-    first = [opener.add([g.order[i] for i in members[b]]) for b in boxes]
-    order = first + [k for k in range(len(opener.svgs)) if k not in first]
-    where = {k: n for n, k in enumerate(order)}  # the boxes' pictures first, as "folded"
-    templates = "".join(f'<template class="dgx-members">{opener.svgs[k]}</template>'
-                        for k in order)
-    return {"folded": boxes, "titles": [opener.titles[k] for k in order],
-            "inner": {sid: where[k] for sid, k in opener.inner.items()}}, templates
+    for b in boxes:  # the boxes' pictures first, in the order of "folded"
+        opener.add([g.order[i] for i in members[b]])
+    opener.draw_all()
+    templates = "".join(f'<template class="dgx-members">{svg}</template>'
+                        for svg in opener.svgs)
+    return {"folded": boxes, "titles": opener.titles, "inner": opener.inner}, templates
