@@ -192,3 +192,26 @@ def test_pictures_past_the_budget_say_how_to_see_them(monkeypatch):
     assert "too many to carry in this page" in data["titles"][1]
     assert data["inner"] == {}  # a picture left out opens no units
     assert "too many" not in data["titles"][0]
+
+
+HOSTILE = ["<script>window.__pwned=1</script>", "<img src=x onerror=window.__pwned=1>",
+           "<!--<script>", "</template>"]
+
+
+def test_hostile_labels_in_an_opened_box_stay_text(open_page):
+    xs = [Value(float(i + 1), label=f"layer.0.{HOSTILE[i % 4]}") for i in range(6)]
+    out = sum((x * x for x in xs), Value(0.0, label="zero"))
+    out.label = "out"
+    out.backward()
+    s = stepper(out, max_nodes=4)
+    data = folded_data(s)
+    assert data["folded"] and len(templates(s)) == len(data["titles"])
+    page = open_page(s)
+    for b in data["folded"]:
+        open_box(page, s.graph.boxes[b])
+        text = page.locator(".dgx-open").inner_text()
+        assert any(h in text for h in HOSTILE), text  # the labels read back as text
+        page.locator(".dgx-close").click()
+    assert page.evaluate("() => window.__pwned") is None
+    assert page.evaluate("() => document.querySelectorAll('script').length") == 1
+    assert page.errors == []
