@@ -215,3 +215,9 @@ def test_hostile_labels_in_an_opened_box_stay_text(open_page):
     assert page.evaluate("() => window.__pwned") is None
     assert page.evaluate("() => document.querySelectorAll('script').length") == 1
     assert page.errors == []
+
+
+def test_the_replay_says_which_epoch_its_opened_pictures_show():
+    replay = affine_replay(4)
+    titles = replay.data["graph"]["titles"]
+    assert titles and all("at epoch 2 (the last kept)" in t for t in titles)

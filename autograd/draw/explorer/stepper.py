@@ -237,7 +237,9 @@ def stepper(root: Value, **draw_options) -> Stepper:
     ``draw_options`` are those of ``draw_dot`` (rankdir, edge_labels, show_constants,
     color_by_grad, clusters, max_nodes). Buttons, a slider and the keys → ← (step) and
     space (play) move through the steps; hovering a node shows its data and gradient in
-    full precision, clicking it its chain-rule sum ∂L/∂v = Σ upstream × local.
+    full precision, clicking it its chain-rule sum ∂L/∂v = Σ upstream × local. A folded box
+    (``max_nodes``) clicked opens below the graph into what it holds (a layer into its
+    units, a unit into its nodes, with their final gradients) and closes when clicked again.
     """
     return Stepper(root, **draw_options)
 

@@ -161,7 +161,8 @@ def _graph(recording, kept: list, max_nodes: int, prefix: str):
                           + (f" {len(ms)} values folded here: click to open it and see "
                              "them." if len(ms) > 1 else "")])
         steps.append(boxes)
-    folded, members = opened(g, prefix, {"max_nodes": max_nodes}, True)
+    folded, members = opened(g, prefix, {"max_nodes": max_nodes}, True,
+                             f", at epoch {kept[-1].epoch + 1} (the last kept)")
     return {**g.data(), "steps": steps, **folded}, svg, members
 
 

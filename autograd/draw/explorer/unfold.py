@@ -54,9 +54,9 @@ def _units(layout, members: list[Value]) -> dict[str, list[Value]]:
 class _Opener:
     """The pictures of a graph's folded boxes (``opened``), each drawn once."""
 
-    def __init__(self, g: GraphData, prefix: str, layout, style, grads: bool):
+    def __init__(self, g: GraphData, prefix: str, layout, style, grads: bool, when: str):
         self.g, self.prefix, self.layout, self.style = g, prefix, layout, style
-        self.grads = grads
+        self.grads, self.when = grads, when
         self.titles: list[str] = []
         self.svgs: list[str] = []
         self.inner: dict[str, int] = {}  # SVG id of a unit box inside a picture: its picture
@@ -87,7 +87,7 @@ class _Opener:
         """A picture of ``members``, to be drawn (``draw_all``); its index."""
         k = len(self.svgs)
         self.svgs.append("")
-        self.titles.append(f"Inside {self.title(members)}"
+        self.titles.append(f"Inside {self.title(members)}{self.when}"
                            + ("" if self.grads else " (no backward pass yet)"))
         self.queue.append((k, members))
         return k
@@ -133,11 +133,13 @@ class _Opener:
         return svg_element(svg_of(builder.finish(None)), f"{self.prefix}o{k}-"), units
 
 
-def opened(g: GraphData, prefix: str, draw_options: dict, grads: bool) -> tuple[dict, str]:
+def opened(g: GraphData, prefix: str, draw_options: dict, grads: bool,
+           when: str = "") -> tuple[dict, str]:
     """The folded boxes of ``g``: page data (``folded``: their box indices, their pictures
     first in that order; ``titles``: what each picture holds; ``inner``: the SVG id of each
     folded box inside a picture, and its own picture) and the HTML of the pictures, one
-    ``<template>`` each."""
+    ``<template>`` each. ``when`` says which numbers the pictures show, if not the graph's own
+    now (the replay: its last kept step)."""
     from ..layout import Layout
     from ..options import DrawOptions
 
@@ -147,7 +149,7 @@ def opened(g: GraphData, prefix: str, draw_options: dict, grads: bool) -> tuple[
         return {}, ""
     options = {k: v for k, v in draw_options.items() if k != "max_nodes"}
     style = DrawOptions.of(None, **options, max_nodes=None)
-    opener = _Opener(g, prefix, Layout(g.root, style), style, grads)
+    opener = _Opener(g, prefix, Layout(g.root, style), style, grads, when)
     for b in boxes:  # the boxes' pictures first, in the order of "folded"
         opener.add([g.order[i] for i in members[b]])
     opener.draw_all()
