@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 __all__ = ["OP_SYMBOLS", "fmt_number", "fmt_count", "grad_color", "grad_strength",
-           "grad_penwidth", "HIGHLIGHT", "FOCUS"]
+           "grad_penwidth", "HIGHLIGHT", "FOCUS", "CLASS_COLOURS"]
 
 OP_SYMBOLS = {"add": "+", "sub": "−", "mul": "×", "div": "÷", "neg": "−x", "pow": "x^c",
               "rpow": "c^x", "powv": "x^y", "abs": "|x|", "sum": "Σ", "dot": "w·x"}
@@ -62,6 +62,11 @@ def slot_name(op: str, j: int, operands: tuple = ()) -> str | None:
             return "b" if bias and j == n - 1 else f"w{j}"
         return f"x{j - n}"
     return SLOTS[op][1][j] if op in SLOTS and j < len(SLOTS[op][1]) else None
+
+# The two classes' colours, everywhere a class is drawn (matplotlib plots, pictures, the
+# explorer): class 0 / label −1 first (red), class 1 / label +1 second (blue), as the
+# gradient scale colours a negative and a positive number.
+CLASS_COLOURS = ("#b2182b", "#2166ac")
 
 HIGHLIGHT = "#ff7f00"
 FOCUS = "#e7298a"
