@@ -149,10 +149,11 @@ def test_jupyterlab_untrusted_shows_every_picture(lab, browser, path):
     ctx = browser.new_context(viewport={"width": 1280, "height": 900})
     page = ctx.new_page()
     try:
-        page.goto(f"{lab}/lab/tree/{path.name}?token={TOKEN}")
+        # a workspace of its own, reset: only this notebook open
+        page.goto(f"{lab}/lab/workspaces/nb{path.name[:2]}/tree/{path.name}?token={TOKEN}&reset")
         page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60000)
         page.wait_for_timeout(1500)  # outputs render after the cells
-        cells = page.locator(".jp-Notebook .jp-Cell")
+        cells = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-Cell")
         assert cells.count() == len(nbformat.read(path, as_version=4).cells)
         trusted = page.evaluate("() => document.querySelectorAll('.jp-mod-trusted').length")
         assert trusted == 0, "the notebook opened trusted: the test must see it untrusted"
@@ -173,7 +174,7 @@ def test_nbconvert_html_without_scripts_shows_every_picture(browser, path, tmp_p
     page = ctx.new_page()
     try:
         page.goto(html_path.as_uri())
-        cells = page.locator(".jp-Notebook > .jp-Cell")
+        cells = page.locator(".jp-Cell")
         assert cells.count() == len(nbformat.read(path, as_version=4).cells)
         problems = check_notebook(
             "nbconvert", path, lambda i: cells.nth(i).locator(".jp-OutputArea-output"))
