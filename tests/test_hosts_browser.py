@@ -181,3 +181,26 @@ def test_nbconvert_html_without_scripts_shows_every_picture(browser, path, tmp_p
     finally:
         ctx.close()
     assert not problems, "\n".join(problems)
+
+
+def test_nbconvert_html_with_scripts_swaps_in_the_live_pictures(browser, tmp_path):
+    """Where scripts run, the static copies give way: a graph picture becomes inline SVG (with
+    dot's tooltips) and notebook 2's stepper becomes the live page (its controls shown)."""
+    (path,) = notebooks(["02"])
+    body, _ = nbconvert.HTMLExporter().from_filename(str(path))
+    html_path = tmp_path / "02.html"
+    html_path.write_text(body, encoding="utf-8")
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+    ctx.route("http*://**", lambda route: route.abort())
+    page = ctx.new_page()
+    try:
+        page.goto(html_path.as_uri())
+        page.wait_for_selector(".dgx-live", timeout=20000)
+        assert page.locator(".dagrad-static").count() == 0, "a static copy was not replaced"
+        assert page.locator(".jp-OutputArea-output svg title").count() > 0  # tooltips
+        live = page.locator(".dgx-stepper")
+        assert live.count() == 1 and live.locator("button").first.is_visible()
+        assert not live.locator(".dgx-static").is_visible()
+        shot(live, "nbconvert-scripts-02-stepper")
+    finally:
+        ctx.close()
