@@ -5,11 +5,15 @@ its arguments in fresh nodes of its own, runs ``f`` and differentiates the resul
 
 Whether the result is recorded (a ``Value`` that an outer ``grad`` or ``backward`` can
 differentiate again) follows from what the result depends on, not from the arguments'
-types: it is recorded when ``f``'s graph reaches any ``Value`` the transformation did not
-make itself: an argument passed as a Value, a Value captured by a closure (a model's
-weights, the variable of an enclosing ``grad``). Otherwise the transformation returns plain
-floats. So ``grad(lambda y: grad(lambda x: x * y)(1.0))(3.0)`` is 1.0, as in JAX and
-torch.func, and a gradient penalty ``grad(lambda x: (w * x).tanh())(0.5) ** 2`` reaches ``w``.
+types: it is recorded when ``f``'s graph reaches a ``Value`` from outside ``f``: an argument
+passed as a Value, a Value captured by a closure (a model's weights, the variable of an
+enclosing ``grad``). A Value made while ``f`` runs (``Value(3.0)``, a detached copy, a model
+built inside ``f``) is a constant of ``f``, not from outside. Otherwise the transformation
+returns plain floats. So ``grad(lambda a: a * a + Value(3.0))(2.0)`` is the float 4.0,
+``grad(lambda y: grad(lambda x: x * y)(1.0))(3.0)`` is 1.0, as in JAX and torch.func, and a
+gradient penalty ``grad(lambda x: (w * x).tanh())(0.5) ** 2`` reaches ``w``. A recorded
+result is a ``Value``: ``float(r)``, ``r.item()`` and ``f"{r:.3f}"`` give its number
+(``==`` on Values is identity, so compare ``float(r)``).
 
 As torch.func's transforms do, a transformation ignores an enclosing ``no_grad()``: it turns
 recording on for its own trace, so ``grad`` inside ``no_grad()`` is the true gradient, never
@@ -21,7 +25,7 @@ from __future__ import annotations
 import numbers
 from collections.abc import Callable, Sequence
 
-from .mode import STATE, enable_grad
+from .mode import RUNNING, STATE, enable_grad
 from .ops import OPS, Op
 from .sweep import forward_tangents, gradients, topological_order
 from .value import Value
@@ -96,14 +100,16 @@ _VARIABLE = Op(
 
 
 def _depends_on_outside(out: Value | float) -> bool:
-    """Whether ``out``'s graph reaches a Value from outside: a leaf the user made, or the
-    input variable of an enclosing transformation that is still running (not this one's,
-    nor those of finished inner ones, which are constants now)."""
+    """Whether ``out``'s graph reaches a Value from outside: a leaf made before this
+    transformation started (not one made while f ran: a constant of f), or the input
+    variable of an enclosing transformation that is still running (not this one's, nor
+    those of finished inner ones, which are constants now)."""
     if not isinstance(out, Value):
         return False
     enclosing = set().union(*STATE.transforms[:-1])
+    made = STATE.made[-1]
     return any(
-        n.is_leaf() or (n._rule is _VARIABLE and id(n) in enclosing)
+        (n.is_leaf() and id(n) not in made) or (n._rule is _VARIABLE and id(n) in enclosing)
         for n in topological_order(out)
     )
 
@@ -137,11 +143,17 @@ def _trace(name: str, f: Callable, args: tuple, nums: Sequence[int]):
             args[i] = _input(name, args[i], f"argument {i}")
         own = [args[i] for i in nums]
         STATE.transforms.append({id(x) for x in own})
+        STATE.made.append(set())
+        RUNNING.append(1)
         try:
             out = _output(name, f(*args))
             outside = _depends_on_outside(out)
         finally:
+            RUNNING.pop()
             STATE.transforms.pop()
+            made = STATE.made.pop()
+            if STATE.made:  # made inside an enclosing f as well
+                STATE.made[-1] |= made
     as_values = outside or given_values
     return own, out, outer and outside, as_values
 

@@ -20,6 +20,9 @@ class _State(threading.local):
         # ids of the input variables of the transformations (grad, jvp …) now running, one
         # set per transformation, outermost first
         self.transforms: list[set[int]] = []
+        # ids of the leaves made while each of those runs (Value(...) inside f, a model
+        # built there, a detached copy): constants of that f, not Values from outside
+        self.made: list[set[int]] = []
 
     counter: OpCount | None = None
     # What ops read for every node they make, as one flag: recording, with no anomaly
@@ -48,6 +51,10 @@ class _State(threading.local):
 
 
 STATE = _State()
+
+# One entry per transformation running in any thread: a cheap global test, so that making a
+# leaf outside every transformation (the common case) skips the thread-local read.
+RUNNING: list[int] = []
 
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep

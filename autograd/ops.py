@@ -121,21 +121,25 @@ def _data(x) -> float:
     return x if x.__class__ is float else x.data
 
 
-def _exponent_partial(a, out):
-    """∂(a^b)/∂b = a^b · ln a for a > 0. At a = 0 it is 0 (the limit from a > 0 for b > 0,
-    and PyTorch's convention); for a < 0, a^b is not real near b: NaN, as PyTorch."""
+def _exponent_partial(a, b, out):
+    """∂(a^b)/∂b = a^b · ln a for a > 0. At a = 0 and b ≥ 0 it is 0 (the limit from a > 0,
+    and PyTorch's convention); at a = 0 and b = −∞ or NaN, a^b · ln a is ∞·(−∞) = −∞ or
+    NaN, as PyTorch; for a < 0, a^b is not real near b: NaN, as PyTorch."""
     base = _data(a)
     if base > 0:
         return out * log(a)
-    return 0.0 if base == 0 else math.nan
+    if base == 0:
+        return 0.0 if _data(b) >= 0 else _data(out) * -math.inf
+    return math.nan
 
 
 def _powv_partials(a, b, out):
-    # ∂/∂a = b·a^(b−1); at a = b = 0, where a^(b−1) is undefined, 0 (a^0 is the constant 1).
-    # Only there: elsewhere the formula is kept, so that its own derivative (second order)
-    # in b is right at b = 0 too.
-    singular = _data(a) == 0 and _data(b) == 0
-    return (0.0 if singular else b * a ** (b - 1), _exponent_partial(a, out))
+    # ∂/∂a = b·a^(b−1); at b = 0 and a = 0 (where a^(b−1) is undefined) or a NaN, 0 (a^0 is
+    # the constant 1; PyTorch's convention). Only there: elsewhere the formula is kept, so
+    # that its own derivative (second order) in b is right at b = 0 too.
+    base = _data(a)
+    singular = _data(b) == 0 and (base == 0 or base != base)
+    return (0.0 if singular else b * a ** (b - 1), _exponent_partial(a, b, out))
 
 
 def _logsumexp_partials(*xs_out):
@@ -154,9 +158,12 @@ def _logsumexp_partials(*xs_out):
 
 
 def _logsumexp(*xs: float) -> float:
+    """m + ln Σ e^(xᵢ−m), m = max x; an infinite m is the result itself, unless an operand
+    is NaN (``max`` skips a NaN after the first operand): then NaN, as in PyTorch. The
+    partials follow: each is e^(xᵢ − out), NaN when out is."""
     m = max(xs)
     if math.isinf(m):
-        return m
+        return math.nan if any(x != x for x in xs) else m
     return m + math.log(math.fsum(math.exp(x - m) for x in xs))
 
 
@@ -195,7 +202,7 @@ _TABLE = [
     Op("pow",        _pow,                        lambda a, c, out: (c * a ** (c - 1) if c else 0.0, 0.0),
        domain="a > 0, or a = 0 with c ≥ 1, or a < 0 with integer c", constants=(1,),
        doc="a ** c for a constant c;  ∂/∂a = c·a^(c−1)"),
-    Op("rpow",       _pow,                        lambda c, b, out: (0.0, _exponent_partial(c, out)),
+    Op("rpow",       _pow,                        lambda c, b, out: (0.0, _exponent_partial(c, b, out)),
        domain="c > 0, or c = 0 with b ≥ 0, or c < 0 with integer b", constants=(0,),
        doc="c ** b for a constant c;  ∂/∂b = c^b · ln c (0 at c = 0, NaN for c < 0)"),
     Op("powv",       _pow,                        _powv_partials,
@@ -236,6 +243,3 @@ _TABLE = [
 # fmt: on
 
 OPS: dict[str, Op] = {op.name: op for op in _TABLE}
-
-# Ops that are Value methods taking no argument besides self (x.exp(), x.tanh() …).
-UNARY = ("abs", "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "sin", "cos", "softplus")

@@ -11,8 +11,9 @@ import math
 import numbers
 from collections.abc import Iterable, Sequence
 
-from .mode import STATE, AnomalyError
-from .ops import OPS, UNARY, Op
+from .mode import RUNNING, STATE, AnomalyError
+from .ops import OPS, Op
+from .roles import Role
 
 Number = int | float
 
@@ -62,6 +63,28 @@ def _constant(x) -> float:
     )
 
 
+# --- op bindings: the table entries Python's operators and Value's methods apply -------------
+_ADD, _SUB, _MUL, _DIV = OPS["add"], OPS["sub"], OPS["mul"], OPS["div"]
+_NEG, _ABS, _POW, _RPOW, _POWV = OPS["neg"], OPS["abs"], OPS["pow"], OPS["rpow"], OPS["powv"]
+
+# Ops that are Value methods taking no argument besides self (x.exp(), x.tanh() …), in the
+# order the class body below binds them (each with ``_unary``).
+UNARY: list[str] = []
+
+
+def _unary(name: str):
+    """The method ``Value.<name>()``: the table's op ``name`` applied to self, documented by
+    the table entry's math. A new op needs no method: ``OPS[name](x)`` applies it."""
+    op = OPS[name]
+
+    def method(self) -> Value:
+        return _apply(op, (self,))
+
+    method.__name__, method.__qualname__, method.__doc__ = name, f"Value.{name}", op.doc
+    UNARY.append(name)
+    return method
+
+
 class Value:
     """A scalar node of the computation graph.
 
@@ -75,8 +98,10 @@ class Value:
     # _rule: the table entry that made the node (None for a leaf). micrograd's names
     # (_prev, _op, _backward) are views below, for code written against micrograd.
     # __weakref__ (8 bytes) lets detect_anomaly() remember where a node was made without
-    # keeping it alive.
-    __slots__ = ("data", "grad", "_operands", "_rule", "label", "__weakref__")
+    # keeping it alive. _label is read and checked through ``label``; _role (an
+    # ``autograd.roles.Role``, structure told by nn) is never set while building a node, so
+    # building costs the same: ``role`` reads an unset slot as None.
+    __slots__ = ("data", "grad", "_operands", "_rule", "_label", "_role", "__weakref__")
 
     def __init__(self, data: Number, label: str = "") -> None:
         if data.__class__ is not float:
@@ -93,13 +118,46 @@ class Value:
                     f"{data!r:.60}; convert it first, e.g. Value(float(s)), or make one Value "
                     "per element of a list"
                 ) from None
-        if not isinstance(label, str):
-            raise TypeError(f"label must be a str, got {type(label).__name__}")
         self.data = data
         self.grad = 0.0
         self._operands = ()
         self._rule = None
         self.label = label
+        if RUNNING and STATE.made:  # made inside a transformation's f: a constant there
+            STATE.made[-1].add(id(self))
+
+    # --- names: display text and structure, kept apart -------------------------------------
+    @property
+    def label(self) -> str:
+        """The node's name in pictures and error messages: display text only (renaming a
+        node changes no structure; that is ``role``)."""
+        return self._label
+
+    @label.setter
+    def label(self, text: str) -> None:
+        if text.__class__ is not str and not isinstance(text, str):
+            raise TypeError(
+                f"a Value's label must be a str, got {type(text).__name__} {text!r:.60}; "
+                "write it as text, e.g. v.label = str(5) or v.label = f\"x{i}\""
+            )
+        self._label = text
+
+    @property
+    def role(self) -> Role | None:
+        """What this node is in a model's structure (``autograd.roles.Role``: unit, layer,
+        z/out/w/b), set by the code that built it (``nn``); None for any other node."""
+        return getattr(self, "_role", None)
+
+    @role.setter
+    def role(self, role: Role | None) -> None:
+        if role is None:
+            if hasattr(self, "_role"):
+                del self._role
+            return
+        if not isinstance(role, Role):
+            raise TypeError(f"a Value's role must be an autograd.roles.Role or None, got "
+                            f"{type(role).__name__}")
+        self._role = role
 
     # --- graph structure ------------------------------------------------------------------
     @property
@@ -143,12 +201,10 @@ class Value:
         Called on every node in reverse topological order after setting the root's grad to 1
         (the lecture's hand-written backward), it gives exactly ``backward()``'s gradients.
         """
-        from .sweep import local_derivatives
+        from .sweep import shares
 
-        gate = self._rule is not None and self._rule.gate and len(self._operands) == 1
-        for p, d in zip(self._operands, local_derivatives(self)):
-            if p.__class__ is not float and not (gate and d == 0.0):  # relu: see Op.gate
-                p.grad += self.grad * d
+        for p, _d, share in shares(self, self.grad):
+            p.grad += share
 
     # --- arithmetic: each operator is one entry of the table ------------------------------
     def __add__(self, other): return _binary(_ADD, self, other)
@@ -173,18 +229,17 @@ class Value:
         """x for x > 0, else slope·x;  derivative 1 or slope."""
         return _binary(OPS["leaky_relu"], self, slope)
 
-    # Unary ops, one table entry each; their docstrings (the math) are copied from the table
-    # below this class, so the two cannot drift.
-    def exp(self) -> Value: return _apply(OPS["exp"], (self,))
-    def log(self) -> Value: return _apply(OPS["log"], (self,))
-    def sqrt(self) -> Value: return _apply(OPS["sqrt"], (self,))
-    def tanh(self) -> Value: return _apply(OPS["tanh"], (self,))
-    def sigmoid(self) -> Value: return _apply(OPS["sigmoid"], (self,))
-    def relu(self) -> Value: return _apply(OPS["relu"], (self,))
-    def sin(self) -> Value: return _apply(OPS["sin"], (self,))
-    def cos(self) -> Value: return _apply(OPS["cos"], (self,))
-    def softplus(self) -> Value: return _apply(OPS["softplus"], (self,))
-    def abs(self) -> Value: return _apply(OPS["abs"], (self,))
+    # Unary ops, one table entry each, bound here; their docstrings are the table's math.
+    exp = _unary("exp")
+    log = _unary("log")
+    sqrt = _unary("sqrt")
+    tanh = _unary("tanh")
+    sigmoid = _unary("sigmoid")
+    relu = _unary("relu")
+    sin = _unary("sin")
+    cos = _unary("cos")
+    softplus = _unary("softplus")
+    abs = _unary("abs")
 
     # --- comparisons read data only (they are not differentiable) -------------------------
     def __lt__(self, other): return self.data < _data(other)
@@ -207,8 +262,10 @@ class Value:
         return self.data
 
     def detach(self) -> Value:
-        """A new leaf with the same data, cut from this graph."""
-        return Value(self.data, self.label)
+        """A new leaf with the same data, label and role, cut from this graph."""
+        leaf = Value(self.data, self.label)
+        leaf.role = self.role
+        return leaf
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
@@ -243,7 +300,7 @@ def _result(data: float, operands: tuple, op: Op) -> Value:
     node = _new(Value)
     node.data = data
     node.grad = 0.0
-    node.label = ""
+    node._label = ""
     # One thread-local read per node when recording without anomaly detection. Measured
     # worth: building a 2e5-node chain takes 1.17-1.23× as long reading grad_enabled and
     # anomaly separately (medians of 15, same process).
@@ -257,6 +314,8 @@ def _result(data: float, operands: tuple, op: Op) -> Value:
     else:
         node._operands = ()
         node._rule = None
+        if STATE.made:  # a leaf made under no_grad inside a transformation's f
+            STATE.made[-1].add(id(node))
     if STATE.anomaly is not None:
         _check_forward(node, op, operands)
     return node
@@ -321,13 +380,6 @@ def _apply(op: Op, operands: Iterable) -> Value:
     except (ArithmeticError, ValueError) as e:
         raise domain_error(op, operands, e) from None
     return _result(data, operands, op)
-
-
-for _name in UNARY:
-    getattr(Value, _name).__doc__ = OPS[_name].doc
-
-_ADD, _SUB, _MUL, _DIV = OPS["add"], OPS["sub"], OPS["mul"], OPS["div"]
-_NEG, _ABS, _POW, _RPOW, _POWV = OPS["neg"], OPS["abs"], OPS["pow"], OPS["rpow"], OPS["powv"]
 
 
 # --- n-ary helpers: one node for a whole sum, dot product or log-sum-exp ----------------------

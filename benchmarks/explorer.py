@@ -171,17 +171,29 @@ def _screenshot(page_path: str, path: str, act, width: int = 1100, height: int =
     return path
 
 
-def screenshot_training(path: str, step: int = 40, unit: str = "l1u3") -> str:
-    """docs/explorer_training.png: the demo's replay at kept step ``step``, with ``unit``
-    clicked (its chain-rule sum below, its paths to the score outlined)."""
+def screenshot_training(path: str, step: int = 20, unit: str = "l1u3") -> str:
+    """docs/explorer_training.png: the demo's replay at kept step ``step``, tracing the
+    recorded point whose loss is largest there (clicked on the boundary panel), with
+    ``unit`` clicked (its chain-rule sum beside the graph, its paths to L outlined)."""
+    from autograd.draw.explorer.page import unpack
+
+    replay = demo_replay()
+    traced = [unpack(t["steps"])[step]["root"] for t in replay.data["net"]["traced"]]
+    k = max(range(len(traced)), key=lambda i: float(traced[i].split("= ")[1]
+                                                    .replace("−", "-")))
+
     def act(page):
         page.locator(".dgx-slider").evaluate(
             f"s => {{ s.value = {step}; s.dispatchEvent(new Event('input')); }}")
+        page.locator(f".dgx-bwrap circle.dgx-traced[data-k='{k}']").click()
+        page.wait_for_function(f"() => document.querySelector('.dgx-bwrap "
+                               f"circle.dgx-traced[data-k=\"{k}\"]').classList"
+                               ".contains('dgx-on')")
         page.locator(f'.dgx g.node[id$="-{unit}"]').click()
         page.mouse.move(0, 0)
 
     with tempfile.TemporaryDirectory() as tmp:
-        return _screenshot(demo_replay().save(os.path.join(tmp, "explorer.html")), path, act)
+        return _screenshot(replay.save(os.path.join(tmp, "explorer.html")), path, act)
 
 
 def screenshot_stepper(path: str, steps: int = 1) -> str:

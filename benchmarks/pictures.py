@@ -5,6 +5,10 @@ Graphs: a chain of 1e5 steps (mul, add, tanh: 3e5 nodes), notebook 5's full-batc
 loss on one example, each drawn with the default options (``max_nodes="auto"`` folds until
 the picture fits a notebook column). Medians of ``repeats`` runs; the SVG's width at 100 %
 and its size in bytes.
+
+Frames: ``backward_frames(loss, max_frames=None)`` of an MLP's loss on one example with
+about 500 nodes (``MLP(3, [18, 18, 1])``: 508 nodes, 508 frames of 508 nodes each), pinned
+(one ``dot`` layout for all frames) and not; the quick run uses ``MLP(3, [8, 8, 1])``.
 """
 
 from __future__ import annotations
@@ -51,6 +55,37 @@ def _width_px(svg: str) -> float:
     return float(re.search(r'<svg width="([\d.]+)pt"', svg).group(1)) * 4 / 3
 
 
+def _frames_loss(hidden: int) -> Value:
+    import random
+
+    import nn
+
+    model = nn.MLP(3, [hidden, hidden, 1], rng=random.Random(0))
+    loss = (model([1.0, -2.0, 0.5]) - 1.0) ** 2
+    loss.label = "loss"
+    return loss
+
+
+def bench_frames(repeats: int, quick: bool = False) -> list[dict]:
+    """backward_frames of a ~500-node graph (issue 22 item 10): seconds, medians."""
+    from autograd import topological_order
+    from autograd.draw import backward_frames
+
+    root = _frames_loss(8 if quick else 18)
+    rows = []
+    for pin in (False, True) if shutil.which("dot") else (False,):
+        times = []
+        for _ in range(max(1, min(repeats, 3))):
+            t0 = time.perf_counter()
+            frames = backward_frames(root, max_frames=None, pin=pin)
+            times.append(time.perf_counter() - t0)
+        rows.append({"bench": "pictures", "engine": "dagrad", "frames": len(frames),
+                     "graph": f"backward_frames, pin={pin}",
+                     "nodes": len(topological_order(root)), "build_s": statistics.median(times),
+                     "ok": True})
+    return rows
+
+
 def bench_pictures(repeats: int, quick: bool = False) -> list[dict]:
     """One row per graph: nodes, build and render seconds (medians), picture width."""
     from autograd import topological_order
@@ -76,10 +111,12 @@ def bench_pictures(repeats: int, quick: bool = False) -> list[dict]:
             "width_px": _width_px(svg) if svg else None, "svg_bytes": len(svg.encode()),
             "boxes": g.source.count(" [label="), "ok": True,
         })
-    return rows
+    return rows + bench_frames(repeats, quick)
 
 
 def markdown(rows: list[dict]) -> list[str]:
+    frames = [r for r in rows if "frames" in r]
+    rows = [r for r in rows if "frames" not in r]
     if not rows:
         return []
     out = ["", "## Pictures (draw_dot with default options: build the DOT, render it with dot)",
@@ -91,4 +128,9 @@ def markdown(rows: list[dict]) -> list[str]:
         out.append(f"| {r['graph']} | {r['nodes']:,} | {r['build_s']:.2f} | "
                    f"{'no dot' if render is None else f'{render:.2f}'} | {total:.2f} | "
                    f"{r['width_px'] or 0:.0f} | {r['svg_bytes'] / 1e3:.0f} |")
+    if frames:
+        out += ["", "| frames of an MLP's loss | nodes | frames | seconds |",
+                "|---|---:|---:|---:|"]
+        out += [f"| {r['graph']} | {r['nodes']:,} | {r['frames']:,} | {r['build_s']:.2f} |"
+                for r in frames]
     return out

@@ -11,37 +11,37 @@ PyTorch names wherever PyTorch has one::
 ``python -m nn`` trains that network and writes pictures (see ``nn.__main__``).
 """
 
-from . import data, diagnostics, init, losses, optim
-from .layers import (
-    ACTIVATIONS,
-    INITS,
-    MLP,
-    Activation,
-    BatchNorm,
-    BatchNorm1d,
-    Dropout,
-    Identity,
-    Layer,
-    LayerNorm,
-    LeakyReLU,
-    Linear,
-    Neuron,
-    ReLU,
-    Sequential,
-    Sigmoid,
-    Tanh,
-)
+from . import activations, data, diagnostics, init, losses, optim
+from .activations import ACTIVATIONS, Activation, Identity, LeakyReLU, ReLU, Sigmoid, Tanh
+from .layers import INITS, MLP, BatchNorm, Dropout, Layer, LayerNorm, Linear, Neuron, Sequential
 from .losses import LOSSES, Loss
-from .module import Module, StateDictError, eval_mode, functional_call
+from .module import Module, StateDictError, eval_mode
 from .torch_bridge import from_torch, to_torch
 from .train import History, accuracy, evaluate, fit, predict, train_step
 
 __all__ = [
-    "Module", "StateDictError", "functional_call", "eval_mode",
+    "Module", "StateDictError", "eval_mode",
     "ACTIVATIONS", "Activation", "INITS", "LOSSES", "Loss",
-    "Neuron", "Layer", "Linear", "MLP", "Sequential", "Dropout", "BatchNorm", "BatchNorm1d",
+    "Neuron", "Layer", "Linear", "MLP", "Sequential", "Dropout", "BatchNorm",
     "LayerNorm", "ReLU", "LeakyReLU", "Tanh", "Sigmoid", "Identity",
     "fit", "train_step", "History", "predict", "evaluate", "accuracy",
     "to_torch", "from_torch",
-    "data", "diagnostics", "init", "losses", "optim",
+    "data", "diagnostics", "init", "losses", "optim", "activations",
 ]
+
+# Names no longer at the top level (not taught by the README): they keep working, with a
+# DeprecationWarning giving the spelling to use.
+_MOVED = {"functional_call": ("nn.module", "functional_call"),
+          "BatchNorm1d": ("nn", "BatchNorm")}
+
+
+def __getattr__(name: str):
+    if name in _MOVED:
+        import importlib
+        import warnings
+
+        where, new = _MOVED[name]
+        warnings.warn(f"nn.{name} is deprecated: use {where}.{new}", DeprecationWarning,
+                      stacklevel=2)
+        return getattr(importlib.import_module(where), new)
+    raise AttributeError(f"module 'nn' has no attribute {name!r}")

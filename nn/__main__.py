@@ -25,8 +25,10 @@ from collections.abc import Sequence
 
 from . import data as _data
 from . import optim as _optim
-from .layers import ACTIVATIONS, MLP, Neuron
+from .activations import ACTIVATIONS
+from .layers import MLP, Neuron
 from .losses import LOSSES
+from .module import StateDictError
 from .record import Recorder
 from .train import evaluate, fit
 
@@ -133,6 +135,14 @@ def write_neuron_svg(model: MLP, x: Sequence[float], path: str) -> str:
     return neuron.name
 
 
+def _first_bad(losses: Sequence[float], final: float) -> str:
+    """The first non-finite loss, with its epoch ('nan at epoch 3')."""
+    for epoch, v in enumerate(losses):
+        if not math.isfinite(v):
+            return f"{v} at epoch {epoch + 1}"
+    return f"{final} after the last epoch"
+
+
 def _say(quiet: bool, *args) -> None:
     if not quiet:
         print(*args, flush=True)
@@ -170,7 +180,7 @@ def main(argv: Sequence[str] | None = None) -> int:
          f"training {model!r} ({len(params)} parameters) on {len(X)} {args.dataset} points: "
          f"{args.loss} loss + {args.l2:g}·L2, {optimizer!r}{decay}, {steps} epochs of "
          f"batches of {args.batch_size}, seed {args.seed}")
-    recorder = Recorder(model, X, y, max_steps=100)
+    recorder = Recorder(model, X, y, max_steps=100, loss=args.loss)
     history = fit(model, X, y, loss=args.loss, optimizer=optimizer, epochs=steps,
                   batch_size=args.batch_size, scheduler=scheduler, l2=args.l2,
                   seed=args.seed, progress=not args.quiet, callback=recorder)
@@ -179,6 +189,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"trained {history.epochs} epochs in {t_train:.1f} s "
           f"({1000 * t_train / history.epochs:.0f} ms per epoch): "
           f"training accuracy {100 * acc:.1f} % (data loss {loss:.4f})", flush=True)
+    if not all(math.isfinite(v) for v in (loss, *history.loss)):
+        print(f"the training diverged: the loss became {_first_bad(history.loss, loss)}; "
+              "the steps were too large for this loss surface (try a smaller --lr or "
+              "--l2). The outputs show the diverged model.", flush=True)
 
     out_dir = os.path.abspath(args.out)
     os.makedirs(out_dir, exist_ok=True)
@@ -186,8 +200,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     problems = []
 
     path = os.path.join(out_dir, "model.json")
-    model.save(path)
-    written.append(path)
+    try:
+        model.save(path)
+        written.append(path)
+    except StateDictError:  # a diverged model: a model file holds finite numbers only
+        stale = "; the model.json already there is from an earlier run" \
+            if os.path.exists(path) else ""
+        problems.append("no model.json: the weights diverged and are not finite numbers "
+                        f"(a model file holds finite numbers only){stale}")
 
     path = os.path.join(out_dir, "decision_boundary.png")
     try:

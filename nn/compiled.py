@@ -11,21 +11,25 @@ optimiser's step is the interpreted path's, unchanged.
 This needs a per-example graph that is the same for every example: ``Dropout`` and
 ``BatchNorm`` in training mode, and losses whose graph depends on the target (``bce`` clamps
 log p, ``cross_entropy`` picks a logit by class index), are refused with a clear error.
-ReLU and the other data-dependent ops stay data-dependent in the compiled code.
+ReLU and the other data-dependent ops stay data-dependent in the compiled code; a model or loss
+that reads a Value's number while tracing gets a guard, and a batch whose examples would take
+another branch raises ``GuardError`` (use compile=False for such a model). Inputs the
+interpreted path refuses (strings, complex numbers) are refused with its own error.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from autograd import Value
+from autograd import Value, no_grad
 from autograd.compiled import compile_graph
+from autograd.compiled.guards import recording
 
 from . import losses as _losses
 from .layers import BatchNorm, Dropout
 from .module import Module
 
-SUPPORTED = ("hinge", "logistic", "mse", "mae", "bce_with_logits")
+SUPPORTED = _losses.COMPILABLE  # the LOSSES entries with compile=True, read live
 
 
 def check_model(model: Module) -> None:
@@ -66,17 +70,37 @@ class CompiledLoss:
         """Trace the loss of one example: parameters, inputs and target are the arguments."""
         xs = [Value(float(v), f"x[{j}]") for j, v in enumerate(x0)]
         y = Value(float(y0), "y")
-        out = self.model(xs)
-        if not isinstance(out, Value):
-            raise ValueError("compile=True supports models with one output (a Value per "
-                             "example) for these losses")
-        term = self.loss_fn([out], [y], reduction="sum")
+        with recording() as rec:  # the model's or loss's reads of numbers become guards
+            out = self.model(xs)
+            if not isinstance(out, Value):
+                raise ValueError("compile=True supports models with one output (a Value per "
+                                 "example) for these losses")
+            term = self.loss_fn([out], [y], reduction="sum")
         self.fn = compile_graph(term, {"params": self.params, "x": xs, "y": y},
-                                aux=[out], name="example_loss")
+                                aux=[out], name="example_loss", guards=rec.guards)
+
+    def _check_inputs(self, X) -> None:
+        """Inputs the interpreted path refuses (strings, complex numbers …) are refused with
+        its own error: the model is run, interpreted, on the first such example."""
+        import numpy as np
+
+        try:
+            if np.asarray(X).dtype.kind in "biuf":  # the usual case: one check
+                return
+        except ValueError:  # ragged rows: checked one by one below
+            pass
+        arr = np.asarray(X, dtype=object)
+        for row in arr.reshape(len(arr), -1).tolist():
+            if not all(isinstance(v, (int, float)) or type(v).__module__ == "numpy" and
+                       np.isrealobj(v) for v in row):
+                with no_grad():
+                    self.model(list(row))  # raises the interpreted path's error
+                raise TypeError(f"compile=True needs real numbers as features, got {row!r:.80}")
 
     def step(self, X: Sequence, y: Sequence) -> tuple[float, list[float]]:
         import numpy as np
 
+        self._check_inputs(X)
         X = np.asarray(X, dtype=float)
         if self.fn is None:
             self.trace(X[0], y[0])

@@ -15,7 +15,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from .layers import BatchNorm, Layer, LayerNorm, _as_list, activation_entry
+from .activations import activation_entry
+from .layers import BatchNorm, Layer, LayerNorm, _as_list
 from .module import Module, eval_mode
 
 __all__ = ["grad_norms", "dead_relu_fraction", "activation_stats"]

@@ -21,6 +21,8 @@ from collections.abc import Sequence
 
 from autograd import Value
 
+from .activations import ACTIVATIONS, activation_entry
+
 __all__ = [
     "calculate_gain", "make_rng", "zeros_", "ones_", "constant_", "uniform_", "normal_",
     "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_",
@@ -43,22 +45,30 @@ def make_rng(seed: int | None = None, rng: random.Random | None = None) -> rando
     return random.Random(seed)
 
 
-# PyTorch's recommended gains, as functions of the negative slope (leaky_relu's ``param``).
-GAINS = {
-    "linear": lambda s: 1.0, "identity": lambda s: 1.0, "sigmoid": lambda s: 1.0,
-    "conv1d": lambda s: 1.0, "conv2d": lambda s: 1.0, "conv3d": lambda s: 1.0,
-    "tanh": lambda s: 5.0 / 3, "relu": lambda s: math.sqrt(2.0),
-    "leaky_relu": lambda s: math.sqrt(2.0 / (1 + s**2)), "selu": lambda s: 3.0 / 4,
+# PyTorch's gains for nonlinearities that are not dagrad activations (an activation's gain
+# is in its ``nn.activations.ACTIVATIONS`` entry), as functions of the negative slope.
+_OTHER_GAINS = {
+    "conv1d": lambda s: 1.0, "conv2d": lambda s: 1.0,
+    "conv3d": lambda s: 1.0, "selu": lambda s: 3.0 / 4,
 }
 
 
+def _gain_of(nonlinearity: str):
+    try:
+        return activation_entry(nonlinearity).gain  # identity: linear's entry
+    except ValueError:
+        return _OTHER_GAINS.get(nonlinearity)
+
+
 def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
-    """PyTorch's recommended gain: linear/identity/sigmoid 1, tanh 5/3, relu √2,
-    leaky_relu √(2/(1 + slope²)) (slope ``param``, default 0.01), selu 3/4."""
-    if nonlinearity not in GAINS:
+    """PyTorch's recommended gain: the activation's entry in ``nn.activations.ACTIVATIONS``
+    (linear/sigmoid 1, tanh 5/3, relu √2, leaky_relu √(2/(1 + slope²)) with slope
+    ``param``, default 0.01; identity is linear), or conv 1, selu 3/4."""
+    gain = _gain_of(nonlinearity)
+    if gain is None:
         raise ValueError(f"unknown nonlinearity {nonlinearity!r}; choose one of "
-                         f"{', '.join(GAINS)}")
-    return GAINS[nonlinearity](0.01 if param is None else float(param))
+                         f"{', '.join([*ACTIVATIONS, *_OTHER_GAINS])}")
+    return gain(0.01 if param is None else float(param))
 
 
 def _target(values, fan_in: int | None = None, fan_out: int | None = None):
@@ -166,3 +176,15 @@ def kaiming_normal_(values, a: float = 0.0, mode: str = "fan_in",
     std = _kaiming_std(t, a, mode, nonlinearity)
     r = make_rng(seed, rng)
     return _fill(t[0], lambda: r.gauss(0.0, std))
+
+
+def __getattr__(name: str):
+    """``GAINS``, deprecated: the gains by name, read from the ACTIVATIONS entries."""
+    if name == "GAINS":
+        import warnings
+
+        warnings.warn("nn.init.GAINS is deprecated: an activation's gain is in its "
+                      "nn.activations.ACTIVATIONS entry; use nn.init.calculate_gain(name, param)",
+                      DeprecationWarning, stacklevel=2)
+        return {n: e.gain for n, e in ACTIVATIONS.items()} | _OTHER_GAINS
+    raise AttributeError(f"module 'nn.init' has no attribute {name!r}")

@@ -7,8 +7,8 @@ in training mode (it normalises each unit over the batch). ``fit`` always uses
 ``forward_batch``. A layer with one output returns a ``Value``, otherwise a list (as in
 micrograd); the next layer accepts either.
 
-Activations (``ACTIVATIONS``: function, gain, saturation) and weight initialisers
-(``INITS``) are tables: adding one is one entry. ``Neuron``, ``Layer`` and ``MLP`` take
+Activations (``nn.activations.ACTIVATIONS``: every fact of one in its entry) and weight
+initialisers (``INITS``) are tables: adding one is one entry. ``Neuron``, ``Layer`` and ``MLP`` take
 micrograd's arguments too (``nin``, ``nonlin=``), and without ``seed``/``rng`` draw their
 weights from Python's global ``random`` in micrograd's order.
 """
@@ -18,57 +18,23 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 
 import autograd
 from autograd import Value
+from autograd.roles import Role, mark
 
 from . import init as _init
+from .activations import (  # noqa: F401 - the activation modules live on as nn.layers.*
+    ACTIVATIONS,
+    Activation,
+    Identity,
+    LeakyReLU,
+    ReLU,
+    Sigmoid,
+    Tanh,
+    activation_entry,
+)
 from .module import Module
-
-
-@dataclass(frozen=True)
-class Activation:
-    """One entry of ``ACTIVATIONS``: what a neuron's output u = g(z) is and what goes with it.
-
-    ``fn(z, negative_slope)`` builds u from the pre-activation z (``None``: u = z, linear);
-    ``gain(negative_slope)`` is the factor by which He/Kaiming initialisation scales the
-    weights' spread so Var[u] stays steady through layers (PyTorch's ``calculate_gain``);
-    ``saturated(u)`` says whether an output sits where the slope is (nearly) 0 (for
-    ``nn.diagnostics.activation_stats``).
-    """
-
-    fn: Callable[[Value, float], Value] | None
-    gain: Callable[[float], float]
-    saturated: Callable[[float], bool] = field(default=lambda u: False)
-
-
-def _never(u: float) -> bool:
-    return False
-
-
-# Adding an activation is one entry here; ``Neuron``, ``Layer``, ``MLP``, the Kaiming
-# initialisers, the diagnostics and ``python -m nn --activation`` all read this table.
-ACTIVATIONS: dict[str, Activation] = {
-    "relu": Activation(lambda z, s: z.relu(), lambda s: math.sqrt(2.0), lambda u: u == 0.0),
-    "leaky_relu": Activation(lambda z, s: z.leaky_relu(s),
-                             lambda s: math.sqrt(2.0 / (1 + s**2)), _never),
-    "tanh": Activation(lambda z, s: z.tanh(), lambda s: 5.0 / 3, lambda u: abs(u) > 0.99),
-    "sigmoid": Activation(lambda z, s: z.sigmoid(), lambda s: 1.0,
-                          lambda u: u < 0.01 or u > 0.99),
-    "linear": Activation(None, lambda s: 1.0, _never),
-}
-_ALIASES = {"identity": "linear", None: "linear"}
-
-
-def activation_entry(activation: str | None) -> Activation:
-    """The ``ACTIVATIONS`` entry for a name (``identity``/``None`` mean ``linear``)."""
-    try:
-        return ACTIVATIONS[_ALIASES.get(activation, activation)]
-    except (KeyError, TypeError):
-        raise ValueError(f"unknown activation {activation!r}; choose one of "
-                         f"{', '.join(ACTIVATIONS)} (or register one in nn.ACTIVATIONS)"
-                         ) from None
 
 
 def _kaiming_bound(fan_in: int, gain: float) -> float:
@@ -159,11 +125,21 @@ class Neuron(Module):
         self.name = name
         self.assign_names()
 
+    _place = (0, 0)  # (layer, unit): given by the Layer holding it (see Layer._set_name)
+
     def _set_name(self, name: str) -> None:
         self.name = name
-        # Precomputed once: these strings label every node this neuron makes.
+        # Precomputed once: these strings label every node this neuron makes (display
+        # text), and these roles say what each node is (structure, for the pictures).
         self._z_label = f"{name}.z" if name else "z"
         self._out_label = f"{name}.out" if name else "out"
+        layer, unit = self._place
+        self._z_role = Role("z", name, layer, unit)
+        self._out_role = Role("out", name, layer, unit)
+        for k, w in enumerate(self.w):
+            w.role = Role("w", name, layer, unit, k)
+        if self.b is not None:
+            self.b.role = Role("b", name, layer, unit)
 
     # The activation function comes from the table; a pickle stores its name instead.
     def __getstate__(self) -> dict:
@@ -181,7 +157,7 @@ class Neuron(Module):
     def preactivation(self, x: Sequence) -> Value:
         """z = Σᵢ wᵢxᵢ + b as one node, labelled ``<name>.z``."""
         z = autograd.dot(self.w, x, self.b) if self.b is not None else autograd.dot(self.w, x)
-        z.label = self._z_label
+        mark(z, self._z_label, self._z_role)
         return z
 
     def __call__(self, x: Sequence) -> Value:
@@ -193,7 +169,7 @@ class Neuron(Module):
         if self._act is None:
             return z, z
         out = self._act(z, self.negative_slope)
-        out.label = self._out_label
+        mark(out, self._out_label, self._out_role)
         return z, out
 
     def __repr__(self) -> str:
@@ -225,6 +201,14 @@ class Layer(Module):
         ]
         self.name = name
         self.assign_names()
+
+    _layer = 0  # its index in the Sequential holding it (see Sequential._set_name)
+
+    def _set_name(self, name: str) -> None:
+        # Names are given parent first, so each neuron learns its place before its name.
+        self.name = name
+        for j, n in enumerate(self.neurons):
+            n._place = (self._layer, j)
 
     def weights(self) -> list[Value]:
         return [w for n in self.neurons for w in n.w]
@@ -265,6 +249,12 @@ class Sequential(Module):
         self.layers = list(modules)
         self.name = name
         self.assign_names()  # the modules given get their paths in this one
+
+    def _set_name(self, name: str) -> None:
+        self.name = name
+        for i, m in enumerate(self.layers):  # a layer's index is its units' layer (Role)
+            if isinstance(m, Layer):
+                m._layer = i
 
     def __call__(self, x):
         for layer in self.layers:
@@ -314,51 +304,6 @@ class MLP(Sequential):
         extra = "" if self.output_activation == "linear" else \
             f", output_activation={self.output_activation!r}"
         return f"MLP({self.nin}, {self.nouts}, activation={self.activation!r}{extra})"
-
-
-# --- activations as modules (elementwise on a Value or a list of Values) ----------------------
-class _Elementwise(Module):
-    def _f(self, v: Value) -> Value:  # pragma: no cover
-        raise NotImplementedError
-
-    def __call__(self, x):
-        if isinstance(x, Value):
-            return self._f(x)
-        return [self._f(v if isinstance(v, Value) else Value(v)) for v in x]
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}()"
-
-
-class ReLU(_Elementwise):
-    """max(0, x)."""
-
-    def _f(self, v): return v.relu()
-
-
-class Tanh(_Elementwise):
-    """tanh x; derivative 1 − tanh² x."""
-
-    def _f(self, v): return v.tanh()
-
-
-class Sigmoid(_Elementwise):
-    """σ(x) = 1/(1 + e^−x); derivative σ(1 − σ)."""
-
-    def _f(self, v): return v.sigmoid()
-
-
-class Identity(_Elementwise):
-    def _f(self, v): return v
-
-
-class LeakyReLU(_Elementwise):
-    """x for x > 0, else negative_slope·x."""
-
-    def __init__(self, negative_slope: float = 0.01) -> None:
-        self.negative_slope = negative_slope
-
-    def _f(self, v): return v.leaky_relu(self.negative_slope)
 
 
 # --- regularisation and normalisation ---------------------------------------------------------

@@ -18,7 +18,7 @@ from autograd import Value
 
 __all__ = [
     "mse", "mae", "bce", "bce_with_logits", "cross_entropy", "hinge", "logistic",
-    "l1_penalty", "l2_penalty", "LOSSES", "Loss",
+    "l1_penalty", "l2_penalty", "LOSSES", "Loss", "COMPILABLE",
 ]
 
 
@@ -192,7 +192,12 @@ class Loss:
     * ``correct(output, target) -> bool``: the decision rule behind ``accuracy``, given the
       output as a float (a list of floats for several) (``None``: regression, accuracy NaN);
     * ``classes``: (negative, positive) label when one score with this loss is a binary
-      classifier ``python -m nn --loss`` can train (``None``: not offered there).
+      classifier ``python -m nn --loss`` can train (``None``: not offered there); the CLI
+      name is the entry's key;
+    * ``compile``: whether ``fit(compile=True)`` can trace it (its graph is the same for
+      every example: no branch on the target);
+    * ``torch``: the name of the ``torch.nn`` loss class computing the same loss with mean
+      reduction (``nn.torch_bridge.torch_loss``; ``None``: none).
 
     An entry is called like its function: ``LOSSES["mse"](preds, targets)``.
     """
@@ -202,6 +207,8 @@ class Loss:
     valid_label: Callable[[Any], bool] | None = None
     correct: Callable[[Any, Any], bool] | None = None
     classes: tuple[float, float] | None = None
+    compile: bool = False
+    torch: str | None = None
 
     def __call__(self, outputs, targets, reduction: str = "mean") -> Value:
         return self.fn(outputs, targets, reduction)
@@ -225,16 +232,39 @@ def _label_ok(valid, y) -> bool:
 # Adding a loss is one entry: ``fit``, ``accuracy``, ``evaluate`` and ``python -m nn --loss``
 # read everything they need from it.
 LOSSES: dict[str, Loss] = {
-    "mse": Loss(mse),
-    "mae": Loss(mae),
+    "mse": Loss(mse, compile=True, torch="MSELoss"),
+    "mae": Loss(mae, compile=True, torch="L1Loss"),
     "bce": Loss(bce, "labels in [0, 1]", _in_unit_interval,
-                lambda p, t: (p > 0.5) == (t > 0.5)),
+                lambda p, t: (p > 0.5) == (t > 0.5), torch="BCELoss"),
     "bce_with_logits": Loss(bce_with_logits, "labels in [0, 1]", _in_unit_interval,
-                            lambda z, t: (z > 0) == (t > 0.5), classes=(0.0, 1.0)),
+                            lambda z, t: (z > 0) == (t > 0.5), classes=(0.0, 1.0),
+                            compile=True, torch="BCEWithLogitsLoss"),
     "cross_entropy": Loss(cross_entropy, "class indices 0, 1, … (whole numbers)",
-                          _is_class_index, _argmax_right),
+                          _is_class_index, _argmax_right, torch="CrossEntropyLoss"),
     "hinge": Loss(hinge, "labels -1/1 (convert 0/1 labels with nn.data.to_pm1(y))",
-                  _is_pm1, _sign_right, classes=(-1.0, 1.0)),
+                  _is_pm1, _sign_right, classes=(-1.0, 1.0), compile=True),
     "logistic": Loss(logistic, "labels -1/1 (convert 0/1 labels with nn.data.to_pm1(y))",
-                     _is_pm1, _sign_right, classes=(-1.0, 1.0)),
+                     _is_pm1, _sign_right, classes=(-1.0, 1.0), compile=True,
+                     torch="SoftMarginLoss"),
 }
+
+
+class _Names:
+    """The names of the ``LOSSES`` entries with a fact, read live (a loss registered later
+    is in it): ``name in COMPILABLE``, ``list(COMPILABLE)``."""
+
+    def __init__(self, fact: str) -> None:
+        self.fact = fact
+
+    def __contains__(self, name) -> bool:
+        entry = LOSSES.get(name) if isinstance(name, str) else None
+        return entry is not None and bool(getattr(entry, self.fact))
+
+    def __iter__(self):
+        return iter([n for n, e in LOSSES.items() if getattr(e, self.fact)])
+
+    def __repr__(self) -> str:
+        return f"<losses with {self.fact}: {', '.join(self)}>"
+
+
+COMPILABLE = _Names("compile")  # the losses fit(compile=True) can trace

@@ -29,7 +29,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from autograd import Value, no_grad
-from autograd.files import write_atomic
+from autograd.saving import MAX_READ_BYTES, read_limited, write_atomic
 
 FORMAT = "dagrad.nn.state_dict"
 VERSION = 1
@@ -216,19 +216,19 @@ class Module:
             ) from None
         write_atomic(path, text.encode())
 
-    def load(self, path: str | os.PathLike) -> None:
-        """Load parameters saved by ``save``; on any problem raise and change nothing."""
+    def load(self, path: str | os.PathLike, max_bytes: int = MAX_READ_BYTES) -> None:
+        """Load parameters saved by ``save``; on any problem raise and change nothing.
+
+        Only a regular file of at most ``max_bytes`` (default ``MAX_READ_BYTES``, 64 MiB)
+        is read: a device, pipe or folder raises ``OSError``, a larger file ``ValueError``.
+        A NaN or ±Infinity in the file is named by its entry (``StateDictError``)."""
         try:
-            with open(path, encoding="utf-8") as f:
-                text = f.read()
+            text = read_limited(path, max_bytes).decode("utf-8")
         except UnicodeDecodeError as e:
             raise StateDictError(f"{path}: not a text (JSON) file: {e}") from None
-
-        def reject(constant: str) -> None:
-            raise StateDictError(f"{path}: holds {constant}, not a finite number")
-
         try:
-            doc = json.loads(text, parse_constant=reject)
+            # NaN and ±Infinity are read as floats, for load_state_dict to name their entry
+            doc = json.loads(text)
         except json.JSONDecodeError as e:
             raise StateDictError(
                 f"{path}: not valid JSON ({e.msg} at line {e.lineno} column {e.colno}); "

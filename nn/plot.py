@@ -8,11 +8,12 @@ shown twice in a notebook) and, given ``path``, also saves it there atomically.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from autograd.files import atomic_path
+from autograd.saving import atomic_path
 
 from .module import Module
 
@@ -111,7 +112,10 @@ def plot_decision_boundary(model: Module, X: Sequence, y: Sequence,
         n = max(cls + [len(labels) - 1, 1]) + 1
         levels = [v - 0.5 for v in range(n + 1)]
     else:  # contour the score itself at 0: a smooth boundary
-        lo, hi = min(out + [-1.0]), max(out + [1.0])
+        # a diverged model's NaN scores stay blank; ±∞ are drawn at the ends of the scale
+        finite = [v for v in out if math.isfinite(v)]
+        lo, hi = min(finite + [-1.0]), max(finite + [1.0])
+        out = [min(max(v, lo), hi) for v in out]  # NaN passes through min/max unchanged
         Z = [out[j * steps:(j + 1) * steps] for j in range(steps)]
         n, levels = 2, [lo - 1, 0.0, hi + 1]
     colours = class_colours(max(n, len(labels)))

@@ -6,8 +6,10 @@ epoch, what the replay page (``autograd.draw.explorer.training_page``) shows:
 * the gradient norm of each layer, ‖∂L/∂θ‖₂ over its parameters (the last step's gradients);
 * for 2-D inputs and one output, the model's score on a ``grid`` × ``grid`` square over the
   data, as tanh(score) in one signed byte per cell (the sign is the class);
-* the graph of one data point (``point``, an index into X): each node's data and its
-  derivative ∂score/∂node, from the engine's own sweep (no ``.grad`` is touched).
+* the graph of one data point (``point``, an index into X) and its loss L = loss(score, y)
+  (``loss``: the one ``fit`` trains with): each node's data and its derivative ∂L/∂node,
+  what ``L.backward()`` would give for that point alone, from the engine's own sweep (no
+  ``.grad`` is touched).
 
 The curves (loss, accuracy) come from ``history`` for every epoch. The snapshots are
 bounded by ``max_steps``: past it, every other kept step is dropped (the stride doubles), so
@@ -21,10 +23,11 @@ from collections.abc import Sequence
 
 from autograd import OPS, Value, backward_steps, topological_order
 
+from .activations import activation_entry
 from .diagnostics import grad_norms
 from .layers import MLP, Layer, Sequential
 from .module import Module, functional_call
-from .train import History, predict
+from .train import History, _loss_fn, predict
 
 __all__ = ["Recorder", "Snapshot"]
 
@@ -32,11 +35,12 @@ __all__ = ["Recorder", "Snapshot"]
 class Snapshot:
     """What one recorded epoch holds (see the module docstring)."""
 
-    __slots__ = ("epoch", "norms", "grid", "data", "adj")
+    __slots__ = ("epoch", "norms", "grid", "data", "adj", "traced")
 
     def __init__(self, epoch: int, norms: dict[str, float], grid: bytes | None,
                  data: list[float], adj: list[float]):
         self.epoch, self.norms, self.grid, self.data, self.adj = epoch, norms, grid, data, adj
+        self.traced: dict[int, tuple[list[float], list[float]]] = {}  # point: (data, adj)
 
 
 def _grid_box(X: Sequence) -> tuple[float, float, float, float]:
@@ -55,17 +59,6 @@ def _signed_byte(score: float) -> int:
     return round(127 * math.tanh(score)) & 0xFF
 
 
-# z ↦ activation(z) on plain floats, from the op table's own forward rules (slope: leaky_relu's
-# negative slope); an activation not here (a user's) makes the grid go through ``predict``.
-_FLOAT_ACTIVATIONS = {
-    "relu": lambda z, s: OPS["relu"].forward(z),
-    "leaky_relu": lambda z, s: OPS["leaky_relu"].forward(z, s),
-    "tanh": lambda z, s: OPS["tanh"].forward(z),
-    "sigmoid": lambda z, s: OPS["sigmoid"].forward(z),
-    "linear": lambda z, s: z, "identity": lambda z, s: z, None: lambda z, s: z,
-}
-
-
 def _float_scores(model: Module, points: list) -> list[float] | None:
     """The scores of a plain MLP/Sequential of Layers on plain floats (no graph built): the
     grid costs ~5× less than through Values. None for any other model (then: ``predict``)."""
@@ -75,7 +68,7 @@ def _float_scores(model: Module, points: list) -> list[float] | None:
     for layer in model.layers:
         neurons = []
         for n in layer.neurons:
-            act = _FLOAT_ACTIVATIONS.get(n.activation)
+            act = activation_entry(n.activation).float_fn  # from the op table's forward
             if act is None:
                 return None
             neurons.append(([w.data for w in n.w], n.b.data if n.b is not None else 0.0,
@@ -83,10 +76,13 @@ def _float_scores(model: Module, points: list) -> list[float] | None:
         layers.append(neurons)
     if len(layers[-1]) != 1:
         return None
+    # z = Σ wᵢxᵢ + b by the op table's own dot rule, as the model computes it: a diverged
+    # model's ±∞ weights give NaN or ∞ here (as in the graph), never an error
+    dot = OPS["dot"].forward
     scores = []
     for x in points:
         for neurons in layers:
-            x = [act(math.fsum(w * v for w, v in zip(ws, x)) + b, s) for ws, b, act, s in neurons]
+            x = [act(dot(*ws, b, *x, 1.0), s) for ws, b, act, s in neurons]
         scores.append(x[0])
     return scores
 
@@ -97,10 +93,14 @@ class Recorder:
     ``max_steps``: at most this many epochs keep a snapshot (evenly spaced, and the last).
     ``grid``: cells per side of the decision-boundary grid (2-D inputs, one output).
     ``point``: the index in X of the data point whose graph is replayed.
+    ``loss``: the loss ``fit`` trains with (a name from ``nn.losses.LOSSES`` or a callable
+    loss(outputs, targets)): the replay shows ∂L/∂node for that point's loss L.
+    ``trace``: how many points are recorded so the page can trace any of them: ``point``
+    and ``trace - 1`` more, evenly spaced in X (``traced``, ``point`` first).
     """
 
     def __init__(self, model: Module, X: Sequence, y: Sequence, *, max_steps: int = 100,
-                 grid: int = 25, point: int = 0):
+                 grid: int = 25, point: int = 0, loss="hinge", trace: int = 6):
         if max_steps < 2:
             raise ValueError(f"max_steps must be at least 2 (the first and the last), "
                              f"got {max_steps}")
@@ -111,14 +111,22 @@ class Recorder:
             raise ValueError(f"point must index X (0 … {len(X) - 1}), got {point}")
         self.model, self.X, self.y = model, X, y
         self.max_steps, self.grid_size, self.point = max_steps, grid, point
+        self.loss_fn = _loss_fn(loss)
+        if trace < 1:
+            raise ValueError(f"trace must be at least 1 (the point itself), got {trace}")
+        spread = [round(k * len(X) / trace) for k in range(trace)]
+        self.traced = [point] + [i for i in dict.fromkeys(spread) if i != point][:trace - 1]
         self.history: History | None = None
         self.snapshots: list[Snapshot] = []
         self.stride = 1
         self.latest: Snapshot | None = None
         two_d = all(len(p) == 2 for p in X)
         self.box = _grid_box(X) if two_d else None
-        # the chosen point's graph at the latest snapshot (on copies of the parameters)
+        # the chosen point's graph at the latest snapshot (on copies of the parameters): its
+        # score and its loss L; the snapshots hold the nodes of L's graph in topological order
         self.out: Value | None = None
+        self.point_loss: Value | None = None
+        self.point_losses: dict[int, Value] = {}  # every traced point's loss L
 
     # --- recording ---------------------------------------------------------------------
     def __call__(self, epoch: int, history: History) -> None:
@@ -138,24 +146,33 @@ class Recorder:
         model.eval()
         try:
             grid = self._grid()
-            # the point's graph on copies of the parameters: a graph of our own, which the
+            # the points' graphs on copies of the parameters: graphs of our own, which the
             # page may run backward on without touching the model's .grad
-            copies = {name: Value(p.data, label=p.label) for name, p in model.named_parameters()}
-            x = self.X[self.point]
-            out = functional_call(model, copies, lambda: model(x))
+            copies = {name: p.detach() for name, p in model.named_parameters()}
+            graphs = {p: self._point_graph(copies, p) for p in self.traced}
         finally:
             model.train(was)
+        self.out, self.point_loss = graphs[self.point][:2]
+        self.point_losses = {p: g[1] for p, g in graphs.items()}
+        snap = Snapshot(epoch, grad_norms(model), grid, *graphs[self.point][2:])
+        snap.traced = {p: g[2:] for p, g in graphs.items()}
+        return snap
+
+    def _point_graph(self, copies: dict, p: int) -> tuple:
+        """(score, loss L, each node's data, ∂L/∂node) of point p, nodes of L's graph in
+        topological order."""
+        x = self.X[p]
+        out = functional_call(self.model, copies, lambda: self.model(x))
         if isinstance(out, list):
             if len(out) != 1:
                 raise ValueError("the recorder replays the graph of a model with one output")
             out = out[0]
-        adj = {out: 1.0}
-        for _ in backward_steps(out, adj):
+        point_loss = self.loss_fn([out], [self.y[p]])
+        adj = {point_loss: 1.0}
+        for _ in backward_steps(point_loss, adj):
             pass
-        order = topological_order(out)
-        self.out = out
-        return Snapshot(epoch, grad_norms(model), grid, [v.data for v in order],
-                        [adj.get(v, 0.0) for v in order])
+        order = topological_order(point_loss)
+        return out, point_loss, [v.data for v in order], [adj.get(v, 0.0) for v in order]
 
     def _grid(self) -> bytes | None:
         if self.box is None:

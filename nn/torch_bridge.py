@@ -4,8 +4,9 @@ A scalar engine's users outgrow it by moving to tensors. ``to_torch`` turns a da
 into an equivalent ``torch.nn.Sequential`` in float64 with the same weights: a ``Layer`` of
 n neurons becomes ``torch.nn.Linear`` (row j of its weight matrix is neuron j's wᵢ, its
 bias neuron j's b) followed by the layer's activation module; ``Sequential``/``MLP`` are
-flattened; ``ReLU``, ``LeakyReLU``, ``Tanh``, ``Sigmoid``, ``Identity``, ``Dropout``,
-``BatchNorm`` (with its running averages) and ``LayerNorm`` map to their namesakes. A
+flattened; every activation module (``ReLU``, ``Tanh`` …: the ``torch`` name in its
+``nn.activations.ACTIVATIONS`` entry), ``Dropout``, ``BatchNorm`` (with its running
+averages) and ``LayerNorm`` map to their namesakes. A
 module used twice (weight tying) maps to one torch module used twice. ``from_torch``
 reads such a module back into a dagrad ``Sequential``. Outputs and parameter gradients
 agree to rounding (the tests ask for 1e-12); a one-output layer gives a ``Value`` in
@@ -19,24 +20,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from .layers import (
-    ACTIVATIONS,
-    BatchNorm,
-    Dropout,
-    Identity,
-    Layer,
-    LayerNorm,
-    LeakyReLU,
-    Linear,
-    Neuron,
-    ReLU,
-    Sequential,
-    Sigmoid,
-    Tanh,
-)
+from . import losses as _losses
+from .activations import ACTIVATIONS, ActivationModule, activation_entry
+from .layers import BatchNorm, Dropout, Layer, LayerNorm, Linear, Neuron, Sequential
 from .module import Module
 
-__all__ = ["to_torch", "from_torch"]
+__all__ = ["to_torch", "from_torch", "torch_loss"]
 
 
 def _torch():
@@ -48,17 +37,6 @@ def _torch():
             "pip install 'dagrad[torch]' (or pip install torch)"
         ) from None
     return torch
-
-
-# dagrad activation name → a function (torch, negative_slope) → the torch module, or None
-# for the identity. A registered activation with no entry here cannot be exported.
-TORCH_ACTIVATIONS: dict[str, Any] = {
-    "relu": lambda torch, s: torch.nn.ReLU(),
-    "leaky_relu": lambda torch, s: torch.nn.LeakyReLU(s),
-    "tanh": lambda torch, s: torch.nn.Tanh(),
-    "sigmoid": lambda torch, s: torch.nn.Sigmoid(),
-    "linear": lambda torch, s: None,
-}
 
 
 def _tensor(torch, rows):
@@ -74,11 +52,7 @@ def _neurons_to_torch(torch, neurons: list[Neuron], activation: str) -> list:
         lin.weight.copy_(_tensor(torch, [[w.data for w in n.w] for n in neurons]))
         if bias:
             lin.bias.copy_(_tensor(torch, [n.b.data for n in neurons]))
-    if activation not in TORCH_ACTIVATIONS:
-        known = ", ".join(a for a in ACTIVATIONS if a in TORCH_ACTIVATIONS)
-        raise ValueError(f"to_torch: activation {activation!r} has no PyTorch counterpart "
-                         f"in nn.torch_bridge.TORCH_ACTIVATIONS (known: {known})")
-    act = TORCH_ACTIVATIONS[activation](torch, first.negative_slope)
+    act = activation_entry(activation).torch_module(torch, first.negative_slope)
     return [lin] if act is None else [lin, act]
 
 
@@ -110,17 +84,21 @@ def _sequential_to_torch(torch, m: Sequential, memo: dict) -> list:
     return [piece for layer in m.layers for piece in _pieces(torch, layer, memo)]
 
 
+def _activation_to_torch(torch, m: ActivationModule):
+    entry = m.entry
+    if entry.fn is None:
+        return torch.nn.Identity()
+    return entry.torch_module(torch, m.negative_slope)
+
+
 # dagrad class → converter(torch, module, memo) → list of torch modules (looked up along
 # the class's MRO, so MLP uses Sequential's entry and Linear uses Layer's).
 TO_TORCH: dict[type, Any] = {
     Sequential: _sequential_to_torch,
     Layer: lambda torch, m, memo: _neurons_to_torch(torch, m.neurons, m.activation),
     Neuron: lambda torch, m, memo: _neurons_to_torch(torch, [m], m.activation),
-    ReLU: lambda torch, m, memo: [torch.nn.ReLU()],
-    LeakyReLU: lambda torch, m, memo: [torch.nn.LeakyReLU(m.negative_slope)],
-    Tanh: lambda torch, m, memo: [torch.nn.Tanh()],
-    Sigmoid: lambda torch, m, memo: [torch.nn.Sigmoid()],
-    Identity: lambda torch, m, memo: [torch.nn.Identity()],
+    # every activation module: its entry's torch module (Identity for linear)
+    ActivationModule: lambda torch, m, memo: [_activation_to_torch(torch, m)],
     Dropout: lambda torch, m, memo: [torch.nn.Dropout(m.p)],
     BatchNorm: lambda torch, m, memo: _batchnorm_to_torch(torch, m),
     LayerNorm: lambda torch, m, memo: _layernorm_to_torch(torch, m),
@@ -191,15 +169,19 @@ def _layernorm_from_torch(torch, m) -> Module:
     return ln
 
 
+def _activation_from_torch(entry):
+    """torch's activation module → the module class made from the same entry."""
+    if entry.slope:
+        return lambda torch, m: entry.module_class(m.negative_slope)
+    return lambda torch, m: entry.module_class()
+
+
 def _from_torch_table(torch) -> dict:
     nn = torch.nn
     return {
         nn.Linear: _linear_from_torch,
-        nn.ReLU: lambda torch, m: ReLU(),
-        nn.LeakyReLU: lambda torch, m: LeakyReLU(m.negative_slope),
-        nn.Tanh: lambda torch, m: Tanh(),
-        nn.Sigmoid: lambda torch, m: Sigmoid(),
-        nn.Identity: lambda torch, m: Identity(),
+        **{getattr(nn, e.torch): _activation_from_torch(e) for e in ACTIVATIONS.values()
+           if e.torch is not None and e.module},
         nn.Dropout: lambda torch, m: Dropout(m.p),
         nn.BatchNorm1d: _batchnorm_from_torch,
         nn.LayerNorm: _layernorm_from_torch,
@@ -228,3 +210,28 @@ def from_torch(module) -> Sequential:
         raise TypeError(f"from_torch reads a torch.nn.Module, got {type(module).__name__}")
     model = Sequential(*_modules_from_torch(torch, module, _from_torch_table(torch), {}))
     return model.train(module.training)
+
+
+def torch_loss(loss: str):
+    """The ``torch.nn`` loss module computing the loss named ``loss`` with mean reduction,
+    from its ``nn.losses.LOSSES`` entry (e.g. ``"mse"`` → ``torch.nn.MSELoss()``)."""
+    torch = _torch()
+    entry = _losses.LOSSES.get(loss) if isinstance(loss, str) else None
+    if entry is None or entry.torch is None:
+        known = ", ".join(n for n, e in _losses.LOSSES.items() if e.torch)
+        raise ValueError(f"torch_loss: {loss!r} has no PyTorch counterpart (known: {known}); "
+                         "give its LOSSES entry torch=<torch.nn loss class name>")
+    return getattr(torch.nn, entry.torch)()
+
+
+def __getattr__(name: str):
+    """``TORCH_ACTIVATIONS``, deprecated: a view made from the ACTIVATIONS entries."""
+    if name == "TORCH_ACTIVATIONS":
+        import warnings
+
+        warnings.warn("nn.torch_bridge.TORCH_ACTIVATIONS is deprecated: the torch module is "
+                      "in each nn.activations.ACTIVATIONS entry, "
+                      "ACTIVATIONS[name].torch_module(torch, negative_slope)",
+                      DeprecationWarning, stacklevel=2)
+        return {n: e.torch_module for n, e in ACTIVATIONS.items() if e.torch}
+    raise AttributeError(f"module 'nn.torch_bridge' has no attribute {name!r}")

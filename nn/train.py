@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from autograd import Value
+from autograd import Value, enable_grad
 
 from . import compiled as _compiled
 from . import losses as _losses
@@ -160,9 +160,13 @@ def train_step(model: Module, X: Sequence, y: Sequence, loss_fn: Callable,
                ) -> tuple[Value, list]:
     """One step of gradient descent on the batch (X, y), the body of micrograd's demo loop:
     forward, zero_grad, backward, step. ``penalty()`` (e.g. λ·Σw²) is added to the loss.
-    Returns (the loss node, the outputs)."""
-    out = model.forward_batch(X)
-    L = loss_fn(out, y) if penalty is None else loss_fn(out, y) + penalty()
+    Returns (the loss node, the outputs).
+
+    It records its own graph even inside ``no_grad()`` (as ``grad`` and ``jvp`` do): a
+    training step is asked for explicitly, so it trains, never silently does nothing."""
+    with enable_grad():
+        out = model.forward_batch(X)
+        L = loss_fn(out, y) if penalty is None else loss_fn(out, y) + penalty()
     optimizer.zero_grad()
     L.backward()  # 1. every gradient, in one reverse sweep …
     optimizer.step()  # 2. … then every update
@@ -195,7 +199,8 @@ def _step_fn(model, loss_fn, optimizer, penalty, compiled) -> Callable:
             return L.data, out
     else:
         def step(Xb, yb):
-            L, out = compiled.step(Xb, yb)  # sets every parameter's .grad
+            with enable_grad():  # a trace made inside no_grad() must still record
+                L, out = compiled.step(Xb, yb)  # sets every parameter's .grad
             optimizer.step()
             return float(L), out
     return step
@@ -235,6 +240,22 @@ class _EarlyStopping:
             model.load_state_dict(self.best_state)
 
 
+def _renamed_args(renamed: dict, val):
+    """The value of ``val`` given the keywords fit no longer has (``val_fraction``)."""
+    fraction = renamed.pop("val_fraction", None)
+    if renamed:
+        raise TypeError(f"fit() got an unexpected keyword argument {next(iter(renamed))!r}")
+    if fraction is None:
+        return val
+    import warnings
+
+    warnings.warn("fit(val_fraction=f) is deprecated: use fit(val=f)", DeprecationWarning,
+                  stacklevel=3)
+    if val is not None:
+        raise ValueError("give val (a pair or a fraction) or val_fraction, not both")
+    return fraction
+
+
 def _check_fit_args(model, optimizer, epochs, batch_size, l1, l2) -> None:
     if not isinstance(model, Module):
         raise TypeError(f"fit trains an nn.Module, got {type(model).__name__}")
@@ -259,22 +280,32 @@ def fit(
     y: Sequence,
     loss: str | Callable = "hinge",
     optimizer: Optimizer | None = None,
+    *,
+    # how long, in what batches
     epochs: int = 100,
     batch_size: int | None = None,
-    val: tuple[Sequence, Sequence] | None = None,
-    val_fraction: float | None = None,
-    early_stopping: int | None = None,
-    restore_best: bool = True,
-    scheduler: LRScheduler | None = None,
-    l2: float = 0.0,
-    l1: float = 0.0,
     shuffle: bool = True,
     seed: int | None = 0,
+    # what the loss adds, how the learning rate moves
+    l2: float = 0.0,
+    l1: float = 0.0,
+    scheduler: LRScheduler | None = None,
+    # validation and early stopping
+    val: tuple[Sequence, Sequence] | float | None = None,
+    early_stopping: int | None = None,
+    restore_best: bool = True,
+    # what you see after each epoch, and how the step runs
     progress: bool = True,
     callback: Callable[[int, History], Any] | None = None,
     compile: bool = False,  # noqa: A002 - the name the issue asks for
+    **renamed: Any,
 ) -> History:
     """Train ``model`` on (X, y) and return the ``History``.
+
+    Arguments after ``optimizer`` are keywords, in groups: how long (``epochs``,
+    ``batch_size``, ``shuffle``, ``seed``), the loss's additions (``l2``, ``l1``,
+    ``scheduler``), validation (``val``, ``early_stopping``, ``restore_best``), what is
+    shown (``progress``, ``callback``) and how the step runs (``compile``).
 
     * ``loss``: a name from ``nn.losses`` (``"hinge"``, ``"logistic"`` need labels −1/1,
       see ``nn.data.to_pm1``; ``"bce_with_logits"``, ``"bce"`` labels 0/1;
@@ -285,26 +316,37 @@ def fit(
       once per epoch.
     * ``batch_size=None``: full-batch gradient descent, one step per epoch; otherwise
       mini-batches, reshuffled each epoch from ``seed``.
-    * ``val=(X_val, y_val)`` or ``val_fraction`` (split off the training data) adds
-      ``val_loss``/``val_accuracy``. ``early_stopping=patience`` stops after ``patience``
-      epochs without a better validation loss (without a validation set: the training data
-      loss, evaluated after the epoch) and, with ``restore_best``, puts back the weights of
-      the best epoch.
+    * ``val=(X_val, y_val)``, or a fraction such as ``val=0.2`` of the training data split
+      off (Keras's ``validation_split``), adds ``val_loss``/``val_accuracy``.
+      ``early_stopping=patience`` stops after ``patience`` epochs without a better
+      validation loss (without a validation set: the training data loss, evaluated after
+      the epoch) and, with ``restore_best``, puts back the weights of the best epoch.
     * ``progress``: a tqdm bar with loss and accuracy (plain lines without tqdm); False
       for silence. ``callback(epoch, history)`` runs after each epoch; returning True stops.
     * ``compile=True``: each step's loss and gradients come from code traced once and replayed
       on the whole batch with NumPy (``nn/compiled.py``); same results as the interpreted path.
+
+    Renamed: ``val_fraction=f`` is ``val=f`` (a DeprecationWarning says so).
+
+    Inside ``no_grad()`` fit trains all the same (each step records its own graph, as
+    ``grad`` does); the caller's ``no_grad()`` holds again when it returns.
     """
+    val = _renamed_args(renamed, val)
     _check_fit_args(model, optimizer, epochs, batch_size, l1, l2)
     loss_fn = _loss_fn(loss)
     X, y = list(X), list(y)
     if len(X) != len(y):
         raise ValueError(f"{len(X)} examples but {len(y)} labels")
-    if val is not None and val_fraction is not None:
-        raise ValueError("give val or val_fraction, not both")
-    if val_fraction:
-        X, y, Xv, yv = train_val_split(X, y, val_fraction, seed=seed)
-        val = (Xv, yv)
+    if isinstance(val, (int, float)) and not isinstance(val, bool):
+        fraction = val
+        X, y, Xv, yv = train_val_split(X, y, fraction, seed=seed)
+        val = (Xv, yv) if fraction else None
+        if not X and Xv:
+            raise ValueError(f"val={fraction} puts all {len(Xv)} examples in the "
+                             "validation set and leaves none to train on; use a smaller "
+                             "fraction (e.g. val=0.2)")
+    if not X:
+        raise ValueError("fit needs at least one training example; X and y are empty")
     _check_labels(loss, y)
     if val is not None:
         val = (list(val[0]), list(val[1]))
@@ -319,8 +361,9 @@ def fit(
     history = History()
     stopper = _EarlyStopping(early_stopping, restore_best) if early_stopping is not None else None
     bar = _Progress(epochs, progress)
-    step = _step_fn(model, loss_fn, optimizer, penalty,
-                    _compiled.CompiledLoss(model, loss, params, l2, l1) if compile else None)
+    with enable_grad():  # fit trains inside no_grad() too (see train_step)
+        step = _step_fn(model, loss_fn, optimizer, penalty,
+                        _compiled.CompiledLoss(model, loss, params, l2, l1) if compile else None)
     try:
         for epoch in range(epochs):
             history.lr.append(optimizer.lr)

@@ -16,10 +16,10 @@ from autograd import (
     detect_anomaly,
     enable_grad,
     gradients,
-    is_grad_enabled,
     no_grad,
     topological_order,
 )
+from autograd.mode import is_grad_enabled
 
 
 def test_topological_order_puts_operands_first():
@@ -300,3 +300,48 @@ def test_a_value_seed_with_create_graph():
     assert x.grad.data == 12.0
     x.grad.backward()
     assert s.grad == 6.0
+
+
+# --- the one chain-rule step, the one gate rule, the one "did backward run" -------------------
+def test_shares_is_the_chain_rule_step_and_skips_constants():
+    from autograd.sweep import shares
+
+    a, b = Value(2.0, "a"), Value(-3.0, "b")
+    m = a * b
+    assert shares(m, 10.0) == [(a, -3.0, -30.0), (b, 2.0, 20.0)]
+    c = a * 4.0  # the constant 4.0 is no node: no share for it
+    assert shares(c, 1.0) == [(a, 4.0, 4.0)]
+    assert shares(a, 1.0) == []  # a leaf pushes nothing
+
+
+def test_a_zero_slope_gate_passes_nothing_even_an_infinite_gradient():
+    import math
+
+    from autograd.sweep import gated, shares
+
+    z = Value(-1.0)
+    r = z.relu()
+    assert gated(r, 0.0) and not gated(r, 1.0)
+    assert shares(r, math.inf) == []  # not inf × 0 = NaN
+    t = z.tanh()
+    assert not gated(t, 0.0)  # only gating ops gate
+    u = Value(-1.0) * 0.0  # mul by 0 is arithmetic, not a gate: inf × 0 = NaN
+    assert math.isnan(shares(u, math.inf)[0][2])
+
+
+def test_backward_ran_asks_every_node_not_the_root():
+    from autograd.sweep import backward_ran
+
+    x = Value(0.5)
+    y = (x * 3.0).tanh()
+    assert not backward_ran(y) and not backward_ran(autograd.topological_order(y))
+    y.backward()
+    y.grad = 0.0  # the root zeroed: the inner gradients of that backward are still there
+    assert backward_ran(y)
+    g = Value(0.5)
+    h = g * g
+    h.backward(create_graph=True)
+    for n in autograd.topological_order(h):
+        if n.grad.__class__ is float:
+            n.grad = 0.0
+    assert backward_ran(h)  # a Value gradient counts as set

@@ -27,7 +27,8 @@ from autograd.draw import (
     grad_color,
     save,
 )
-from autograd.draw.layout import Layout, Style
+from autograd.draw.layout import Layout
+from autograd.draw.options import DrawOptions
 
 HAVE_DOT = shutil.which("dot") is not None
 needs_dot = pytest.mark.skipif(not HAVE_DOT, reason="Graphviz `dot` is not installed")
@@ -362,7 +363,7 @@ def test_mlp_folds_neurons_then_layers():
     full = draw_dot(loss, max_nodes=None).source
     assert n_drawn(full) > 450
     # folding to at most 200 nodes folds each neuron into one summary (its full name and size)
-    layout = Layout(loss, Style(color_by_grad=True, max_nodes=200))
+    layout = Layout(loss, DrawOptions(color_by_grad=True, max_nodes=200))
     members = {key[1]: len(nodes) for key, nodes in layout.unit_members.items()}
     assert len(members) == 33  # one per neuron
     assert members["layers.1.neurons.7"] == 19 and members["layers.0.neurons.0"] == 5

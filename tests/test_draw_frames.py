@@ -222,3 +222,35 @@ def test_frames_are_laid_out_once_and_boxes_never_move(options):
     unpinned = [_box_shapes(f.pipe(format="svg", encoding="utf-8"))
                 for f in backward_frames(root, pin=False, **options)]
     assert any(s != unpinned[0] for s in unpinned)  # what pinning prevents
+
+
+def _network_loss(hidden: int = 4) -> Value:
+    import random
+
+    from nn import MLP
+
+    model = MLP(3, [hidden, 1], rng=random.Random(0))
+    loss = (model([1.0, -2.0, 0.5]) - 1.0) ** 2
+    loss.label = "loss"
+    return loss
+
+
+@pytest.mark.parametrize("options", [
+    {}, {"color_by_grad": True, "edge_labels": "product"}, {"max_nodes": 12},
+    {"max_nodes": "auto", "color_by_grad": True, "edge_labels": "local"},
+], ids=["plain", "colour-product", "folded", "auto"])
+def test_frames_drawn_from_the_frame_cache_are_those_drawn_one_by_one(monkeypatch, options):
+    """Frames reuse what an earlier frame drew for a node that looks the same (issue 22,
+    item 10: 500 nodes in seconds, not minutes); each frame is exactly the picture drawn
+    without any reuse."""
+    import autograd.draw.frames as frames
+
+    x, y = Value(0.5, "x"), Value(-1.5, "y")
+    reuse = (x * x + (x + 1.0) * y).tanh() - x / y  # a node used 4 times: k of n shares
+    for root in (_network_loss(), reuse):
+        fast = [(f.source, f.caption) for f in backward_frames(root, pin=False, **options)]
+        monkeypatch.setattr(frames, "FrameCache", lambda: None)  # nothing reused
+        slow = [(f.source, f.caption) for f in backward_frames(root, pin=False, **options)]
+        monkeypatch.undo()
+        assert len(fast) == len(slow) > 8
+        assert fast == slow

@@ -9,7 +9,7 @@ from draw_graphs import lecture
 
 from autograd import Value
 from autograd.draw.explorer import inspect, show_backward, stepper, training_page
-from autograd.draw.explorer.page import fmt
+from autograd.draw.explorer.page import fmt, full, unpack
 
 graphviz = pytest.importorskip("graphviz")
 try:
@@ -24,9 +24,35 @@ def lesson_graph():
     return lecture(backward=False)
 
 
-def test_fmt_is_four_significant_digits_with_a_true_minus():
-    assert [fmt(x) for x in (0.0, -2.0, 0.88137, 123456.0, -1e-7)] == \
-        ["0", "−2", "0.8814", "1.235e+05", "−1e−07"]
+def test_fmt_is_the_pictures_format_with_a_true_minus():
+    from autograd.draw.style import fmt_number
+
+    xs = (0.0, -2.0, 0.88137, 123456.0, -1e-7, float("inf"), float("nan"))
+    assert [fmt(x) for x in xs] == ["0", "−2", "0.8814", "1.235e+05", "−1e−07", "inf", "nan"]
+    assert [fmt(x) for x in xs] == [fmt_number(x).replace("-", "−") for x in xs]
+    assert fmt(None) == "nan"  # a NaN that travelled as JSON null
+    assert [full(x) for x in (6.0, -0.1 - 0.2, 1e-7, None)] == \
+        ["6", "−0.30000000000000004", "1e−07", "nan"]
+
+
+JS_RULES = {  # what explorer.js must not contain: Python computes all of it
+    "number formatting": r"toFixed|toPrecision|toExponential|toLocaleString|NumberFormat|"
+                         r"Math\.log|Math\.round|Math\.abs|String\(\s*[a-z]",
+    "a colour rule": r"#[0-9a-fA-F]{3,6}\b|rgb\(|hsl\(",
+    "gradient arithmetic": r"\+=\s*[a-z][\w.\[\]]*\s*\*|adj|local|\bshare\b|Float64Array",
+    "markup from text": r"innerHTML|outerHTML|insertAdjacentHTML|document\.write",
+    "an end of the script element": r"</script|<!--",
+}
+
+
+@pytest.mark.parametrize("what", sorted(JS_RULES))
+def test_the_page_script_holds_no_rule_of_its_own(what):
+    """explorer.js is fed, not taught: no number format, colour, gradient rule of its own."""
+    from autograd.draw.explorer.page import asset
+
+    code = re.sub(r"/\*.*?\*/|//[^\n]*", "", asset("explorer.js"), flags=re.S)  # not comments
+    found = re.findall(JS_RULES[what], code)
+    assert found == [], f"explorer.js has {what}: {found}"
 
 
 def test_captions_carry_the_numbers_and_names_never_ids():
@@ -102,15 +128,16 @@ def test_mimebundle_has_html_svg_and_text_and_nothing_from_the_network():
     assert "</script" not in page[page.index("<script>") + 8: page.rindex("</script>")]
 
 
-def test_inspect_carries_each_values_chain_rule_terms():
+def test_inspect_carries_each_boxs_texts_written_in_python():
     L = lesson_graph()
     L.backward()
-    data = inspect(L).graph.data()
-    by_name = {v["name"]: v for v in data["values"]}
-    assert by_name["a"]["adj"] == 6.0 and by_name["a"]["grad"] == 6.0
-    # e = a·b: pushes ∂e/∂a = b = −3 and ∂e/∂b = a = 2
-    names = [v["name"] for v in data["values"]]
-    assert [[names[i], d] for i, d in by_name["e"]["ops"]] == [["a", -3.0], ["b", 2.0]]
+    insp = inspect(L)
+    g = insp.graph
+    a = next(b for b, i in enumerate(g.representative()) if g.order[i].label == "a")
+    data = insp.graph.data()
+    assert data["sums"][a] == ("∂L/∂a = Σ over its 1 use of ∂L/∂consumer × ∂consumer/∂a:\n"
+                               "  via e: −2 × −3 = 6\n  ∂L/∂a = 6 = 6  (full precision 6)")
+    assert "a\ndata = 2\n.grad = 6\n∂L/∂a = 6" in g.inspect_tips()[a]
 
 
 def test_inspect_wraps_a_picture_through_node_ids():
@@ -189,30 +216,73 @@ def test_training_page_data():
 
 def test_training_page_replays_the_network_view_with_each_epochs_numbers():
     """The point's graph is the units view; its per-epoch numbers are the recorded ones, and
-    ∂score/∂a_j is the sum over the next layer of ∂score/∂z_k × w_kj at every epoch."""
+    ∂L/∂a_j is the sum over the next layer of ∂L/∂z_k × w_kj at every epoch."""
     import math
-
-    from autograd import topological_order
-    from autograd.draw.units import Network
 
     _, rec = small_run(4, 10)
     page = training_page(rec)
     assert page.view == "units" and 'id="' in page.html() and "l0u2" in page.html()
-    net = page.data["net"]
+    net, numbers = page.data["net"], page.network.numbers
+    steps = unpack(net["traced"][0]["steps"])
     assert net["ids"] == ["l0u0", "l0u1", "l0u2", "l1u0"]
-    assert len(net["steps"]) == len(rec.kept()) == 4
-    order = topological_order(rec.out)
-    where = {v: i for i, v in enumerate(order)}
-    units = Network(rec.out, order).units
-    for snap, step in zip(rec.kept(), net["steps"]):
-        assert step["z"] == [snap.data[where[u[2]]] for u in units]  # full precision
-        assert step["dz"] == [snap.adj[where[u[2]]] for u in units]
+    assert len(steps) == len(numbers) == len(rec.kept()) == 4
+    for step, nums in zip(steps, numbers):
+        assert step["t"][0] == ["n0" + (" dead" if nums["dead"][0] else ""),
+                                f"z {fmt(nums['z'][0])}\u2002a {fmt(nums['a'][0])}",
+                                f"∂L/∂z {fmt(nums['dz'][0])}"]
+        assert f"z = {full(nums['z'][1])}" in step["tips"][1]
         for j in range(3):  # layer 0: its one consumer is the output unit
-            terms = [step["dz"][h] * step["w"][e] for e, (t, h) in enumerate(net["edges"])
-                     if t == j]
-            assert math.isclose(sum(terms), step["da"][j], rel_tol=1e-3, abs_tol=1e-9)
-            assert math.isclose(step["da"][j] * step["gp"][j], step["dz"][j], abs_tol=1e-12)
-    assert net["steps"][0]["z"] != net["steps"][-1]["z"]  # the numbers move with training
+            terms = [nums["dz"][h] * nums["w"][e]
+                     for e, (t, h, _w) in enumerate(page.network.net.edges) if t == j]
+            assert math.isclose(sum(terms), nums["da"][j], rel_tol=1e-12, abs_tol=1e-15)
+            assert math.isclose(nums["da"][j] * nums["gp"][j], nums["dz"][j], abs_tol=1e-12)
+            assert f"(full precision {full(nums['dz'][j])})" in step["sums"][j]
+    assert numbers[0]["z"] != numbers[-1]["z"]  # the numbers move with training
+    assert len(net["palette"]) > 1 and all(p[0].startswith("#") for p in net["palette"])
+
+
+def point_losses(model, X, y):
+    """Each point's hinge loss max(0, 1 − y·score) under the model as it is."""
+    from nn import predict
+
+    return [max(0.0, 1 - t * s) for s, t in zip(predict(model, X), y)]
+
+
+@pytest.mark.parametrize("which", ["label −1, hinge loss > 0", "hinge loss 0"])
+def test_replay_boxes_show_dL_dz_of_the_points_loss_as_loss_backward_gives(which):
+    """Issue 20 item 3: the boxes say ∂L/∂z and show it: the gradient loss.backward() gives
+    for the traced point's own loss (sign included for a label −1 point; 0 where its hinge
+    loss is 0), at the last recorded epoch (the model as fit left it)."""
+    from autograd import topological_order
+    from nn.losses import hinge
+
+    model, rec = small_run(6, 10)
+    losses = point_losses(model, rec.X, rec.y)
+    if which == "hinge loss 0":
+        p = next(i for i, v in enumerate(losses) if v == 0)
+    else:
+        p = next(i for i, (v, t) in enumerate(zip(losses, rec.y)) if v > 0 and t == -1)
+    model, rec = small_run(6, 10, point=p)
+    out = model(rec.X[p])
+    out = out[0] if isinstance(out, list) else out
+    loss = hinge([out], [rec.y[p]])
+    loss.backward()
+    zs = {v.label: v for v in topological_order(loss) if v.label and v.label.endswith(".z")}
+    page = training_page(rec)
+    last = unpack(page.data["net"]["traced"][0]["steps"])[-1]
+    nums = page.network.numbers[-1]
+    for k, name in enumerate(page.network.names):
+        z = zs[name + ".z"]
+        assert nums["dz"][k] == z.grad
+        assert last["t"][k][2] == f"∂L/∂z {fmt(z.grad)}"
+        assert f"∂L/∂z = {full(z.grad)}" in last["tips"][k]
+    if which == "hinge loss 0":
+        assert all(x == 0 for x in nums["dz"]) and f"L = {fmt(0.0)}" == last["root"]
+    else:
+        assert any(x != 0 for x in nums["dz"])
+    # one vocabulary: the header, the boxes and the tips say L, never "score"
+    assert "score" not in page._svg and "∂L/∂z per unit" in page._svg
+    assert not any("score" in t for t in last["tips"] + last["sums"])
 
 
 def test_training_page_of_a_model_that_is_no_network_falls_back_to_the_value_graph():

@@ -316,20 +316,6 @@ def test_notebook_2_exported_without_a_kernel_steps_through_every_frame(open_pag
     assert page.errors == []
 
 
-def test_the_page_script_formats_numbers_as_the_captions_do(browser):
-    from autograd.draw.explorer.page import asset, fmt
-
-    numbers = [0.0, -2.0, 1.0, 0.88137, -0.75423, 123456.0, 2.5e-07, -1e-07, 0.0001,
-               9999.4, 12.5, 3.14159, -6.0, 1e300, 0.1 + 0.2]
-    ctx = browser.new_context()
-    page = ctx.new_page()
-    page.set_content("<html><body></body></html>")
-    page.add_script_tag(content=asset("explorer.js"))
-    got = page.evaluate("xs => xs.map(fmt)", numbers)
-    ctx.close()
-    assert got == [fmt(x) for x in numbers]
-
-
 # --- the network view: the replay's graph, and inspecting it by pointing ----------------------
 UNIT_TEXTS = """(id) => Array.from(document.querySelectorAll('.dgx g.node'))
   .filter(g => g.id.endsWith('-' + id))[0].querySelectorAll('text')"""
@@ -368,7 +354,7 @@ def test_replay_graph_is_the_network_view_and_its_numbers_follow_the_slider(open
 
     rec = recorded_run()
     tp = training_page(rec)
-    net = tp.data["net"]
+    net, numbers = tp.data["net"], tp.network.numbers
     page = open_page(tp)
     # one column per layer, units top to bottom in index order
     at = {b: unit(page, b).bounding_box() for b in net["ids"]}
@@ -377,32 +363,32 @@ def test_replay_graph_is_the_network_view_and_its_numbers_follow_the_slider(open
         assert len({round(r["x"] + r["width"] / 2) for r in col}) == 1
         assert [r["y"] for r in col] == sorted(r["y"] for r in col)
     assert at["l0u0"]["x"] < at["l1u0"]["x"] < at["l2u0"]["x"]
-    first, last = net["steps"][0], net["steps"][-1]
+    first, last = numbers[0], numbers[-1]
     k = max(range(len(net["ids"])), key=lambda i: abs(last["z"][i] - first["z"][i]))
     box = net["ids"][k]
-    for j in (0, len(net["steps"]) - 1):
+    for j in (0, len(numbers) - 1):
         page.locator(".dgx-slider").evaluate(
             f"s => {{ s.value = {j}; s.dispatchEvent(new Event('input')); }}")
-        st = net["steps"][j]
+        st = numbers[j]
         texts = unit_texts(page, box)
         assert texts[-2] == f"z {fmt(st['z'][k])}\u2002a {fmt(st['a'][k])}"
         assert texts[-1] == f"∂L/∂z {fmt(st['dz'][k])}"
         dead = [b for i, b in enumerate(net["ids"])
-                if net["act"][i] == "relu" and st["z"][i] <= 0]
+                if tp.network.act[i] == "relu" and st["z"][i] <= 0]
         shown_dead = [b for b in net["ids"] if "dead" in unit_texts(page, b)[0]]
         assert shown_dead == dead
     assert fmt(first["z"][k]) != fmt(last["z"][k])  # the texts above changed with the slider
     # edges: coloured by their share, wider for larger |w|, dashed when the share is 0
     widths = page.evaluate("""() => Array.from(document.querySelectorAll('.dgx g.edge'))
-        .filter(e => e.hasAttribute('data-share'))
+        .filter(e => e.hasAttribute('data-edge'))
+        .sort((a, b) => a.getAttribute('data-edge') - b.getAttribute('data-edge'))
         .map(e => [+e.querySelector('path').getAttribute('stroke-width'),
-                   +e.getAttribute('data-share'),
                    e.querySelector('path').getAttribute('stroke-dasharray')])""")
-    st = net["steps"][-1]
-    assert len(widths) == len(net["edges"])
-    by_w = sorted(zip((abs(w) for w in st["w"]), (w for w, _, _ in widths)))
+    st = numbers[-1]
+    assert len(widths) == len(st["w"])
+    by_w = sorted(zip((abs(w) for w in st["w"]), (w for w, _ in widths)))
     assert by_w[0][1] <= by_w[-1][1]
-    assert all((dash == "5,2") == (share == 0) for _, share, dash in widths)
+    assert all((dash == "5,2") == (share == 0) for (_, dash), share in zip(widths, st["share"]))
     assert page.errors == []
 
 
@@ -411,23 +397,23 @@ def test_pointing_at_a_unit_of_the_replay_gives_its_numbers_and_chain_rule(open_
 
     rec = recorded_run()
     tp = training_page(rec)
-    net = tp.data["net"]
+    net, names = tp.data["net"], tp.network.names
     page = open_page(tp)
-    j = len(net["steps"]) - 1
+    j = len(tp.network.numbers) - 1
     page.locator(".dgx-slider").evaluate(
         f"s => {{ s.value = {j}; s.dispatchEvent(new Event('input')); }}")
-    st = net["steps"][j]
+    st = tp.network.numbers[j]
     k = net["ids"].index("l0u1")
     unit(page, "l0u1").hover()
     tip = page.locator(".dgx-tip").inner_text()
     assert "layers.0.neurons.1" in tip and f"z = {js_full(st['z'][k])}" in tip
-    assert f"∂score/∂z = {js_full(st['dz'][k])}" in tip
+    assert f"∂L/∂z = {js_full(st['dz'][k])}" in tip
     unit(page, "l0u1").click()
     info = page.locator(".dgx-info").inner_text()
-    assert "∂score/∂a of layers.0.neurons.1 = Σ over the next layer's units k" in info
-    for e, (t, h) in enumerate(net["edges"]):
+    assert "∂L/∂a of layers.0.neurons.1 = Σ over the next layer's units k" in info
+    for e, (t, h, _w) in enumerate(tp.network.net.edges):
         if t == k:
-            term = f"via {net['names'][h]}: {fmt(st['dz'][h])} × {fmt(st['w'][e])} = "
+            term = f"via {names[h]}: {fmt(st['dz'][h])} × {fmt(st['w'][e])} = "
             assert term in info
     assert f"(full precision {js_full(st['da'][k])})" in info
     # its paths to the root: its 4 edges out, the next layer's 4 edges, the edge to the root
@@ -462,4 +448,167 @@ def test_inspect_the_network_view_of_a_models_loss(open_page):
     info = page.locator(".dgx-info").inner_text()
     assert "∂loss/∂a of layers.1.neurons.0 = Σ over the next layer's units k" in info
     assert "via layers.2.neurons.0: " in info
+    assert page.errors == []
+
+
+# --- layout: texts inside their boxes, the explanation beside the graph, no inner scroll ------
+TEXT_OUTSIDE = """() => {
+  const out = [];
+  for (const g of document.querySelectorAll('.dgx-figure g.node')) {
+    const shape = g.querySelector('path, polygon, ellipse');
+    if (!shape) continue;
+    const s = shape.getBoundingClientRect();
+    for (const t of g.querySelectorAll('text:not(.dgx-badge)')) {
+      const r = t.getBoundingClientRect();
+      if (r.width && (r.left < s.left - 0.5 || r.right > s.right + 0.5))
+        out.push([g.id, t.textContent, r.left - s.left, s.right - r.right]);
+      if (t.hasAttribute('textLength')) out.push([g.id, t.textContent, 'squeezed']);
+    }
+  }
+  return out; }"""
+
+
+def no_inner_scroll(page) -> bool:
+    return page.evaluate("""() => Array.from(document.querySelectorAll('.dgx *'))
+      .every(e => e.scrollHeight <= e.clientHeight + 1 || getComputedStyle(e).overflowY
+                  === 'visible')""")
+
+
+def beside(page) -> bool:
+    """The explanation's column starts beside the figure, within the first screen."""
+    f = page.locator(".dgx-figure").bounding_box()
+    s = page.locator(".dgx-side").bounding_box()
+    assert s["x"] >= f["x"] + f["width"] - 1 and s["y"] < f["y"] + 50, (f, s)
+    return True
+
+
+def test_replay_texts_fit_their_boxes_at_every_kept_step_and_nothing_scrolls_inside(open_page):
+    rec = recorded_run()
+    tp = training_page(rec)
+    page = open_page(tp)
+    for j in range(len(tp.epochs)):
+        page.locator(".dgx-slider").evaluate(
+            f"s => {{ s.value = {j}; s.dispatchEvent(new Event('input')); }}")
+        assert page.evaluate(TEXT_OUTSIDE) == [], f"kept step {j}"
+    assert no_inner_scroll(page) and beside(page)
+    unit(page, "l1u2").click()
+    info = page.locator(".dgx-info").bounding_box()
+    assert info["y"] < 700  # the explanation is on the first screen, not below the fold
+
+
+def test_stepper_texts_fit_their_boxes_at_every_step(open_page):
+    for root in (notebook_graph(), lesson_graph()):  # after backward, and before it
+        if root.label == "e":
+            root.backward()
+        page = open_page(stepper(root))
+        n = int(page.locator(".dgx-slider").get_attribute("max")) + 1
+        for _ in range(n):
+            assert page.evaluate(TEXT_OUTSIDE) == [], caption(page)
+            page.locator(".dgx-next").click()
+        assert no_inner_scroll(page) and beside(page)
+
+
+def test_play_speed_control_sets_the_pace(open_page):
+    L = lesson_graph()
+    L.backward()
+    page = open_page(stepper(L))
+    speed = page.locator(".dgx-speed")
+    assert speed.locator("option").all_text_contents() == ["slow", "normal", "fast",
+                                                            "fastest"]
+    speed.select_option(label="fastest")
+    page.locator(".dgx-play").click()
+    # 6 steps at the fastest pace end well within the default pace's single step (900 ms)
+    page.wait_for_function("() => document.querySelector('.dgx-where').textContent === "
+                           "'step 7 / 7'", timeout=5_000)
+    assert page.locator(".dgx-play").inner_text() == "▶ play"
+
+
+def test_boundary_panel_has_axes_a_class_legend_and_the_class_colours(open_page):
+    from autograd.draw.style import CLASS_COLOURS
+
+    rec = recorded_run()
+    page = open_page(training_page(rec))
+    axes = page.locator(".dgx-bwrap svg")
+    texts = axes.locator("text").all_text_contents()
+    assert "label −1" in texts and "label 1" in texts and "x₀" in texts and "x₁" in texts
+    assert sum(t.lstrip("−").replace(".", "").isdigit() for t in texts) >= 4  # tick labels
+    fills = axes.locator("circle.dgx-point").evaluate_all("cs => cs.map(c => c.getAttribute("
+                                                          "'fill'))")
+    assert fills == [CLASS_COLOURS[1 if t > 0 else 0] for t in rec.y]
+    legend = axes.locator("circle:not(.dgx-point):not(.dgx-traced)").evaluate_all(
+        "cs => cs.map(c => c.getAttribute('fill'))")
+    assert legend == list(CLASS_COLOURS)
+    # the canvas sits inside the axes' frame, and a predicted class shows its colour
+    frame = axes.locator("rect.dgx-frame").bounding_box()
+    canvas = page.locator("canvas.dgx-boundary").bounding_box()
+    assert abs(frame["x"] - canvas["x"]) < 1.5 and abs(frame["y"] - canvas["y"]) < 1.5
+
+
+# --- exercise mode ------------------------------------------------------------------------
+def test_exercise_mode_hides_the_next_gradient_checks_the_answer_and_explains_a_miss(open_page):
+    e = notebook_graph()
+    e.backward()
+    s = stepper(e)
+    page = open_page(s)
+    b_grad = next(v for v in s.graph.order if v.label == "b").grad
+    page.locator(".dgx-exercise").check()
+    quiz = page.locator(".dgx-quiz")
+    # step 1 visits e; d is visited next: its gradient is hidden and asked for
+    assert quiz.is_visible() and "What is ∂e/∂d?" in quiz.inner_text()
+    assert grad_text(page, "d") == "grad ?"
+    page.locator(".dgx g.node", has=page.locator("text", has_text="grad ?")).first.hover()
+    assert page.locator(".dgx-tip").inner_text() == "hidden: exercise mode"
+    for _ in range(2):  # to the step before b's visit: b complete, not shown
+        page.locator(".dgx-next").click()
+    assert "What is ∂e/∂b?" in quiz.inner_text() and grad_text(page, "b") == "grad ?"
+    page.locator(".dgx-answer").fill("1")
+    page.locator(".dgx-check").click()
+    verdict = page.locator(".dgx-verdict").inner_text()
+    assert verdict.startswith("Not quite.") and "∂e/∂b = Σ over its 3 uses" in verdict
+    assert "via c: 1 × " in verdict and "via d: 1 × " in verdict  # the sum with its numbers
+    assert grad_text(page, "b") == "grad ?"
+    page.locator(".dgx-answer").fill(f"{b_grad:.4g}".replace("-", "−"))
+    page.locator(".dgx-answer").press("Enter")
+    assert page.locator(".dgx-verdict").inner_text().startswith("Right: ∂e/∂b = ")
+    assert grad_text(page, "b").startswith("grad ") and grad_text(page, "b") != "grad ?"
+    page.locator(".dgx-exercise").uncheck()
+    assert not quiz.is_visible()
+    assert page.errors == []
+
+
+def test_clicking_a_ringed_point_traces_it(open_page):
+    """The replay records several points; clicking one on the boundary panel shows its
+    graph's numbers (∂L/∂z of its own loss) and names it in the caption."""
+    from autograd.draw.explorer.page import fmt, unpack
+
+    rec = recorded_run()
+    tp = training_page(rec)
+    traced = tp.data["net"]["traced"]
+    assert [t["p"] for t in traced] == rec.traced and len(traced) > 1
+    page = open_page(tp)
+    last = len(tp.epochs) - 1
+    page.locator(".dgx-slider").evaluate(
+        f"s => {{ s.value = {last}; s.dispatchEvent(new Event('input')); }}")
+    assert f"point #{rec.point} " in caption(page)
+    before = page.evaluate("() => Array.from(document.querySelectorAll('.dgx-figure text'))"
+                           ".map(t => t.textContent).join('|')")
+    k = 2
+    page.locator(f".dgx-bwrap circle.dgx-traced[data-k='{k}']").click()
+    page.wait_for_function(f"() => document.querySelector('.dgx-caption').textContent"
+                           f".includes('point #{rec.traced[k]} ')")
+    steps = unpack(traced[k]["steps"])
+    assert caption(page) == steps[last]["caption"]  # still the same kept step
+    for j, box in enumerate(tp.data["net"]["ids"]):
+        assert unit_texts(page, box)[-3:] == steps[last]["t"][j]
+    after = page.evaluate("() => Array.from(document.querySelectorAll('.dgx-figure text'))"
+                          ".map(t => t.textContent).join('|')")
+    assert after != before
+    ring = page.locator(".dgx-bwrap circle.dgx-traced.dgx-on")
+    assert ring.count() == 1 and ring.get_attribute("data-k") == str(k)
+    x = rec.X[rec.traced[k]]  # the inputs are the traced point's
+    assert page.locator('.dgx g.node[id$="-x0"] text').text_content() == f"x0 = {fmt(x[0])}"
+    for j in range(0, last + 1, 3):
+        page.locator(".dgx-slider").evaluate(
+            f"s => {{ s.value = {j}; s.dispatchEvent(new Event('input')); }}")
+        assert page.evaluate(TEXT_OUTSIDE) == [], f"kept step {j}"
     assert page.errors == []

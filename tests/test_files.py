@@ -1,10 +1,10 @@
-"""autograd.files: what dagrad writes is never half-written."""
+"""autograd.saving: what dagrad writes is never half-written."""
 
 import os
 
 import pytest
 
-from autograd.files import atomic_path, write_atomic
+from autograd.saving import atomic_path, write_atomic
 
 
 def test_write_atomic_replaces_whole_files(tmp_path):
@@ -128,10 +128,86 @@ def test_dev_stdout_redirected_to_a_file_is_written_through(tmp_path):
     log = tmp_path / "log.txt"
     code = (
         "import sys; print('before', flush=True); "
-        "from autograd.files import write_atomic; write_atomic('/dev/stdout', 'saved\\n'); "
+        "from autograd.saving import write_atomic; write_atomic('/dev/stdout', 'saved\\n'); "
         "print('after', flush=True)"
     )
     with open(log, "w") as out:
         subprocess.run([sys.executable, "-c", code], stdout=out, check=True,
                        env={**os.environ, "PYTHONPATH": os.getcwd()})
     assert log.read_text() == "before\nsaved\nafter\n"
+
+
+# --- issue 22: hard links, long names, reading with a limit ---------------------------------
+def test_a_hard_linked_file_is_refused_not_split(tmp_path):
+    """Replacing one name of a hard-linked file would split the link (the other name keeps
+    the old data), and writing in place could leave it half-written: refused, naming why."""
+    target = tmp_path / "model.json"
+    target.write_text("old")
+    other = tmp_path / "backup.json"
+    os.link(target, other)
+    with pytest.raises(OSError, match=r"2 hard links.*split"):
+        write_atomic(target, "new")
+    assert target.read_text() == other.read_text() == "old"
+    assert os.stat(target).st_ino == os.stat(other).st_ino
+    assert sorted(os.listdir(tmp_path)) == ["backup.json", "model.json"]
+
+
+def test_a_symlink_to_a_hard_linked_file_is_refused_too(tmp_path):
+    real = tmp_path / "real.svg"
+    real.write_text("old")
+    os.link(real, tmp_path / "twin.svg")
+    link = tmp_path / "link.svg"
+    link.symlink_to(real)
+    with pytest.raises(OSError, match="hard links"):
+        write_atomic(link, "new")
+    assert real.read_text() == "old"
+
+
+@pytest.mark.parametrize("length", [250, 253, 255])
+def test_a_file_name_of_the_longest_legal_length_saves(tmp_path, length):
+    name = "n" * (length - 4) + ".svg"
+    assert len(name.encode()) == length
+    seen = []
+    with atomic_path(tmp_path / name) as tmp:
+        seen.append(os.path.basename(tmp))
+        with open(tmp, "w") as f:
+            f.write("<svg/>")
+    assert (tmp_path / name).read_text() == "<svg/>"
+    assert os.listdir(tmp_path) == [name]
+    assert seen[0].endswith(".svg") and len(seen[0].encode()) <= 32
+
+
+def test_a_long_name_with_a_long_suffix_saves(tmp_path):
+    name = "model." + "x" * 249  # 255 bytes, its "suffix" 250 bytes long
+    write_atomic(tmp_path / name, "{}")
+    assert (tmp_path / name).read_text() == "{}"
+
+
+def test_read_limited_reads_a_regular_file(tmp_path):
+    from autograd.saving import read_limited
+    p = tmp_path / "m.json"
+    p.write_bytes(b"x" * 100)
+    assert read_limited(p, limit=100) == b"x" * 100
+    with pytest.raises(ValueError, match=r"101 bytes.*limit of 100 bytes"):
+        p.write_bytes(b"x" * 101)
+        read_limited(p, limit=100)
+
+
+@pytest.mark.parametrize("path, kind", [("/dev/zero", "character device"),
+                                        ("/dev/null", "character device")])
+def test_read_limited_refuses_devices(path, kind):
+    from autograd.saving import read_limited
+    if not os.path.exists(path):
+        pytest.skip(f"{path} is not on this system")
+    with pytest.raises(OSError, match=f"{kind}.*regular file"):
+        read_limited(path)
+
+
+def test_read_limited_refuses_a_fifo_and_a_folder_without_waiting(tmp_path):
+    from autograd.saving import read_limited
+    fifo = tmp_path / "pipe.json"
+    os.mkfifo(fifo)  # no writer: a plain open() would wait forever
+    with pytest.raises(OSError, match="named pipe.*regular file"):
+        read_limited(fifo)
+    with pytest.raises(IsADirectoryError, match="folder"):
+        read_limited(tmp_path)

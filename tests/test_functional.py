@@ -167,3 +167,53 @@ def test_a_function_returning_a_captured_leaf_keeps_it():
     value, tangent = jvp(lambda x: w * x, [3.0], [1.0])
     value.backward()
     assert w.grad == 3.0 and float(tangent) == 2.0
+
+
+# --- issue 22 item 4: a Value made inside f is a constant, not an outer variable -----------
+def test_a_constant_value_made_inside_f_gives_a_float():
+    import json
+
+    g = grad(lambda a: a * a + Value(3.0))(2.0)
+    assert type(g) is float and g == 4.0
+    assert json.dumps(g) == "4.0"
+    value, g = value_and_grad(lambda a: a * Value(5.0, label="k") + a.detach())(2.0)
+    assert (type(value), type(g)) == (float, float) and (value, g) == (12.0, 5.0)
+    primal, tangent = jvp(lambda a: a * Value(2.0), [1.5], [1.0])
+    assert (type(primal), type(tangent)) == (float, float) and tangent == 2.0
+    h = hessian(lambda a, b: a * b * Value(2.0))(1.0, 1.0)
+    assert h == [[0.0, 2.0], [2.0, 0.0]] and all(type(x) is float for row in h for x in row)
+
+
+def test_a_model_built_inside_f_is_part_of_f():
+    import nn
+
+    def f(x):
+        model = nn.MLP(1, [3, 1], seed=0)  # its weights are made inside f: constants
+        return model([x])
+
+    g = grad(f)(0.3)
+    assert type(g) is float
+    eps = 1e-6
+    assert g == pytest.approx((f(0.3 + eps).data - f(0.3 - eps).data) / (2 * eps), rel=1e-6)
+
+
+def test_nested_with_constants_inside_still_differentiates_the_outer_variable():
+    # the inner grad's constant Value(1.0) is made inside the outer f too: the outer result
+    # is a float; y is the outer variable, so the inner result is recorded for the outer grad
+    r = grad(lambda y: grad(lambda x: x * y + Value(1.0) * x)(1.0) * Value(2.0))(3.0)
+    assert type(r) is float and r == 2.0
+
+    def f(a):
+        with no_grad():  # a leaf made by an op under no_grad inside f is a constant too
+            c = Value(2.0) * 3.0
+        return a * c
+    assert type(grad(f)(1.0)) is float and grad(f)(1.0) == 6.0
+
+
+def test_a_real_outer_variable_still_gives_a_recorded_value_usable_as_a_number():
+    w = Value(2.0)
+    r = grad(lambda x: w * x * Value(10.0))(1.0)
+    assert isinstance(r, Value) and float(r) == 20.0 and r.item() == 20.0
+    assert f"{r:.1f}" == "20.0"
+    r.backward()
+    assert w.grad == 10.0  # the result reaches w: d/dw (10 w) = 10

@@ -40,6 +40,10 @@ def test_step_after_create_graph_uses_the_gradient_s_number(cls):
 @pytest.mark.parametrize("cls", OPTIMIZERS)
 @pytest.mark.parametrize("lr", [math.nan, math.inf, -1.0, "0.1"])
 def test_every_optimiser_rejects_a_bad_learning_rate(cls, lr):
+    if isinstance(lr, str):  # not a number at all: a TypeError, as for every hyper-parameter
+        with pytest.raises(TypeError, match=r"lr must be a number, got str"):
+            cls([Value(1.0)], lr=lr)
+        return
     with pytest.raises(ValueError, match=r"lr must be a finite number >= 0"):
         cls([Value(1.0)], lr=lr)
 
@@ -102,7 +106,7 @@ def test_functional_call_replaces_a_tied_parameter_everywhere():
     name = next(iter(dict(model.named_parameters())))
     new = Value(0.0)
     x = [1.0, 1.0]
-    got = nn.functional_call(model, {name: new}, lambda: [v.data for v in model(x)])
+    got = nn.module.functional_call(model, {name: new}, lambda: [v.data for v in model(x)])
     assert lin.neurons[0].w[0] is not new  # restored
     saved = lin.neurons[0].w[0]
     lin.neurons[0].w[0] = new

@@ -23,7 +23,7 @@ def gradcheck_module(module, loss_of_outputs, X, wrt_inputs=True):
         else:
             batch = X
         mapping = dict(zip(names, vals[n_in:], strict=True))
-        return nn.functional_call(module, mapping,
+        return nn.module.functional_call(module, mapping,
                                   lambda: loss_of_outputs(module.forward_batch(batch)))
 
     inputs = (flat if wrt_inputs else []) + [p.data for p in params]

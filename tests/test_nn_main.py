@@ -1,6 +1,7 @@
 """The main job (python -m nn) and the matplotlib helpers."""
 
 import os
+import re
 import subprocess
 import sys
 
@@ -76,3 +77,22 @@ def test_plots_return_figures_and_save(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
     with pytest.raises(ImportError, match=r'pip install "dagrad\[plot\]"'):
         plot.plot_history(hist)
+
+
+@pytest.mark.parametrize("flags", [["--lr", "1e6"], ["--lr", "1e300"], ["--l2", "1e308"]])
+def test_a_diverged_run_finishes_reports_it_and_writes_its_outputs(tmp_path, capsys, flags):
+    """Divergence is a lesson topic: the run ends normally (exit 0), says the loss is not
+    finite, and writes the plot, the neuron and the replay page; weights that are not
+    finite numbers are not saved, with a warning saying why."""
+    out = tmp_path / "run"
+    code = main_mod.main([*flags, "--steps", "20", "--samples", "30", "--hidden", "4,4",
+                          "--out", str(out), "--quiet"])
+    assert code == 0
+    captured = capsys.readouterr()
+    assert "diverged" in captured.out
+    files = set(os.listdir(out))
+    assert {"decision_boundary.png", "explorer.html", "neuron.svg"} <= files
+    page = (out / "explorer.html").read_text()
+    assert re.search(r"loss (nan|inf|-inf)[<,]", page)  # the replay page shows the loss as it is
+    if "model.json" not in files:
+        assert "model.json" in captured.err and "not finite" in captured.err

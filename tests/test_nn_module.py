@@ -154,11 +154,11 @@ def test_functional_call_restores():
 
     n = nn.Neuron(2, "linear", seed=0)
     w0 = n.w[0]
-    out = nn.functional_call(n, {"neuron.w0": Value(10.0), "neuron.b": Value(1.0)},
+    out = nn.module.functional_call(n, {"neuron.w0": Value(10.0), "neuron.b": Value(1.0)},
                              lambda: n([1.0, 0.0]))
     assert out.data == 11.0 and n.w[0] is w0
     with pytest.raises(KeyError):
-        nn.functional_call(n, {"nope": Value(1.0)}, lambda: None)
+        nn.module.functional_call(n, {"nope": Value(1.0)}, lambda: None)
 
 
 def test_eval_mode_is_eval_plus_no_grad_and_restores_the_mode():
@@ -189,3 +189,35 @@ def test_getters_never_rename():
     nn.Sequential(nn.Tanh(), lin)  # … only a constructor (assign_names) renames
     assert lin.name == "layers.1" and lin.parameters()[0].label == "layers.1.neurons.0.w0"
     assert first.layers[0] is lin
+
+
+@pytest.mark.parametrize("bad, shown", [("NaN", "nan"), ("Infinity", "inf"), ("-Infinity", "-inf")])
+def test_a_non_finite_entry_is_named_plainly(saved, bad, shown):
+    """Issue 22 item 12: a NaN in a model file used to give a garbled message ("holds a
+    number too long to read (…: holds NaN, not a finite number)")."""
+    doc = json.loads(saved.read_text())
+    doc["state"]["layers.0.neurons.2.w1"] = "PLACEHOLDER"
+    saved.write_text(json.dumps(doc).replace('"PLACEHOLDER"', bad))
+    model = nn.MLP(2, [4, 1], seed=1)
+    with pytest.raises(StateDictError) as err:
+        model.load(saved)
+    text = str(err.value)
+    assert text.startswith(f"{saved}: layers.0.neurons.2.w1: expected a finite number, "
+                           f"got {shown}")
+    assert "too long" not in text and text.count(str(saved)) == 1
+
+
+def test_load_refuses_devices_and_files_over_the_limit(saved, tmp_path):
+    """Issue 22 item 6: loading /dev/zero used to read until memory ran out."""
+    from autograd.saving import MAX_READ_BYTES
+    model = nn.MLP(2, [4, 1], seed=1)
+    before = snapshot(model)
+    if os.path.exists("/dev/zero"):
+        with pytest.raises(OSError, match="character device.*regular file"):
+            model.load("/dev/zero")
+    size = os.path.getsize(saved)
+    with pytest.raises(ValueError, match=rf"{size} bytes.*limit of {size - 1} bytes.*max_bytes"):
+        model.load(saved, max_bytes=size - 1)
+    assert snapshot(model) == before
+    model.load(saved, max_bytes=size)
+    assert MAX_READ_BYTES >= 2**20

@@ -229,3 +229,150 @@ def test_errors():
         optim.SGD([0.5], lr=0.1)
     assert isinstance(nn.optim.SGD(nn.MLP(2, [2, 1], seed=0).parameters(), lr=0.1),
                       optim.Optimizer)
+
+
+# --- hyper-parameters are checked where they are given -----------------------------------
+@pytest.mark.parametrize("make, name", [
+    (lambda p: optim.Adam(p, eps=-1), "eps"),
+    (lambda p: optim.Adam(p, weight_decay=-1), "weight_decay"),
+    (lambda p: optim.Adam(p, betas=(1, 1)), "betas"),
+    (lambda p: optim.AdamW(p, betas=(0.9, -0.1)), "betas"),
+    (lambda p: optim.Adagrad(p, lr_decay=-1), "lr_decay"),
+    (lambda p: optim.Adagrad(p, initial_accumulator_value=-1), "initial_accumulator_value"),
+    (lambda p: optim.Adadelta(p, rho=1.5), "rho"),
+    (lambda p: optim.RMSprop(p, alpha=-0.5), "alpha"),
+    (lambda p: optim.RMSprop(p, momentum=math.nan), "momentum"),
+    (lambda p: optim.SGD(p, lr=0.1, momentum=-0.9), "momentum"),
+    (lambda p: optim.SGD(p, lr=0.1, weight_decay=math.inf), "weight_decay"),
+    (lambda p: optim.Adam(p, eps="1e-8"), "eps"),
+])
+def test_a_bad_hyper_parameter_is_refused_at_construction_naming_it(make, name):
+    """The examples of issue 22: each used to pass construction and go wrong at step()
+    (gradient ascent, ZeroDivisionError, math domain error)."""
+    with pytest.raises((ValueError, TypeError), match=rf"\b{name}\b"):
+        make([Value(1.0)])
+
+
+def test_amsgrad_nesterov_centered_must_be_bools():
+    for make in (lambda p: optim.Adam(p, amsgrad="no"), lambda p: optim.RMSprop(p, centered=1),
+                 lambda p: optim.SGD(p, lr=0.1, momentum=0.5, nesterov="yes")):
+        with pytest.raises(TypeError, match="True or False"):
+            make([Value(1.0)])
+
+
+@pytest.mark.parametrize("make, name", [
+    (lambda o: optim.StepLR(o, step_size=0), "step_size"),
+    (lambda o: optim.StepLR(o, step_size=2.5), "step_size"),
+    (lambda o: optim.StepLR(o, step_size=3, gamma=-0.5), "gamma"),
+    (lambda o: optim.ExponentialLR(o, gamma=math.nan), "gamma"),
+    (lambda o: optim.CosineAnnealingLR(o, T_max=0), "T_max"),
+    (lambda o: optim.CosineAnnealingLR(o, T_max=10, eta_min=-1), "eta_min"),
+    (lambda o: optim.LambdaLR(o, lr_lambda=0.5), "lr_lambda"),
+])
+def test_a_bad_schedule_is_refused_at_construction_naming_it(make, name):
+    with pytest.raises((ValueError, TypeError), match=rf"\b{name}\b"):
+        make(optim.SGD([Value(1.0)], lr=0.1))
+
+
+def test_a_schedule_needs_an_optimiser_and_a_usable_rate():
+    with pytest.raises(TypeError, match="is not an nn.optim optimiser"):
+        optim.StepLR([Value(1.0)], step_size=1)
+    opt = optim.SGD([Value(1.0)], lr=0.1)
+    sched = optim.LambdaLR(opt, lambda k: 1 - 0.5 * k)  # negative from epoch 3
+    sched.step()
+    sched.step()
+    with pytest.raises(ValueError, match=r"lr_lambda\(3\).*-0\.5"):
+        sched.step()
+    assert opt.lr == 0.0  # the last good rate is kept
+
+
+def test_a_parameter_without_a_gradient_is_skipped_as_in_pytorch():
+    """p.grad = None (PyTorch's zero_grad(set_to_none=True)): the step leaves that parameter
+    and its state alone and updates the others, as torch.optim does."""
+    a, b = Value(1.0), Value(2.0)
+    opt = optim.Adam([a, b], lr=0.1, weight_decay=0.1)
+    a.grad, b.grad = None, 0.5
+    opt.step()
+    alone = Value(2.0)
+    ref = optim.Adam([alone], lr=0.1, weight_decay=0.1)
+    alone.grad = 0.5
+    ref.step()
+    assert a.data == 1.0 and b.data == alone.data
+    a.grad, b.grad = 0.5, 0.5  # a's first step: its bias correction starts at step 1
+    opt.step()
+    first = Value(1.0)
+    ref1 = optim.Adam([first], lr=0.1, weight_decay=0.1)
+    first.grad = 0.5
+    ref1.step()
+    assert a.data == first.data
+
+
+def _hyper_names(cls) -> list[str]:
+    import inspect
+    return [n for n in inspect.signature(cls.__init__).parameters if n not in ("self", "params")]
+
+
+def _values():
+    from hypothesis import strategies as st
+    return st.one_of(st.sampled_from([0.0, 1.0, -1.0, 0.5, 1e-8, 2.0, math.nan, math.inf,
+                                      -math.inf, 1e308, -0.0]),
+                     st.floats(allow_nan=True, allow_infinity=True, width=64))
+
+
+def _arguments(cls):
+    from hypothesis import strategies as st
+    spec = {}
+    for n in _hyper_names(cls):
+        if n in ("nesterov", "amsgrad", "centered"):
+            spec[n] = st.booleans()
+        elif n == "betas":
+            spec[n] = st.tuples(_values(), _values())
+        else:
+            spec[n] = _values()
+    return st.fixed_dictionaries({}, optional=spec)
+
+
+@pytest.mark.parametrize("cls", [optim.SGD, optim.Adagrad, optim.RMSprop, optim.Adam,
+                                 optim.AdamW, optim.Adadelta])
+def test_any_hyper_parameters_are_refused_at_once_or_step_without_error(cls):
+    """Property: arguments are either refused at construction with an error naming one of
+    them, or the optimiser steps (gradients large, small and 0) without raising. Where torch
+    is installed: every set torch refuses is refused too."""
+    from hypothesis import given, settings
+    torch = None
+    try:
+        import torch
+    except ImportError:
+        pass
+
+    @settings(max_examples=100, deadline=None)
+    @given(kwargs=_arguments(cls), grads=_grads())
+    def check(kwargs, grads):
+        p = [Value(0.5), Value(-1.0)]
+        try:
+            opt = cls(p, **kwargs)
+        except (ValueError, TypeError) as e:
+            assert any(n in str(e) for n in kwargs), (kwargs, e)
+            return
+        for g in grads:
+            p[0].grad, p[1].grad = g, -g
+            opt.step()
+        if torch is not None:
+            t = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+            getattr(torch.optim, cls.__name__)([t], **{"lr": 1e-3, **kwargs})
+
+    check()
+
+
+def _grads():
+    from hypothesis import strategies as st
+    return st.lists(st.sampled_from([0.0, 1.0, -3.0, 1e-300, 1e300]), min_size=1, max_size=4)
+
+
+def test_a_gradient_that_is_not_a_number_is_named():
+    w = Value(1.0, label="w")
+    opt = optim.SGD([Value(0.0), w], lr=0.1)
+    w.grad = "0.5"
+    with pytest.raises(TypeError, match=r"parameter 1 \('w'\).*\.grad.*'0\.5'.*None"):
+        opt.step()
+    assert w.data == 1.0 and opt.steps == 0

@@ -77,7 +77,7 @@ def test_minibatches_validation_and_history():
             super().step()
 
     hist = nn.fit(model, X, y, loss="bce_with_logits", optimizer=Count(model.parameters(), lr=0.05),
-                  epochs=4, batch_size=16, val_fraction=0.25, progress=False)
+                  epochs=4, batch_size=16, val=0.25, progress=False)
     assert len(steps) == 4 * 3  # 45 training examples: batches of 16, 16, 13
     assert len(hist.val_loss) == len(hist.val_accuracy) == 4
     assert all(0 <= a <= 1 for a in hist.accuracy + hist.val_accuracy)
@@ -217,3 +217,48 @@ def test_early_stopping_without_validation_uses_training_loss():
     hist = nn.fit(model, X, y, optimizer=optim.SGD(model.parameters(), lr=0.0), epochs=20,
                   early_stopping=2, progress=False)
     assert hist.stopped_early and hist.epochs == 3 and hist.best_epoch == 0
+
+
+@pytest.mark.parametrize("compile", [False, True])
+def test_fit_inside_no_grad_trains_as_outside(compile):
+    """Issue 22 item 1: fit (like grad and jvp) turns recording on for its own steps, so
+    inside no_grad() it trains exactly as outside; the caller's no_grad() holds afterwards."""
+    if compile:
+        pytest.importorskip("numpy")
+    runs = []
+    for quiet in (False, True):
+        X, y, model, opt, sched = micrograd_recipe(seed=2, steps=5)
+        if quiet:
+            with autograd.no_grad():
+                hist = nn.fit(model, X[:30], y[:30], optimizer=opt, scheduler=sched,
+                              epochs=5, l2=1e-4, progress=False, compile=compile)
+                assert not autograd.is_grad_enabled()
+        else:
+            hist = nn.fit(model, X[:30], y[:30], optimizer=opt, scheduler=sched, epochs=5,
+                          l2=1e-4, progress=False, compile=compile)
+        runs.append((hist.loss, model.state_dict()))
+    assert runs[1] == runs[0]
+    assert runs[1][0][-1] < runs[1][0][0]
+
+
+def test_train_step_inside_no_grad_trains_as_outside():
+    results = []
+    for quiet in (False, True):
+        X, y, model, opt, _ = micrograd_recipe(seed=3, steps=1)
+        if quiet:
+            with autograd.no_grad():
+                L, _ = nn.train_step(model, X[:10], y[:10], losses.hinge, opt)
+        else:
+            L, _ = nn.train_step(model, X[:10], y[:10], losses.hinge, opt)
+        results.append((L.data, model.state_dict()))
+    assert results[1] == results[0]
+
+
+def test_fit_without_training_examples_says_so():
+    """Issue 22 item 12: these used to say "batch_size must be at least 1"."""
+    model = nn.MLP(2, [2, 1], seed=0)
+    with pytest.raises(ValueError, match="at least one training example.*empty"):
+        nn.fit(model, [], [], progress=False)
+    X, y = [[0.0, 1.0]] * 10, [1, -1] * 5
+    with pytest.raises(ValueError, match=r"val=0\.999 puts all 10 examples"):
+        nn.fit(model, X, y, val=0.999, progress=False)

@@ -247,3 +247,84 @@ def test_the_relu_gate_holds_in_micrograds_backward_and_in_forward_mode():
         node._backward()
     assert x.grad == 0.0
     assert forward_tangents(y, {x: INF})[y] == 0.0
+
+
+def _same_float(a: float, b: float) -> bool:
+    """Both NaN, the same infinity, or finite and equal to rounding."""
+    if math.isnan(a) or math.isnan(b) or math.isinf(a) or math.isinf(b):
+        return (math.isnan(a) and math.isnan(b)) or a == b
+    return a == pytest.approx(b, rel=1e-12, abs=1e-300)
+
+
+@pytest.mark.parametrize("xs", [
+    [-math.inf, math.nan], [math.nan, -math.inf], [math.inf, math.nan],
+    [-math.inf, math.inf, math.nan], [0.0, math.nan, math.inf], [1.0, math.nan],
+])
+def test_logsumexp_keeps_a_nan_beside_an_infinity(xs):
+    """A NaN operand makes the result and every partial NaN (as PyTorch), whatever the
+    maximum: the shift by an infinite maximum must not drop it."""
+    from autograd import logsumexp
+    vs = [Value(x) for x in xs]
+    out = logsumexp(vs)
+    out.backward()
+    assert math.isnan(out.data)
+    assert all(math.isnan(v.grad) for v in vs)
+
+
+def test_logsumexp_inf_and_nan_mixes_agree_with_torch():
+    """Every mix of ±∞, NaN and finite numbers (up to 3 operands): value and partials as
+    torch.logsumexp in float64."""
+    torch = pytest.importorskip("torch")
+    import itertools
+
+    from autograd import logsumexp
+    pool = [-math.inf, math.inf, math.nan, 0.0, -2.5]
+    for n in (1, 2, 3):
+        for xs in itertools.product(pool, repeat=n):
+            t = torch.tensor(xs, dtype=torch.float64, requires_grad=True)
+            ty = torch.logsumexp(t, 0)
+            ty.backward()
+            vs = [Value(x) for x in xs]
+            out = logsumexp(vs)
+            out.backward()
+            assert _same_float(out.data, ty.item()), xs
+            for v, g in zip(vs, t.grad.tolist(), strict=True):
+                assert _same_float(v.grad, g), xs
+
+
+def _torch_and_ours(torch, f, xs):
+    """(value, partials) of f at xs from torch float64 and from dagrad; ours None where
+    dagrad raises DomainError (documented: where Python's math raises)."""
+    ts = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in xs]
+    ty = f(*ts)
+    tg = [0.0 if g is None else g.item()
+          for g in torch.autograd.grad(ty, ts, allow_unused=True)]
+    from autograd import gradients
+    vs = [Value(x) for x in xs]
+    try:
+        y = f(*vs)
+        ours = (y.data, [float(g) for g in gradients(y, vs)])
+    except DomainError:
+        ours = None
+    return (ty.item(), tg), ours
+
+
+def test_inf_and_nan_operands_of_every_operator_agree_with_torch():
+    """±∞, NaN, 0 and finite operands of + − × ÷ ** (Values or constants on either side),
+    value and partials, as PyTorch float64 wherever dagrad gives a number (it raises
+    DomainError where Python's math would: the error policy)."""
+    torch = pytest.importorskip("torch")
+    import itertools
+    import operator
+
+    pool = [-math.inf, math.inf, math.nan, 0.0, 1.0, -1.5, 2.0]
+    ops = [operator.add, operator.sub, operator.mul, operator.truediv, operator.pow]
+    for op, a, b in itertools.product(ops, pool, pool):
+        for f, xs in ((op, [a, b]), (lambda x, op=op, b=b: op(x, b), [a]),
+                      (lambda x, op=op, a=a: op(a, x), [b])):
+            want, got = _torch_and_ours(torch, f, xs)
+            if got is None:
+                continue
+            assert _same_float(got[0], want[0]), (op.__name__, xs, got, want)
+            assert all(_same_float(g, w) for g, w in zip(got[1], want[1], strict=True)), (
+                op.__name__, a, b, xs, got, want)

@@ -2,22 +2,25 @@
 
 ``fn = autograd.compile(f, *example_args)`` runs ``f`` once on Values (the trace), orders
 the graph once, and writes the forward and reverse sweeps out as Python source, one line per
-node, from the op table (``fn.source``). The reverse sweep is the dynamic-programming table of
-backpropagation written out: each node's adjoint is the sum over its consumers of
-(consumer's adjoint) × (local derivative). Then
+node (``fn.source``). Each line is the node's own rule from the op table, run on a symbolic
+type (``symbolic.py``, ``emit.py``); templates only where a rule branches. The reverse sweep
+is the dynamic-programming table of backpropagation written out: each node's adjoint is the
+sum over its consumers of (consumer's adjoint) × (local derivative). Then
 
 * ``fn(*args)`` replays that code on floats, with the standard library only, and returns
   ``(value, grads)`` as ``autograd.value_and_grad`` does, without creating a Value: the
-  same operations in the same order as the engine, so the same floats;
+  same operations in the same order as the engine, so the same floats and the same errors;
 * ``fn.batch(*args)`` replays it on NumPy arrays, one element per example ("a batch per
   node"): parameters shared, the loss over a batch and its gradient reduced over the batch
-  from one replay. NumPy (the ``compile`` extra) is imported for this mode only.
+  from one replay; an example where the engine would raise is named in a ``DomainError``
+  (or made NaN with ``errors="nan"``). NumPy (the ``compile`` extra) is imported here only.
 
-Honest about control flow, as ``jax.jit`` is: a trace records the path that Python-level
-``if``s on data took for the example arguments. Ops whose result depends on data (relu, abs,
-leaky_relu) stay data-dependent in the code (a conditional on floats, ``np.where`` on
-arrays), but a branch in ``f`` itself is frozen; ``compile(..., check=True)`` re-traces on
-each call's arguments and raises ``TraceMismatchError`` naming the first node that differs.
+Guards (``guards.py``): every read of a Value's number while tracing (``.data``, ``float()``,
+comparisons, formatting) is checked again by the code on new inputs; where Python would take
+another branch, ``GuardError`` names the user's line (or ``on_guard="retrace"`` traces
+again). Ops such as relu, abs, leaky_relu stay data-dependent in the code without guards.
+``compile(..., check=True)`` re-traces on each call and raises ``TraceMismatchError`` naming
+the first node that differs.
 
 The one-off cost grows about linearly with the graph (tracing, ordering, writing the source,
 then CPython compiling it: about a second per 10,000 nodes on the 2-core machine of
@@ -31,5 +34,7 @@ differentiated again; for second order use ``autograd.hessian`` or ``create_grap
 """
 
 from .function import ArgSpec, CompiledFunction, TraceMismatchError, compile, compile_graph
+from .guards import GuardError
 
-__all__ = ["compile", "compile_graph", "CompiledFunction", "TraceMismatchError", "ArgSpec"]
+__all__ = ["compile", "compile_graph", "CompiledFunction", "TraceMismatchError", "GuardError",
+           "ArgSpec"]

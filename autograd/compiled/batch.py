@@ -5,16 +5,26 @@ argument, and a plain float where it does not (a parameter, a constant): NumPy b
 two. The output's adjoint is seeded with 1/B for a mean (1 for a sum), so each example's
 gradient comes out already weighted; a shared argument's gradient is then summed over the
 batch, in one NumPy reduction for all of them. NumPy is imported here only.
+
+NumPy returns inf or NaN where Python's floats raise; the code checks, after each line that
+can, the examples where the engine would have raised (``symbolic.raises``) and reports them
+to a ``Domain``: it raises the engine's ``DomainError`` naming those examples and the op, or,
+with ``errors="nan"``, makes exactly those examples NaN. A failed guard raises ``GuardError``
+naming the examples. This module sees a compiled function only through its ``BatchPlan``.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..value import DomainError
+from .guards import GuardError
+
 if TYPE_CHECKING:
-    from .function import ArgSpec, CompiledFunction
+    from .function import ArgSpec, BatchPlan
 
 REDUCTIONS = ("mean", "sum", None)
+ERRORS = ("raise", "nan")
 
 
 def _numpy():
@@ -27,6 +37,18 @@ def _numpy():
 
 def _prepare(np, arg, spec: ArgSpec):
     """(what the code takes for this argument, batch size or None when shared)."""
+    from .function import _flatten
+
+    kind = getattr(getattr(arg, "dtype", None), "kind", None)
+    if kind is not None and kind not in "biuf":
+        raise TypeError(f"argument {spec.describe()}, or a batch of them: got an array of "
+                        f"{arg.dtype}, not real numbers (take .real explicitly if that is meant)")
+    if kind is None:  # lists: every number checked as the float replay checks it
+        arr = np.asarray(arg, dtype=object)
+        rows = arr.reshape(-1).tolist() if arr.ndim else [arg]
+        if any(not isinstance(x, (list, tuple)) for x in rows):
+            from .function import ArgSpec as Spec
+            _flatten(rows, Spec(spec.name, (len(rows),)))
     try:
         arr = np.asarray(arg, dtype=float)
     except (TypeError, ValueError) as e:
@@ -36,6 +58,9 @@ def _prepare(np, arg, spec: ArgSpec):
         return (float(arr) if not spec.shape else arr.ravel().tolist()), None
     if arr.ndim == len(spec.shape) + 1 and arr.shape[1:] == spec.shape:
         b = arr.shape[0]
+        if b == 0:
+            raise ValueError(f"argument {spec.name}: an empty batch (0 examples); give at least "
+                             "one row")
         if not spec.shape:
             return arr, b
         return list(np.ascontiguousarray(arr.reshape(b, -1).T)), b
@@ -57,43 +82,86 @@ def _batch_size(specs, sizes: list) -> int:
     return next(iter(batched.values()))
 
 
-def _grad(np, g, spec: ArgSpec, b: int, per_example: bool):
+def _examples(np, mask) -> str:
+    idx = np.flatnonzero(mask)
+    shown = ", ".join(map(str, idx[:10].tolist()))
+    return shown + (f" … ({len(idx)} in all)" if len(idx) > 10 else "")
+
+
+class Domain:
+    """Told, line by line, the examples where the engine would raise: raises, or marks them."""
+
+    def __init__(self, np, b: int, plan: BatchPlan, errors: str) -> None:
+        self.np, self.b, self.plan, self.nan = np, b, plan, errors == "nan"
+        self.bad = None  # the examples made NaN (errors="nan"), once there are some
+
+    def __call__(self, mask, line: int) -> None:
+        m = self.np.broadcast_to(self.np.asarray(mask, dtype=bool), (self.b,))
+        if not m.any():
+            return
+        if self.nan:
+            self.bad = m.copy() if self.bad is None else self.bad | m
+            return
+        raise DomainError(self.plan.domain_message(line, _examples(self.np, m)))
+
+    def guard(self, fail, k: int) -> None:
+        m = self.np.broadcast_to(self.np.asarray(fail, dtype=bool), (self.b,))
+        if m.any():
+            raise GuardError(self.plan.guard_message(k, f" (examples {_examples(self.np, m)})"))
+
+
+def _grad(np, g, spec: ArgSpec, b: int, per_example: bool, bad):
     rows = [g] if not spec.shape else g
     G = np.empty((len(rows), b))
     for i, r in enumerate(rows):
         G[i] = r  # a float (the same for every example) broadcasts along the batch
+    if bad is not None:
+        G[:, bad] = np.nan
     if per_example:
+        G += 0.0  # the engine's adjoints start at +0.0: never −0.0
         return G.T.reshape((b, *spec.shape))
-    total = G.sum(axis=1)
+    total = G.sum(axis=1) + 0.0
     return float(total[0]) if not spec.shape else total.reshape(spec.shape)
 
 
-def replay(fn: CompiledFunction, args: tuple, reduce: str | None):
+def _run(np, plan: BatchPlan, prepared, b: int, seed: float, errors: str):
+    dom = Domain(np, b, plan, errors)
+    try:
+        with np.errstate(all="ignore"):  # where it matters, the checks above report it
+            value, grads, aux = plan.code(*prepared, seed=seed, dom=dom, guard=dom.guard)
+    except (ArithmeticError, ValueError) as e:
+        if isinstance(e, (DomainError, GuardError)):
+            raise
+        raise plan.replay_error(e) from None
+    return value, grads, aux, dom.bad
+
+
+def replay(plan: BatchPlan, args: tuple, reduce: str | None, errors: str = "raise"):
     if reduce not in REDUCTIONS:
         raise ValueError(f"reduce must be 'mean', 'sum' or None, got {reduce!r}")
+    if errors not in ERRORS:
+        raise ValueError(f"errors must be 'raise' or 'nan', got {errors!r:.60}")
     np = _numpy()
-    fn._check_count(args)
-    prepared, sizes = zip(*[_prepare(np, a, s) for a, s in zip(args, fn.args)])
-    b = _batch_size(fn.args, list(sizes))
-    if fn.check:  # re-trace every example: slow, a debugging aid
+    plan.check_count(args)
+    prepared, sizes = zip(*[_prepare(np, a, s) for a, s in zip(args, plan.specs)])
+    b = _batch_size(plan.specs, list(sizes))
+    if plan.retrace is not None:  # check=True: re-trace every example (slow, a debugging aid)
         for i in range(b):
-            fn._retrace(tuple(np.asarray(a, dtype=float)[i] if n is not None else a
-                              for a, n in zip(args, sizes)))
-    code, src, filename = fn._batched_fn()
+            plan.retrace(tuple(np.asarray(a, dtype=float)[i] if n is not None else a
+                               for a, n in zip(args, sizes)))
     seed = 1.0 / b if reduce == "mean" else 1.0
-    try:
-        value, grads, aux = code(*prepared, seed=seed)
-    except (ArithmeticError, ValueError) as e:
-        raise fn._replay_error(e, src, filename) from None
+    value, grads, aux, bad = _run(np, plan, prepared, b, seed, errors)
     values = np.broadcast_to(value, (b,))
+    if bad is not None:
+        values = np.where(bad, np.nan, values)
     if reduce is not None:
         total = float(values.sum())
         value = total / b if reduce == "mean" else total
     else:
-        value = np.array(values)
-    out = [_grad(np, g, fn.args[k], b, reduce is None or sizes[k] is not None)
-           for g, k in zip(grads, fn._nums)]
-    out = out[0] if isinstance(fn.argnums, int) else tuple(out)
-    if fn._p.aux:
+        value = np.array(values, dtype=float)
+    out = [_grad(np, g, plan.specs[k], b, reduce is None or sizes[k] is not None, bad)
+           for g, k in zip(grads, plan.nums)]
+    out = out[0] if plan.single else tuple(out)
+    if plan.has_aux:
         return value, out, [np.array(np.broadcast_to(a, (b,))) for a in aux]
     return value, out

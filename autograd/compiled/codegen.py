@@ -21,16 +21,39 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import count
 
-from ..ops import OPS, Op
 from ..sweep import topological_order
 from ..value import Value
-from .emit import EMITTERS, Ctx, array_namespace, float_namespace, literal, vectorized
+from .emit import NodeCode, array_namespace, float_namespace, node_code, vectorized
+from .symbolic import Sym, _spine, cmp, name, negate, raises, where
 
 CHUNK = 200  # terms per line: longer sums continue on the next line (CPython's parser
 # recurses on the depth of a + b + … and fails near a few thousand terms)
-_RESERVED = set(keyword.kwlist) | set(float_namespace()) | {
-    "seed", "where", "sign", "abs", "sum", "pow_", "inf", "nan", "np"}
+RESERVED = set(keyword.kwlist) | set(float_namespace()) | set(dir(builtins)) | {
+    "seed", "dom", "guard", "where", "sign", "abs", "sum", "pow_", "inf", "nan", "np",
+    "isinf", "isfinite", "floor", "logical_not", "sigmoid", "softplus", "logsumexp",
+    "softmax"}
 _files = count()
+
+
+def literal(x: float) -> str:
+    """A float as source text that reads back as the same float."""
+    return Sym("const", float(x)).code(False)
+
+
+@dataclass(frozen=True)
+class Guard:
+    """A number Python read while tracing: the replay checks it still holds on new inputs.
+
+    ``op`` is a comparison (``<``, ``<=``, ``>``, ``>=``) of ``node`` with ``other`` (a Value
+    or a float) whose result was ``expected``, or ``"=="``: the number itself was read
+    (``.data``, ``float()``, formatting) and must be ``other`` again. ``where`` is the user's
+    source line that read it (data: shown in messages, never written into code)."""
+
+    node: Value
+    op: str
+    other: Value | float
+    expected: bool
+    where: str
 
 
 @dataclass
@@ -45,10 +68,11 @@ class Program:
     arg_names: list[str]
     argnums: tuple[int, ...]
     aux: list[Value]
-    ops: dict[str, Op]  # op name -> the Op that replays it
     fname: str
+    guards: list[Guard] = field(default_factory=list)
     names: dict[Value, str] = field(default_factory=dict)
     params: list[str] = field(default_factory=list)  # parameter names of the generated def
+    op_names: dict[int, str] = field(default_factory=dict)  # id(Op) -> its functions' name
 
     @property
     def input_of(self) -> dict[Value, tuple[int, int]]:
@@ -68,12 +92,23 @@ def order_graph(root: Value, aux: Sequence[Value]) -> tuple[list[Value], int]:
     return order, n_root
 
 
+def _clean(text: str) -> str:
+    return re.sub(r"[^0-9A-Za-z_]+", "_", text).strip("_")[:60]
+
+
 def _identifier(text: str, fallback: str) -> str:
-    name = re.sub(r"[^0-9A-Za-z_]+", "_", text).strip("_") or fallback  # ASCII: no two
-    # labels may become one identifier under Python's NFKC normalisation of names
-    if name[0].isdigit() or name.startswith(("g_", "d_", "op_")) or name in _RESERVED:
+    """An identifier from user text: ASCII letters, digits and _ only (so no two labels become
+    one name under Python's NFKC normalisation, and no user text is code)."""
+    name = _clean(text) or _clean(fallback) or "v"
+    if name[0].isdigit() or name.startswith(("g_", "d_", "op_")) or name in RESERVED:
         name = f"n_{name}"
     return name
+
+
+def comment_text(text: str) -> str:
+    """User text (a label, an op's name) made safe for a comment: ASCII word characters and
+    dots only, so no line break, quote or character of another script reaches the code."""
+    return re.sub(r"[^0-9A-Za-z_.\[\]]+", "?", text)[:60]
 
 
 def assign_names(p: Program) -> None:
@@ -106,6 +141,9 @@ def assign_names(p: Program) -> None:
         p.names[node] = take(base, k)
     p.params = [params[k] if k in vector_args else p.names[p.inputs[k][0]]
                 for k in range(len(p.inputs))]
+    for node in p.order:
+        if node._rule is not None and id(node._rule) not in p.op_names:
+            p.op_names[id(node._rule)] = f"op_{len(p.op_names)}"  # generated, never user text
 
 
 def needs_grad(p: Program) -> set[Value]:
@@ -118,52 +156,25 @@ def needs_grad(p: Program) -> set[Value]:
     return needs
 
 
-def emitter_of_op(p: Program, name: str):
-    """The inline emitter of an op, or None to call the op's own functions (an op without an
-    emitter, or a user's Op that is not the table's entry of that name)."""
-    return EMITTERS.get(name) if p.ops[name] is OPS.get(name) else None
-
-
-def fallback_name(op: str) -> str:
-    return "op_" + re.sub(r"\W+", "_", op)
-
-
 @dataclass
 class Source:
     """Generated text, and which node each line computes (to name it in errors)."""
 
     lines: list[str] = field(default_factory=list)
     nodes: list[Value | None] = field(default_factory=list)
+    backward: list[bool] = field(default_factory=list)  # whether a line is of the reverse sweep
 
-    def add(self, text: str, node: Value | None = None) -> None:
+    def add(self, text: str, node: Value | None = None, backward: bool = False) -> None:
         self.lines.append(text)
         self.nodes.append(node)
+        self.backward.append(backward)
 
     def text(self) -> str:
         return "\n".join(self.lines) + "\n"
 
 
-_ATOM = re.compile(r"[A-Za-z_]\w*(\[\d+\])?|[0-9][0-9.e+\-]*|\(-[0-9][0-9.e+\-]*\)|inf|nan")
-
-
-def _atomic(expr: str) -> bool:
-    """A name, a number or a bracketed negative number: safe as a factor without brackets."""
-    return _ATOM.fullmatch(expr) is not None
-
-
-def _assign_sum(src: Source, name: str, terms: list[str], node: Value, comment: str) -> None:
-    """name = t0 + t1 + …, continued over lines of CHUNK terms: the same left-to-right sum."""
-    first = True
-    for i in range(0, len(terms), CHUNK):
-        chunk = terms[i:i + CHUNK]
-        head = chunk[0] if first else name + _join_term(chunk[0])
-        expr = head + "".join(_join_term(t) for t in chunk[1:])
-        src.add(f"    {name} = {expr}{comment if first else ''}", node)
-        first = False
-
-
-def _join_term(term: str) -> str:
-    return f" - {term[1:]}" if term.startswith("-") else f" + {term}"
+def _is_one(d: Sym, value: float) -> bool:
+    return d.kind == "const" and d.args[0] == value and d.args[0].__class__ is float
 
 
 class Writer:
@@ -172,52 +183,97 @@ class Writer:
     def __init__(self, p: Program, array: bool) -> None:
         self.p, self.array = p, array
         self.src = Source()
-        self.ctx: dict[Value, Ctx] = {}
+        self.code: dict[Value, NodeCode] = {}
+        self.syms: dict[Value, Sym] = {}  # each node's name as a Sym, made once
         self.needs = needs_grad(p)
         self.input_of = p.input_of
-        self.emitters = {name: emitter_of_op(p, name) for name in p.ops}
+        self.guards_after = self._place_guards()
 
-    def operand(self, x) -> str:
-        return literal(x) if x.__class__ is float else self.p.names[x]
+    def operand(self, x) -> Sym | float:
+        if x.__class__ is float:
+            return x
+        sym = self.syms.get(x)
+        if sym is None:
+            sym = self.syms[x] = name(self.p.names[x])
+        return sym
 
-    def context(self, node: Value) -> Ctx:
-        ctx = self.ctx.get(node)
-        if ctx is None:
-            ops = node.operands
-            ctx = Ctx([self.operand(x) for x in ops],
-                      [x if x.__class__ is float else None for x in ops],
-                      self.p.names[node], self.array)
-            self.ctx[node] = ctx
-        return ctx
+    def node_code(self, node: Value) -> NodeCode:
+        nc = self.code.get(node)
+        if nc is None:
+            args = [self.operand(x) for x in node.operands]
+            nc = node_code(node._rule, args, self.operand(node), self.array,
+                           self.p.op_names[id(node._rule)], len(self.src.lines) + 1)
+            self.code[node] = nc
+        return nc
+
+    def assign(self, target: str, expr: Sym, node: Value | None, comment: str,
+               backward: bool = False, blame: list | None = None) -> None:
+        """target = expr; a long sum continued over lines of CHUNK terms (the same left-to-right
+        sum); on arrays, then a check of the examples where Python's floats would raise, for
+        each (part, node it belongs to) of ``blame`` (default: the whole expression)."""
+        if expr.kind in ("+", "-"):
+            head, *rest = _spine(expr)
+            for i in range(0, max(len(rest), 1), CHUNK):
+                part = head if i == 0 else name(target)
+                for op, t in rest[i:i + CHUNK]:
+                    part = Sym(op, part, t)
+                self.src.add(f"    {target} = {part.code(self.array)}{comment if i == 0 else ''}",
+                             node, backward)
+        else:
+            self.src.add(f"    {target} = {expr.code(self.array)}{comment}", node, backward)
+        if self.array:
+            for part, owner in blame if blame is not None else [(expr, node)]:
+                mask = raises(part)
+                if mask is not None:  # the check's own line names the op it checks
+                    self.src.add(f"    dom({mask.code(True)}, {len(self.src.lines) + 1})", owner,
+                                 backward)
+
+    # --- guards -----------------------------------------------------------------------------
+    def _place_guards(self) -> dict:
+        """Each guard goes right after the later of its nodes is computed (None: at the top)."""
+        pos = {node: k for k, node in enumerate(self.p.order)}
+        after: dict = {}
+        for k, gd in enumerate(self.p.guards):
+            nodes = [x for x in (gd.node, gd.other) if x.__class__ is Value]
+            last = max(nodes, key=lambda x: -1 if x in self.input_of else pos[x])
+            after.setdefault(None if last in self.input_of else last, []).append(k)
+        return after
+
+    def write_guards(self, key) -> None:
+        for k in self.guards_after.get(key, ()):
+            gd = self.p.guards[k]
+            a = self.operand(gd.node)
+            other = self.operand(gd.other) if gd.other.__class__ is Value else gd.other
+            if gd.op == "==":
+                same = cmp(a, "!=", a) if other != other else cmp(a, "==", other)
+                fail = negate(same)
+            else:
+                fail = cmp(a, gd.op, other)
+                fail = negate(fail) if gd.expected else fail
+            if self.array:
+                self.src.add(f"    guard({fail.code(True)}, {k})")
+            else:
+                self.src.add(f"    if {fail.code(False)}: guard({k})")
 
     # --- the forward sweep ------------------------------------------------------------------
     def forward(self) -> None:
         section = None
+        self.write_guards(None)
         for node in self.p.order:
             if node in self.input_of:
                 continue
-            name = self.p.names[node]
+            name_ = self.p.names[node]
             if node.is_leaf():
-                self.src.add(f"    {name} = {literal(node.data)}  # a Value f did not take as an "
+                self.src.add(f"    {name_} = {literal(node.data)}  # a Value f did not take as an "
                              "argument: a constant of this code", node)
-                continue
-            if "." in node.label and node.label.rsplit(".", 1)[0] != section:
-                section = node.label.rsplit(".", 1)[0]
-                self.src.add(f"    # {section}")
-            self.forward_line(node, name)
-
-    def forward_line(self, node: Value, name: str) -> None:
-        em = self.emitters[node.op]
-        comment = f"  # {node.op}"
-        if em is None:
-            args = ", ".join(self.context(node).a)
-            self.src.add(f"    {name} = {fallback_name(node.op)}({args}){comment}", node)
-            return
-        expr = em.forward(self.context(node))
-        if isinstance(expr, list):
-            _assign_sum(self.src, name, expr, node, comment)
-        else:
-            self.src.add(f"    {name} = {expr}{comment}", node)
+            else:
+                label = node.label.rsplit(".", 1)[0] if "." in node.label else None
+                if label is not None and label != section:
+                    section = label
+                    self.src.add(f"    # {comment_text(section)}")
+                nc = self.node_code(node)
+                self.assign(name_, nc.forward, node, f"  # {comment_text(node.op)}")
+            self.write_guards(node)
 
     # --- the reverse sweep ------------------------------------------------------------------
     def consumers(self) -> dict[Value, list[tuple[Value, int]]]:
@@ -232,40 +288,45 @@ class Writer:
                     uses.setdefault(x, []).append((c, i))
         return uses
 
-    def term(self, c: Value, i: int) -> str:
-        g = "g_" + self.p.names[c]
-        em = self.emitters[c.op]
-        if em is not None and em.gated is not None:
-            return em.gated(g, self.context(c))
-        d = em.partial(i, self.context(c)) if em is not None else f"d_{self.p.names[c]}[{i}]"
-        if d == "1.0":
-            return g
-        if d == "-1.0":
-            return "-" + g
-        product = f"{g} * {d}" if _atomic(d) else f"{g} * ({d})"
-        if c.rule is not None and c.rule.gate:  # a user's gate op: a zero slope passes nothing
-            zero = f"{d} == 0.0" if _atomic(d) else f"({d}) == 0.0"
-            return (f"where({zero}, 0.0, {product})" if self.context(c).array
-                    else f"(0.0 if {zero} else {product})")
+    def term(self, c: Value, i: int) -> Sym:
+        """The share of consumer c for its operand i: g_c · ∂c/∂operandᵢ."""
+        g = name("g_" + self.p.names[c])
+        nc = self.node_code(c)
+        if nc.gated is not None:
+            return nc.gated(g, *[self.operand(x) for x in c.operands])
+        d = nc.partials[i] if nc.partials is not None else name(f"d_{self.p.names[c]}[{i}]")
+        if _is_one(d, 1.0):
+            product = g
+        elif _is_one(d, -1.0):
+            product = -g
+        else:
+            product = g * d
+        if c._rule.gate and len(c.operands) == 1:  # a user's gate op: a zero slope passes nothing
+            return where(cmp(d, "==", 0.0), 0.0, product)
         return product
+
+    def adjoint(self, terms: list[Sym]) -> Sym:
+        total = terms[0]
+        for t in terms[1:]:
+            total = Sym("-", total, t.args[0]) if t.kind == "neg" else Sym("+", total, t)
+        return total
 
     def reverse(self) -> None:
         p, names = self.p, self.p.names
         uses = self.consumers()
         if p.root in self.needs:
-            self.src.add(f"    g_{names[p.root]} = seed", p.root)
+            self.src.add(f"    g_{names[p.root]} = seed", p.root, True)
             self.partials_line(p.root)
         for node in reversed(p.order[:p.n_root - 1]):
             if node not in self.needs:
                 continue
             shares = uses[node]
-            ops = [c.op for c, _ in shares]
+            ops = [comment_text(c.op) for c, _ in shares]
             comment = f"  # from {', '.join(ops)}" if len(ops) <= 3 else \
                 f"  # from {len(ops)} consumers"
             terms = [self.term(c, i) for c, i in shares]
-            if len(terms) > 1:  # a conditional term (relu's) is bracketed inside a sum
-                terms = [f"({t})" if " if " in t else t for t in terms]
-            _assign_sum(self.src, "g_" + names[node], terms, node, comment)
+            self.assign("g_" + names[node], self.adjoint(terms), node, comment, backward=True,
+                        blame=[(t, c) for t, (c, _) in zip(terms, shares)])
             self.partials_line(node)
         for k in p.argnums:
             for leaf in p.inputs[k]:
@@ -273,18 +334,18 @@ class Writer:
                     self.src.add(f"    g_{names[leaf]} = 0.0  # the output does not depend on it")
 
     def partials_line(self, node: Value) -> None:
-        """For an op without an emitter: all its partials at once, from its own function."""
-        if node.is_leaf() or self.emitters[node.op] is not None:
+        """For an op whose partials are called: all of them at once, from its own function."""
+        if node.is_leaf() or self.node_code(node).partials is not None:
             return
-        args = ", ".join([*self.context(node).a, self.p.names[node]])
-        self.src.add(f"    d_{self.p.names[node]} = {fallback_name(node.op)}_partials({args})",
-                     node)
+        self.assign(f"d_{self.p.names[node]}", self.node_code(node).partials_call, node, "",
+                    backward=True)
 
     # --- the whole function -----------------------------------------------------------------
     def write(self) -> Source:
         p, names = self.p, self.p.names
         kind = "NumPy arrays, one element per example" if self.array else "floats"
-        self.src.add(f"def {p.fname}({', '.join(p.params)}, seed=1.0):", None)
+        extra = ", dom=None, guard=None" if self.array else ", guard=None"
+        self.src.add(f"def {p.fname}({', '.join(p.params)}, seed=1.0{extra}):", None)
         self.src.add(f'    """Generated by autograd.compile ({len(p.order)} nodes, on {kind}): '
                      'the value and the gradients."""')
         for k, leaves in enumerate(p.inputs):
@@ -297,8 +358,9 @@ class Writer:
                          "g_c · ∂c/∂x")
             self.reverse()
         grads = []
+        plus = "" if self.array else " + 0.0"  # the engine's adjoints start at +0.0, never −0.0
         for k in p.argnums:
-            gs = [f"g_{names[x]}" for x in p.inputs[k]]
+            gs = [f"g_{names[x]}{plus}" for x in p.inputs[k]]
             grads.append(gs[0] if p.scalar[k] else f"[{', '.join(gs)}]")
         aux = ", ".join(names[a] for a in p.aux)
         self.src.add(f"    return {names[p.root]}, ({''.join(g + ', ' for g in grads)}), [{aux}]")
@@ -310,39 +372,39 @@ def write_source(p: Program, array: bool) -> Source:
 
 
 def namespace(p: Program, array: bool) -> dict:
-    """The names the code calls: table functions (floats) or NumPy's, and fallback ops."""
+    """The names the code calls: the rules' functions (floats) or NumPy's, and each op's own
+    forward and partials under its generated name (elementwise on arrays)."""
     ns = array_namespace() if array else float_namespace()
-    for name, op in p.ops.items():
-        if op is OPS.get(name) and name in EMITTERS:
+    for node in p.order:
+        op = node._rule
+        if op is None:
             continue
-        fwd, partials = op.forward, op.partials
+        fn = p.op_names[id(op)]
+        if fn in ns:
+            continue
         if array:
-            fwd = vectorized(fwd, 1)
-            partials = _vectorized_partials(op)
-        ns[fallback_name(name)] = fwd
-        ns[fallback_name(name) + "_partials"] = partials
+            ns[fn] = vectorized(op.forward, 1)
+            ns[fn + "_partials"] = vectorized(op.partials, len(node.operands), partials=True)
+        else:
+            ns[fn], ns[fn + "_partials"] = op.forward, op.partials
     return ns
 
 
-def _vectorized_partials(op: Op):
-    def partials(*args_out):
-        n = len(args_out) - 1
-        if n == 1:  # np.vectorize wants a bare value for one output, not a 1-tuple
-            return (vectorized(lambda *a: op.partials(*a)[0], 1)(*args_out),)
-        return vectorized(op.partials, n)(*args_out)
-
-    return partials
-
-
 def build(p: Program, src: Source, array: bool):
-    """Compile the source into a function; its lines are registered so tracebacks show them."""
+    """Compile the source into a function; its lines are registered so tracebacks show them
+    (until the compiled function is dropped: see ``forget``)."""
     text = src.text()
     filename = f"<autograd.compile {p.fname} #{next(_files)}{' batched' if array else ''}>"
     code = builtins.compile(text, filename, "exec")
     linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
     ns = namespace(p, array)
-    exec(code, ns)  # noqa: S102 - our own generated code
+    exec(code, ns)  # noqa: S102 - our own generated code, from generated names and numbers
     return ns[p.fname], filename
+
+
+def forget(filename: str) -> None:
+    """Drop a generated source from the traceback cache."""
+    linecache.cache.pop(filename, None)
 
 
 def structure(order: list[Value], input_of: dict[Value, tuple[int, int]]) -> list[tuple]:

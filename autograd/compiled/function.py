@@ -4,22 +4,59 @@ NumPy arrays (a batch per node), and the ``CompiledFunction`` that does the repl
 from __future__ import annotations
 
 import inspect
+import keyword
 import math
 import numbers
 import re
 import time
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from ..ops import OPS, Op
-from ..value import DomainError, Value
+from ..functional import _as_tuple
+from ..ops import Op
+from ..value import DomainError, Value, domain_error
 from . import codegen
+from .guards import GuardError, describe, recording, relevant, unused
 
 Argnums = int | Sequence[int]
 
 
 class TraceMismatchError(ValueError):
     """``check=True``: the function, traced on new arguments, built a different graph."""
+
+
+GUARD_MODES = ("raise", "retrace")
+MAX_VARIANTS = 8  # traces kept by on_guard="retrace"
+
+
+class _GuardFailed(Exception):
+    """Raised by the generated code when a guard fails (args: the guard's index)."""
+
+
+def _guard_failed(k: int):
+    raise _GuardFailed(k)
+
+
+def _forget(files: list[str]) -> None:
+    for filename in files:
+        codegen.forget(filename)
+
+
+@dataclass(frozen=True)
+class BatchPlan:
+    """The small interface between a CompiledFunction and its batched replay."""
+
+    specs: tuple
+    nums: tuple[int, ...]
+    single: bool  # argnums was an int: one gradient, not a tuple
+    has_aux: bool
+    code: Callable
+    check_count: Callable
+    retrace: Callable | None  # check=True: re-trace one example
+    domain_message: Callable  # (line, examples) -> text
+    guard_message: Callable  # (guard index, examples) -> text
+    replay_error: Callable  # (exception) -> the DomainError to raise
 
 
 @dataclass(frozen=True)
@@ -48,7 +85,10 @@ def _shape_of(x, name: str) -> tuple[int, ...]:
                         "compile makes the Values it traces itself")
     if isinstance(x, numbers.Real):
         return ()
-    if hasattr(x, "shape") and hasattr(x, "tolist"):  # a NumPy array
+    if hasattr(x, "shape") and hasattr(x, "tolist") and hasattr(x, "dtype"):  # a NumPy array
+        if x.dtype.kind not in "biuf":
+            raise TypeError(f"argument {name}: expected real numbers, got an array of "
+                            f"{x.dtype} (take .real explicitly if that is what you mean)")
         return tuple(int(n) for n in x.shape)
     if isinstance(x, (list, tuple)):
         shapes = {_shape_of(e, name) for e in x}
@@ -64,18 +104,38 @@ def _flatten(x, spec: ArgSpec, shape: tuple[int, ...] | None = None) -> list[flo
     """The numbers of ``x`` in order, checked against the shape (floats, as the engine keeps)."""
     shape = spec.shape if shape is None else shape
     if not shape:
-        if not isinstance(x, numbers.Real):
-            raise TypeError(f"argument {spec.describe()}, got {type(x).__name__}")
-        return [float(x)]
+        return [_number(x, spec)]
+    if isinstance(x, dict):
+        raise TypeError(f"argument {spec.describe()}, got a dict (its keys are not numbers); "
+                        "pass list(d.values()) if the values are meant")
     if isinstance(x, (str, bytes)) or not hasattr(x, "__len__") or len(x) != shape[0]:
         got = f"length {len(x)}" if hasattr(x, "__len__") else type(x).__name__
         raise ValueError(f"argument {spec.describe()} (shape {shape}), got {got}")
     if len(shape) == 1:
-        try:
-            return list(map(float, x))
-        except TypeError:
-            raise TypeError(f"argument {spec.describe()}; it holds a non-number") from None
+        if _FLOAT.issuperset(map(type, x)):  # the usual case, checked in one C loop
+            return list(x)
+        kind = getattr(getattr(x, "dtype", None), "kind", "")
+        if kind and kind in "biuf":  # a NumPy array of real numbers: floats in one C call
+            return x.astype(float).tolist()
+        return [_number(v, spec) for v in x]
     return [v for row in x for v in _flatten(row, spec, shape[1:])]
+
+
+_FLOAT = frozenset([float])
+
+
+def _number(x, spec: ArgSpec) -> float:
+    """One number of an argument as the engine keeps it (a float), or the error Value()
+    gives for it."""
+    if x.__class__ is float:
+        return x
+    if not isinstance(x, numbers.Real):
+        raise TypeError(f"argument {spec.describe()}, got {type(x).__name__} {x!r:.60}")
+    try:
+        return float(x)
+    except OverflowError:  # the class the engine raises (Value(10**400)), with a clearer text
+        raise OverflowError(f"argument {spec.describe()}; it holds an int too large to convert "
+                            "to float; scale it down") from None
 
 
 def _nest(flat: list, shape: tuple[int, ...]):
@@ -89,8 +149,8 @@ def _nest(flat: list, shape: tuple[int, ...]):
 
 
 def _argnums(argnums: Argnums, n: int) -> tuple[int, ...]:
-    nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
-    bad = [k for k in nums if not isinstance(k, int) or not -n <= k < n]
+    nums = _as_tuple("compile", argnums)  # the interpreted path's check and message
+    bad = [k for k in nums if not -n <= k < n]
     if bad:
         raise ValueError(f"argnums {bad} out of range for {n} arguments")
     return tuple(k % n for k in nums)
@@ -106,22 +166,6 @@ def _root(out, who: str) -> Value:
     raise TypeError(f"{who} must return a Value (the scalar to differentiate), got {what}: {hint}")
 
 
-def _op_table(nodes: list[Value], ops: Sequence[Op]) -> dict[str, Op]:
-    given = {op.name: op for op in ops}
-    table: dict[str, Op] = {}
-    for node in nodes:
-        name = node.op
-        if name and name not in table:
-            op = given.get(name) or OPS.get(name)
-            if op is None:
-                raise TypeError(
-                    f"op {name!r} (node {node.label or node.data!r}) is not in autograd.OPS: "
-                    f"pass the Op itself, compile(f, ..., ops=[{name}]), or add it to the table, "
-                    f"autograd.OPS[{name!r}] = {name}")
-            table[name] = op
-    return table
-
-
 class CompiledFunction:
     """Straight-line code for a function's value and gradient, generated from one trace.
 
@@ -131,14 +175,18 @@ class CompiledFunction:
     """
 
     def __init__(self, program: codegen.Program, specs: list[ArgSpec], argnums: Argnums,
-                 f: Callable | None = None, check: bool = False, timings: dict | None = None):
+                 f: Callable | None = None, check: bool = False, timings: dict | None = None,
+                 on_guard: str = "raise"):
+        if on_guard not in GUARD_MODES:
+            raise ValueError(f"on_guard must be one of {GUARD_MODES}, got {on_guard!r:.60}")
         t0 = time.perf_counter()
         self._p = program
         self.args = tuple(specs)
         self.argnums = argnums
         self._nums = program.argnums
         self.nodes = len(program.order)
-        self._f, self.check = f, check
+        self._f, self.check, self.on_guard = f, check, on_guard
+        self._variants: list[CompiledFunction] = []  # re-traces, for on_guard="retrace"
         self._structure = codegen.structure(program.order[:program.n_root], program.input_of) \
             if check else None
         self._src = codegen.write_source(program, array=False)
@@ -147,10 +195,21 @@ class CompiledFunction:
         self._fn, self._file = codegen.build(program, self._src, array=False)
         self.timings = {**(timings or {}), "emit": t1 - t0, "compile": time.perf_counter() - t1}
         self._batched = None
+        self._plan: BatchPlan | None = None
+        # the generated sources leave the traceback cache when this function is dropped
+        self._files = [self._file]
+        weakref.finalize(self, _forget, self._files)
 
     def __repr__(self) -> str:
         args = ", ".join(s.describe() for s in self.args)
         return f"<compiled {self._p.fname}({args}): {self.nodes} nodes>"
+
+    def __reduce_ex__(self, protocol):
+        raise TypeError(
+            "a compiled function cannot be pickled: it holds generated code bound to the traced "
+            "graph and to the ops' own functions. Pickle what it was made from (the parameters, "
+            "e.g. model.state_dict(), and the example arguments) and call autograd.compile "
+            "again after loading.")
 
     # --- floats -------------------------------------------------------------------------------
     def _check_count(self, args: tuple) -> None:
@@ -165,9 +224,36 @@ class CompiledFunction:
         flat = [_flatten(a, s) for a, s in zip(args, self.args)]
         prepared = [f[0] if not s.shape else f for f, s in zip(flat, self.args)]
         try:
-            return self._fn(*prepared, seed=seed)
+            return self._fn(*prepared, seed=seed, guard=_guard_failed)
+        except _GuardFailed as g:
+            return self._other_branch(args, seed, g.args[0])
         except (ArithmeticError, ValueError) as e:
             raise self._replay_error(e, self._src, self._file) from None
+
+    def _other_branch(self, args: tuple, seed: float, k: int) -> tuple:
+        """A guard failed: re-trace (``on_guard="retrace"``, up to MAX_VARIANTS traces kept) or
+        raise ``GuardError`` naming the user's line that branched."""
+        if self.on_guard == "retrace" and self._f is not None:
+            for v in self._variants:
+                try:
+                    return v._call_float(args, seed)
+                except GuardError:
+                    continue
+            if len(self._variants) < MAX_VARIANTS:
+                v = compile(self._f, *args, argnums=self.argnums)
+                self._variants.append(v)
+                return v._call_float(args, seed)
+        raise GuardError(self.guard_message(k, ""))
+
+    def guard_message(self, k: int, examples: str) -> str:
+        gd = self._p.guards[k]
+        retrace = "" if self._f is None else (
+            f" ({MAX_VARIANTS} traces are kept already)" if self.on_guard == "retrace" else
+            "; or compile with on_guard=\"retrace\" to trace again on such inputs")
+        return (f"the compiled code was traced down one branch of {gd.where}, and these "
+                f"inputs{examples} take another: {describe(gd, self._p.names)}. Write the choice "
+                "with ops that stay data-dependent in the code (relu, abs, leaky_relu), or use "
+                f"the interpreted engine{retrace}.")
 
     def __call__(self, *args):
         """``(value, grads)``: grads of argument ``argnums`` (a float for a number, lists shaped
@@ -179,22 +265,35 @@ class CompiledFunction:
         return (value, out, aux) if self._p.aux else (value, out)
 
     # --- errors and the check mode ------------------------------------------------------------
-    def _replay_error(self, e: Exception, src: codegen.Source, filename: str) -> DomainError:
-        tb, line = e.__traceback__, None
+    def _replay_error(self, e: Exception, src: codegen.Source, filename: str) -> Exception:
+        """The engine's DomainError for the op at the failing line, with the operands' values
+        of this replay (read from the generated function's frame)."""
+        tb, line, frame = e.__traceback__, None, None
         while tb is not None:
             if tb.tb_frame.f_code.co_filename == filename:
-                line = tb.tb_lineno
+                line, frame = tb.tb_lineno, tb.tb_frame
             tb = tb.tb_next
-        if line is None:
+        node = src.nodes[line - 1] if line is not None else None
+        if node is None or node._rule is None:
             return DomainError(f"compiled replay failed: {type(e).__name__}: {e}")
+        names = self._p.names
+        values = [x if x.__class__ is float else frame.f_locals.get(names[x], names[x])
+                  for x in node.operands]
+        when = "backward: the derivative of " if src.backward[line - 1] else ""
+        err = domain_error(node._rule, values, e, when=when)
+        return DomainError(f"{err} (compiled replay: line {line} of the code, node "
+                           f"{names[node]})")
+
+    def domain_message(self, line: int, src: codegen.Source, examples: str) -> str:
+        """The batched replay's error: the op at ``line`` is undefined for these examples."""
         node = src.nodes[line - 1]
-        op = OPS.get(node.op) if node is not None else None
-        needs = f" {op.name} needs {op.domain}." if op is not None and op.domain else ""
-        return DomainError(
-            f"compiled replay, line {line} `{src.lines[line - 1].strip()}`: "
-            f"{type(e).__name__}: {str(e).rstrip('.')}.{needs} The engine raises the same "
-            "error on these arguments; autograd.value_and_grad with detect_anomaly() shows "
-            "where the value comes from.")
+        op = node._rule
+        step = "the derivative of " if src.backward[line - 1] else ""
+        needs = f" {op.name} needs {op.domain}." if op.domain else ""
+        return (f"batched replay: {step}{op.name} (node {self._p.names[node]}, line {line} of "
+                f"the batched code) is undefined or not a finite float for example(s) "
+                f"{examples}, where the engine raises.{needs} Pass errors=\"nan\" to get NaN "
+                "for exactly those examples instead.")
 
     def _retrace(self, args: tuple) -> None:
         flat = [_flatten(a, s) for a, s in zip(args, self.args)]
@@ -241,10 +340,26 @@ class CompiledFunction:
         if self._batched is None:
             src = codegen.write_source(self._p, array=True)
             fn, filename = codegen.build(self._p, src, array=True)
+            self._files.append(filename)
             self._batched = (fn, src, filename)
         return self._batched
 
-    def batch(self, *args, reduce: str | None = "mean"):
+    def batch_plan(self) -> BatchPlan:
+        """What the batched replay (``batch.py``) needs of this function, and nothing else."""
+        if self._plan is None:
+            self._plan = self._make_plan()
+        return self._plan
+
+    def _make_plan(self) -> BatchPlan:
+        code, src, filename = self._batched_fn()
+        return BatchPlan(specs=self.args, nums=self._nums, single=isinstance(self.argnums, int),
+                         has_aux=bool(self._p.aux), code=code, check_count=self._check_count,
+                         retrace=self._retrace if self.check else None,
+                         domain_message=lambda line, ex: self.domain_message(line, src, ex),
+                         guard_message=self.guard_message,
+                         replay_error=lambda e: self._replay_error(e, src, filename))
+
+    def batch(self, *args, reduce: str | None = "mean", errors: str = "raise"):
         """Replay on a batch: each argument is either its usual shape (shared by every example,
         e.g. parameters) or that shape with a leading batch axis (one per example).
 
@@ -252,10 +367,14 @@ class CompiledFunction:
         ``reduce="mean"`` (or ``"sum"``) the mean (sum) of the per-example values and its
         gradient, reduced over the batch for shared arguments and one row per example for
         batched ones, as NumPy arrays; with ``reduce=None`` per-example values and gradients.
+
+        Where the engine would raise ``DomainError`` for some examples, this raises it too,
+        naming them and the op; ``errors="nan"`` gives NaN for exactly those examples (their
+        values and gradients; a mean or sum over them is then NaN) instead.
         """
         from . import batch
 
-        return batch.replay(self, args, reduce)
+        return batch.replay(self.batch_plan(), args, reduce, errors)
 
 
 def _index(j: int, shape: tuple[int, ...]) -> str:
@@ -269,8 +388,8 @@ def _index(j: int, shape: tuple[int, ...]) -> str:
 
 
 def _fname(f: Callable) -> str:
-    name = re.sub(r"\W+", "_", getattr(f, "__name__", "f")).strip("_") or "f"
-    return "f" if name == "lambda" else name
+    name = getattr(f, "__name__", "f")
+    return _fname_text(name if isinstance(name, str) and name != "<lambda>" else "f")
 
 
 def _arg_names(f: Callable, n: int) -> list[str]:
@@ -293,7 +412,7 @@ def _arg_names(f: Callable, n: int) -> list[str]:
 
 
 def compile(f: Callable, *example_args, argnums: Argnums = 0, check: bool = False,  # noqa: A001
-            ops: Sequence[Op] = ()) -> CompiledFunction:
+            ops: Sequence[Op] = (), on_guard: str = "raise") -> CompiledFunction:
     """Trace ``f`` once on ``example_args`` and generate straight-line code for its value and
     gradient: ``fn = compile(f, *example_args)``, then ``value, grads = fn(*args)``.
 
@@ -302,11 +421,15 @@ def compile(f: Callable, *example_args, argnums: Argnums = 0, check: bool = Fals
       differentiate (as ``value_and_grad``: an int gives its gradient, a tuple a tuple).
     * Values ``f`` uses without receiving them as arguments (a model's own parameters in a
       closure) are constants of the code: their data at trace time is baked in.
-    * A trace records one path through Python-level ``if``s on data, as ``jax.jit`` does; ops
-      such as relu, abs and leaky_relu stay data-dependent. ``check=True`` re-traces on every
-      call (on every example of a batch) and raises ``TraceMismatchError`` naming the first
-      node that differs (slow: a debugging aid).
-    * ``ops``: user-defined ``Op``s used by ``f`` that are not in ``autograd.OPS``.
+    * Guards: every place where ``f`` reads a Value's number while tracing (``.data``,
+      ``float()``, comparisons, formatting) is checked again on each call's inputs. Where
+      Python would choose differently, ``on_guard="raise"`` (the default) raises
+      ``GuardError`` naming ``f``'s line; ``on_guard="retrace"`` traces again on those
+      inputs (keeping up to 8 traces). Ops such as relu, abs and leaky_relu stay
+      data-dependent in the code and need no guard. ``check=True`` re-traces on every call
+      and raises ``TraceMismatchError`` naming the first node that differs (a debugging aid).
+    * Every node replays its own rule (``node.rule``), user-defined ``Op``s included:
+      ``ops`` is accepted for older code and not needed.
     """
     if not callable(f):
         raise TypeError(f"compile needs a function, got {type(f).__name__}")
@@ -319,29 +442,39 @@ def compile(f: Callable, *example_args, argnums: Argnums = 0, check: bool = Fals
     leaves = [[Value(v, f"{s.name}{_index(j, s.shape)}") for j, v in enumerate(fl)]
               for fl, s in zip(flat, specs)]
     t0 = time.perf_counter()
-    root = _root(f(*[_nest(lv, s.shape) for lv, s in zip(leaves, specs)]), _fname(f))
+    with recording() as rec:
+        root = _root(f(*[_nest(lv, s.shape) for lv, s in zip(leaves, specs)]), _fname(f))
     t1 = time.perf_counter()
-    program = _program(root, leaves, specs, nums, (), ops, f"{_fname(f)}_value_and_grad")
+    inputs = {x for group in leaves for x in group}
+    guards = relevant(rec.guards, inputs)
+    program = _program(root, leaves, specs, nums, (), f"{_fname(f)}_value_and_grad", guards,
+                       unused(rec, root, inputs))
     timings = {"trace": t1 - t0, "order": time.perf_counter() - t1}
-    return CompiledFunction(program, specs, argnums, f=f, check=check, timings=timings)
+    return CompiledFunction(program, specs, argnums, f=f, check=check, timings=timings,
+                            on_guard=on_guard)
 
 
 def _program(root: Value, leaves: list[list[Value]], specs: list[ArgSpec], nums: tuple,
-             aux: Sequence[Value], ops: Sequence[Op], fname: str) -> codegen.Program:
-    order, n_root = codegen.order_graph(root, aux)
+             aux: Sequence[Value], fname: str, guards: Sequence = (),
+             side: Sequence[Value] = ()) -> codegen.Program:
+    extra = [x for gd in guards for x in (gd.node, gd.other) if x.__class__ is Value]
+    order, n_root = codegen.order_graph(root, [*aux, *extra, *side])
     p = codegen.Program(root=root, order=order, n_root=n_root, inputs=leaves,
                         scalar=[not s.shape for s in specs], arg_names=[s.name for s in specs],
-                        argnums=nums, aux=list(aux), ops=_op_table(order, ops), fname=fname)
+                        argnums=nums, aux=list(aux), fname=fname, guards=list(guards))
     codegen.assign_names(p)
     return p
 
 
 def compile_graph(output: Value, inputs: dict, argnums: Argnums = 0, aux: Sequence[Value] = (),
-                  ops: Sequence[Op] = (), name: str = "graph") -> CompiledFunction:
+                  ops: Sequence[Op] = (), name: str = "graph",
+                  guards: Sequence = ()) -> CompiledFunction:
     """Compile a graph already built: ``inputs`` maps argument names to the leaf Values (one,
     or a list of them) that the replay's arguments stand for; ``aux`` are extra nodes whose
     values the replay returns too (``(value, grads, aux_values)``). What ``nn.fit(...,
-    compile=True)`` uses: the model's own parameters are the inputs."""
+    compile=True)`` uses: the model's own parameters are the inputs. ``guards``: the reads
+    recorded while the graph was built (``with autograd.compiled.guards.recording() as
+    rec: …``, then ``rec.guards``); a replay whose inputs fail one raises ``GuardError``."""
     output = _root(output, "compile_graph's output")
     specs, leaves = [], []
     for arg, group in inputs.items():
@@ -357,9 +490,14 @@ def compile_graph(output: Value, inputs: dict, argnums: Argnums = 0, aux: Sequen
             raise ValueError(f"input {arg!r} shares a Value with an earlier input")
         seen |= set(group)
     nums = _argnums(argnums, len(specs))
-    program = _program(output, leaves, specs, nums, aux, ops, _fname_text(name))
+    guards = relevant(list(guards), seen)
+    program = _program(output, leaves, specs, nums, aux, _fname_text(name), guards)
     return CompiledFunction(program, specs, argnums)
 
 
 def _fname_text(name: str) -> str:
-    return re.sub(r"\W+", "_", name).strip("_") or "graph"
+    """A function name from user text: ASCII word characters only, never a leading digit."""
+    text = re.sub(r"[^0-9A-Za-z_]+", "_", str(name)).strip("_")[:40] or "graph"
+    clash = keyword.iskeyword(text) or text in codegen.RESERVED or \
+        text.startswith(("g_", "d_", "op_"))
+    return f"f_{text}" if text[0].isdigit() or clash else text

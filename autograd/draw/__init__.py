@@ -3,8 +3,10 @@
 ``from autograd.draw import draw_dot`` — the engine never imports this package, and
 ``import autograd`` alone does not import graphviz. Modules, by concept:
 
+* ``options``: ``DrawOptions``, the one list of how a picture can be drawn;
 * ``builder``: the DOT builder (``draw_dot``), one box per Value, one node per op;
-* ``layout``: path counts, clusters from labels, folding big graphs into summaries;
+* ``layout``: path counts, clusters from roles (``Value.role``, set by ``nn``; labels are
+  display text), folding big graphs into summaries;
 * ``style``: numbers, op symbols, colours;
 * ``display``: ``GraphPicture`` (inline SVG in notebooks, no ``dot`` handled) and ``save``;
 * ``frames``: backpropagation step by step as files (``backward_frames``, ``save_frames``);
@@ -26,10 +28,11 @@ from .frames import (
     save_frames,
 )
 from .layout import count_paths
+from .options import DrawOptions
 from .style import OP_SYMBOLS, fmt_count, fmt_number, grad_color, grad_penwidth, grad_strength
 
 __all__ = [
-    "draw_dot", "check_rules", "draw_rule_check", "draw_anomaly", "first_non_finite",
+    "draw_dot", "DrawOptions", "check_rules", "draw_rule_check", "draw_anomaly", "first_non_finite",
     "BadRule", "count_paths", "save", "GraphPicture", "DotNotFound", "INSTALL_HINT",
     "backward_frames", "save_frames", "frames_strip", "FrameStrip",
     "show_backward", "stepper", "inspect", "training_page",

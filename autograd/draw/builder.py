@@ -16,6 +16,7 @@ from collections import Counter
 import graphviz
 
 from .. import backward_steps, forward_tangents, local_derivatives
+from ..sweep import backward_ran
 from ..value import Value
 from .display import GraphPicture
 from .layout import (
@@ -23,15 +24,16 @@ from .layout import (
     UNFOLDED_COLUMNS,
     UNFOLDED_NODES,
     Layout,
-    Style,
     _reaches,
     count_paths,
     resolve,
 )
+from .options import DrawOptions
 from .style import (
     FOCUS,
     HIGHLIGHT,
     LOG_RANGE,
+    TOOLTIP_CHARS,
     clean,
     fmt_count,
     fmt_number,
@@ -39,6 +41,7 @@ from .style import (
     grad_penwidth,
     num,
     op_label,
+    shown_text,
     slot_name,
 )
 from .units import draw_units
@@ -88,7 +91,7 @@ def _tooltip(node: Value, state: str, g) -> str:
     else:
         shown = repr(num(g)) + (" (partial)" if state == "partial" else "")
     op = f", op={node.op}" if node.op else ""
-    label = f", label={node.label!r}" if node.label else ""
+    label = f", label={shown_text(node.label, TOOLTIP_CHARS)!r}" if node.label else ""
     what = "tangent" if state == "tangent" else "grad"  # forward mode shows d node/d seeds
     return f"Value(data={node.data!r}, {what}={shown}{label}{op})"
 
@@ -202,15 +205,102 @@ def _short_name(name: str, parent: str) -> str:
     return name[len(parent) + 1:] if parent and name.startswith(parent + ".") else name
 
 
+class FrameCache:
+    """What the frames of one sweep share, so that drawing n frames of n nodes costs about
+    n² dictionary look-ups rather than n² DOT statements made and quoted anew (issue 22,
+    item 10). The first frame is drawn as any picture; it fixes ``fold`` (with
+    ``max_nodes="auto"``: every frame has the same boxes and edges, so the same fold fits)
+    and ``fit`` (direction, shrink caption). Then:
+
+    * ``drawn``: per node and what its box shows in a frame (grad state and number, focus,
+      visited), a ``Drawn``: the statements ``_Builder.draw_value`` made for it;
+    * ``lines``: per statement, the DOT line graphviz quoted for it;
+    * ``heads``: per cluster, its ``subgraph … {`` and attribute lines and its ``}``;
+    * ``prev`` and ``changed``: the sweep says which nodes a step changes (the one visited,
+      the one visited before, the operands that got a share); every other node is drawn
+      as in the frame before, so a frame costs little more than copying its lines.
+    """
+
+    def __init__(self) -> None:
+        self.ready = False
+        self.fold: int | None = None
+        self.fit: tuple[str, str, bool] = ("", "", True)  # rankdir, caption, fits
+        self.drawn: dict[tuple, Drawn] = {}
+        self.lines: dict[tuple, str] = {}
+        self.heads: dict[tuple, tuple[list[str], str]] = {}
+        self.scratch = GraphPicture(name="scratch")
+        # The previous frame's Drawn, one per box in drawing order, and the nodes whose look
+        # may differ in this frame (None: all): the others keep theirs.
+        self.prev: list[Drawn] | None = None
+        self.changed: set | None = None
+        self.node_ids: dict | None = None
+
+    def line(self, kind: str, args: tuple, kwargs: dict) -> str:
+        """The DOT line of ``node(*args, **kwargs)`` (or ``edge``), quoted once."""
+        key = (kind, args, tuple(kwargs.items()))
+        line = self.lines.get(key)
+        if line is None:
+            getattr(self.scratch, kind)(*args, **kwargs)
+            line = self.lines[key] = self.scratch.body.pop()
+        return line
+
+    def head(self, path: tuple) -> tuple[list[str], str]:
+        """A cluster's opening lines and its closing line, indented for its depth."""
+        got = self.heads.get(path)
+        if got is None:
+            tabs = "\t" * len(path)
+            lines = [tabs + line for line in _cluster(path).__iter__(subgraph=True)]
+            got = self.heads[path] = (lines[:-1], lines[-1])
+        return got
+
+
+class Drawn:
+    """The statements drawing one node as it looks in some frame, and their DOT lines by
+    the picture's colour scale (None when no statement has a shade)."""
+
+    __slots__ = ("statements", "shades", "lines", "summaries")
+
+    def __init__(self, statements: list) -> None:
+        self.statements = statements
+        self.summaries = [key for where, key in statements if where == "summary"]
+        self.shades = [v.value for where, st in statements if where != "summary"
+                       for v in st[-1].values() if isinstance(v, _Shade)]
+        self.lines: dict = {}
+
+    def lines_at(self, scale, cache: FrameCache) -> tuple[list, list]:
+        """([(cluster path, node line indented for it)], [edge line]) with the shades
+        resolved at ``scale``."""
+        key = scale if self.shades else None
+        got = self.lines.get(key)
+        if got is None:
+            nodes, edges = [], []
+            for where, st in self.statements:
+                if where == "summary":
+                    continue
+                kwargs = {k: v.resolve(scale) if isinstance(v, _Shade) else v
+                          for k, v in st[-1].items()}
+                if where is None:
+                    edges.append(cache.line("edge", st[0], kwargs))
+                else:
+                    nodes.append((where, "\t" * len(where) + cache.line("node", st[1], kwargs)))
+            got = self.lines[key] = (nodes, edges)
+        return got
+
+
+def _cluster(path: tuple) -> GraphPicture:
+    """An empty cluster subgraph for ``path``, named and framed."""
+    target = GraphPicture(name=clean(f"cluster_{path[-1]}"))
+    parent_name = path[-2] if len(path) > 1 else ""
+    target.attr(label=shown_text(_short_name(path[-1], parent_name)), style="rounded",
+                color="grey70", fontsize="10", fontname="Helvetica")
+    return target
+
+
 def _emit(g: graphviz.Digraph, body: dict[tuple, list]) -> None:
     """Write statements, nesting cluster subgraphs (deepest first; depth = label dots only)."""
     subs: dict[tuple, graphviz.Digraph] = {}
     for path in sorted(body, key=len, reverse=True):
-        target = g if not path else GraphPicture(name=clean(f"cluster_{path[-1]}"))
-        if path:
-            parent_name = path[-2] if len(path) > 1 else ""
-            target.attr(label=_short_name(path[-1], parent_name), style="rounded",
-                        color="grey70", fontsize="10", fontname="Helvetica")
+        target = _cluster(path) if path else g
         for _, args, kwargs in body[path]:
             target.node(*args, **kwargs)
         children = [c for c in subs if len(c) == len(path) + 1 and c[:-1] == path]
@@ -218,6 +308,30 @@ def _emit(g: graphviz.Digraph, body: dict[tuple, list]) -> None:
             target.subgraph(subs.pop(child))
         if path:
             subs[path] = target
+
+
+def _emit_lines(g: graphviz.Digraph, lines: dict[tuple, list[str]], cache: FrameCache) -> None:
+    """``_emit`` from ready DOT lines per cluster path (each indented for its depth): the
+    same source, line for line."""
+    paths = set()
+    for path in lines:
+        paths.update(path[:i] for i in range(1, len(path) + 1))
+    children: dict[tuple, list] = {}
+    for path in paths:
+        children.setdefault(path[:-1], []).append(path)
+    body = g.body
+
+    def nest(path: tuple) -> None:
+        head, tail = cache.head(path)
+        body.extend(head)
+        body.extend(lines.get(path, ()))
+        for child in sorted(children.get(path, ()), key=_natural):
+            nest(child)
+        body.append(tail)
+
+    body.extend(lines.get((), ()))
+    for child in sorted(children.get((), ()), key=_natural):
+        nest(child)
 
 
 class _Builder:
@@ -229,9 +343,14 @@ class _Builder:
     pushed yet; ``focus`` is the node visited in this frame).
     """
 
-    def __init__(self, layout: Layout, style: Style, grad_state, *, highlight=None, focus=None,
-                 upstream=None, sweep: set | None = None, mark=()):
+    def __init__(self, layout: Layout, style: DrawOptions, grad_state, *, highlight=None,
+                 focus=None, upstream=None, sweep: set | None = None, mark=(),
+                 cache: FrameCache | None = None):
         self.layout, self.style, self.grad_state = layout, style, grad_state
+        self.cache = cache  # a ready FrameCache: draw from it (see value, finish_cached)
+        self.record: list | None = None  # the statements of the node being drawn (cache)
+        self.drawn: list[Drawn] = []
+        self.fit = ("", "", True)
         self.highlight, self.focus, self.upstream, self.sweep = highlight, focus, upstream, sweep
         self.on_path = _reaches(highlight, layout.order) if highlight is not None else set()
         self.body: dict[tuple, list] = {(): []}  # statements per cluster path; () is the top
@@ -243,12 +362,53 @@ class _Builder:
     def node(self, path: tuple, name: str, *args, **kwargs) -> None:
         for i in range(1, len(path) + 1):
             self.body.setdefault(path[:i], [])
-        self.body[path].append(("node", (name, *args), {"id": name, **kwargs}))
+        statement = ("node", (name, *args), {"id": name, **kwargs})
+        if self.record is not None:
+            self.record.append((path, statement))
+        else:
+            self.body[path].append(statement)
 
     def edge(self, *args, **kwargs) -> None:
         # Edges go after all clusters, at the top level: an edge written inside a cluster
         # would pull a node first mentioned there (from another cluster) into it.
-        self.edges.append((args, kwargs))
+        if self.record is not None:
+            self.record.append((None, (args, kwargs)))
+        else:
+            self.edges.append((args, kwargs))
+
+    def summary_edge(self, key: tuple) -> None:
+        """One more edge from a summary (parallel ones merge, with a count)."""
+        self.summary_edges[key] += 1
+        if self.record is not None:
+            self.record.append(("summary", key))
+
+    def value(self, node: Value) -> None:
+        """The statements drawing ``node`` (``draw_value``); with a ready frame cache, taken
+        from it when the node looks as it did in an earlier frame."""
+        cache = self.cache
+        if cache is None:
+            self.draw_value(node)
+            return
+        i = len(self.drawn)
+        if cache.prev is not None and node not in cache.changed:
+            drawn = cache.prev[i]  # looks as in the frame before
+            for key in drawn.summaries:
+                self.summary_edges[key] += 1
+            self.drawn.append(drawn)
+            return
+        state, g = self.grad_state(node)
+        key = (node, state, None if g is None else float(g), getattr(g, "k", None),
+               node is self.focus, self.sweep is None or node in self.sweep)
+        drawn = self.cache.drawn.get(key)
+        if drawn is None:
+            self.record = []
+            self.draw_value(node)  # summary edges are counted as it draws
+            drawn = self.cache.drawn[key] = Drawn(self.record)
+            self.record = None
+        else:
+            for key in drawn.summaries:
+                self.summary_edges[key] += 1
+        self.drawn.append(drawn)
 
     # --- the picture --------------------------------------------------------------------------
     def collect(self) -> None:
@@ -317,12 +477,12 @@ class _Builder:
                 "max_nodes='auto' folds it to fit")
 
     def finish(self, caption: str | None) -> GraphPicture:
-        layout, style = self.layout, self.style
+        style = self.style
         g = GraphPicture(name="dagrad", format=style.fmt)
         # size: dot scales a picture that fits down to the column (12 in, 1,150 px), never
         # up; one too wide for that at readable text is drawn at 100 % (it scrolls sideways)
-        fit = {"size": f"{FIT_PX / 96:.2f},1000"} if self.fits() else {}
-        g.attr(rankdir=self.rankdir(), **fit)
+        self.fit = fit = (self.rankdir(), self.shrink_caption(), self.fits())
+        g.attr(rankdir=fit[0], **({"size": f"{FIT_PX / 96:.2f},1000"} if fit[2] else {}))
         g.attr("node", fontname="Helvetica", fontsize="11")
         g.attr("edge", fontname="Helvetica", fontsize="10")
         shades = [(None, kw) for stmts in self.body.values() for _, _, kw in stmts]
@@ -333,12 +493,54 @@ class _Builder:
         _emit(g, self.body)
         for args, kwargs in self.edges:
             g.edge(*args, **kwargs)
+        return self.close(g, scale, caption)
+
+    def finish_cached(self, caption: str | None) -> GraphPicture:
+        """``finish`` for a frame after the first: the same source, from the frame cache's
+        lines (each node's statements resolved and quoted once per colour scale)."""
+        cache, style = self.cache, self.style
+        g = GraphPicture(name="dagrad", format=style.fmt)
+        self.fit = cache.fit
+        g.attr(rankdir=self.fit[0], **({"size": f"{FIT_PX / 96:.2f},1000"} if self.fit[2] else {}))
+        g.attr("node", fontname="Helvetica", fontsize="11")
+        g.attr("edge", fontname="Helvetica", fontsize="10")
+        rest = [(None, kw) for stmts in self.body.values() for _, _, kw in stmts]
+        rest += [(None, kw) for _, kw in self.edges]  # summaries: drawn anew in each frame
+        values = [v.value for _, kw in rest for v in kw.values() if isinstance(v, _Shade)]
+        for drawn in self.drawn:
+            values += drawn.shades
+        scale = fitted_scale(values)
+        _resolve_shades(rest, scale)
+        lines: dict[tuple, list[str]] = {}
+        edges: list[str] = []
+        for drawn in self.drawn:
+            node_lines, edge_lines = drawn.lines_at(scale, cache)
+            for path, line in node_lines:
+                lines.setdefault(path, []).append(line)
+            edges += edge_lines
+        for path, stmts in self.body.items():
+            tabs = "\t" * len(path)
+            lines.setdefault(path, []).extend(
+                tabs + cache.line("node", args, kwargs) for _, args, kwargs in stmts)
+        edges += [cache.line("edge", args, kwargs) for args, kwargs in self.edges]
+        _emit_lines(g, lines, cache)
+        g.body += edges
+        cache.prev = self.drawn
+        return self.close(g, scale, caption)
+
+    def close(self, g: GraphPicture, scale, caption: str | None) -> GraphPicture:
+        """What follows the statements: summary text, ids, legend, caption."""
+        layout, style, fit = self.layout, self.style, self.fit
         g.summary = f"of {len(layout.order)} values, {len(layout.unit_id)} summaries"
-        g.node_ids = layout.node_ids()
+        if self.cache is None:
+            g.node_ids = layout.node_ids()
+        else:  # the same boxes in every frame of a sweep
+            if self.cache.node_ids is None:
+                self.cache.node_ids = layout.node_ids()
+            g.node_ids = dict(self.cache.node_ids)
         if style.color_by_grad:
             _add_legend(g, scale)
-        caption = "\n".join(c for c in (caption, self.fold_caption(), self.shrink_caption())
-                             if c)
+        caption = "\n".join(c for c in (caption, self.fold_caption(), fit[1]) if c)
         if caption:
             # each line left-justified (DOT's \l), so long captions wrap into lines
             g.attr(label=caption.replace("\n", "\\l") + "\\l", labelloc="t", labeljust="l",
@@ -363,7 +565,7 @@ class _Builder:
                 lit = p in self.on_path and node in self.on_path
                 self.summary_edges[(layout.vid(p), layout.unit_id[key], lit)] += 1
 
-    def value(self, node: Value) -> None:
+    def draw_value(self, node: Value) -> None:
         """A value box, and for a computed node its op, constants and operand edges."""
         layout, style = self.layout, self.style
         i = layout.index[node]
@@ -405,7 +607,7 @@ class _Builder:
         style, layout = self.style, self.layout
         if p in layout.unit:  # from a summary: merged with its parallel edges, with a count
             lit = p in self.on_path and node in self.on_path
-            self.summary_edges[(layout.vid(p), op_id, lit)] += 1
+            self.summary_edge((layout.vid(p), op_id, lit))
             return
         e = {}
         share = None
@@ -459,7 +661,7 @@ class _Builder:
             cname, d = key[1], key[2]
             parent = layout.paths[members[0]][: d - 1]
             copies = 1 + max((layout.copy.get(m, 0) for m in members), default=0)
-            lines = [html.escape(_short_name(cname, parent[-1] if parent else "")),
+            lines = [html.escape(shown_text(_short_name(cname, parent[-1] if parent else ""))),
                      f"{n} node{'s' if n != 1 else ''}"
                      + (f", run on {copies} examples" if copies > 1 else "")]
             title = cname
@@ -500,24 +702,10 @@ class _Builder:
                          penwidth=_Shade(shade, "width"))
 
 
-def _build(layout: Layout, style: Style, grad_state, *, highlight=None, focus=None,
-           caption: str | None = None, upstream=None, sweep: set | None = None,
-           mark=()) -> GraphPicture:
-    """The picture of ``layout`` with gradients from ``grad_state`` (see ``_Builder``).
-
-    ``style.max_nodes == "auto"``: drawn whole if the estimated picture fits a notebook
-    column, or if it is small (``UNFOLDED_NODES``) and at most ``UNFOLDED_COLUMNS`` wide (it
-    scrolls); else folded step by step (``AUTO_STEPS``) until it fits. An int: folded to at
-    most that many nodes, then further until it fits. None: never folded.
-    """
-    def make() -> _Builder:
-        builder = _Builder(layout, style, grad_state, highlight=highlight, focus=focus,
-                           upstream=upstream, sweep=sweep, mark=mark)
-        builder.collect()
-        return builder
-
+def _fold_to_fit(layout: Layout, style: DrawOptions, make) -> _Builder:
+    """The builder of the picture ``style.max_nodes`` asks for (see ``_build``)."""
     if style.max_nodes is None:
-        return make().finish(caption)
+        return make()
     if style.max_nodes == "auto":
         steps = AUTO_STEPS
         if layout.full_cost() <= 2000:  # bigger: dot would take minutes, so fold first
@@ -525,7 +713,7 @@ def _build(layout: Layout, style: Style, grad_state, *, highlight=None, focus=No
             builder = make()
             small = layout.full_cost() <= UNFOLDED_NODES
             if builder.fits() or small and builder.fits(UNFOLDED_COLUMNS):
-                return builder.finish(caption)
+                return builder
     else:  # at most max_nodes, and folded further until it fits
         steps = (style.max_nodes, *(m for m in AUTO_STEPS if m < style.max_nodes))
     for m in steps:
@@ -533,13 +721,42 @@ def _build(layout: Layout, style: Style, grad_state, *, highlight=None, focus=No
         builder = make()
         if builder.fits():
             break
-    return builder.finish(caption)
+    return builder
+
+
+def _build(layout: Layout, style: DrawOptions, grad_state, *, highlight=None, focus=None,
+           caption: str | None = None, upstream=None, sweep: set | None = None,
+           mark=(), cache: FrameCache | None = None) -> GraphPicture:
+    """The picture of ``layout`` with gradients from ``grad_state`` (see ``_Builder``).
+
+    ``style.max_nodes == "auto"``: drawn whole if the estimated picture fits a notebook
+    column, or if it is small (``UNFOLDED_NODES``) and at most ``UNFOLDED_COLUMNS`` wide (it
+    scrolls); else folded step by step (``AUTO_STEPS``) until it fits. An int: folded to at
+    most that many nodes, then further until it fits. None: never folded. ``cache``: the
+    frames of one sweep share one (``FrameCache``); the first is drawn as any picture, the
+    rest from it.
+    """
+    def make(ready: FrameCache | None = None) -> _Builder:
+        builder = _Builder(layout, style, grad_state, highlight=highlight, focus=focus,
+                           upstream=upstream, sweep=sweep, mark=mark, cache=ready)
+        builder.collect()
+        return builder
+
+    if cache is not None and cache.ready:
+        if layout.max_nodes != cache.fold:
+            layout.fold(cache.fold)
+        return make(cache).finish_cached(caption)
+    builder = _fold_to_fit(layout, style, make)
+    picture = builder.finish(caption)
+    if cache is not None:
+        cache.ready, cache.fold, cache.fit = True, layout.max_nodes, builder.fit
+    return picture
 
 
 def _path_caption(layout: Layout, src: Value, root: Value) -> str:
     n_paths = count_paths(src, root, layout.order)
     nodes, edges = len(layout.order), sum(layout.uses.values())
-    top = root.label or "the output"
+    top = shown_text(root.label) or "the output"
     return (f"{fmt_count(n_paths)} path{'s' if n_paths != 1 else ''} from {layout.name(src)} "
             f"to {top} (summing over paths: one product chain each); the cached backward "
             f"sweep: {nodes} node visits, {edges} edge products")
@@ -547,54 +764,42 @@ def _path_caption(layout: Layout, src: Value, root: Value) -> str:
 
 def draw_dot(
     root: Value,
+    options: DrawOptions | None = None,
     *,
-    rankdir: str = "auto",
     grads: str | bool = "auto",
-    edge_labels: str | None = None,
-    show_constants: bool = True,
-    color_by_grad: bool = False,
     highlight: Value | str | None = None,
-    clusters: str | bool = "auto",
-    max_nodes: int | str | None = "auto",
-    fmt: str = "svg",
     caption: str | None = None,
     view: str = "values",
     tangents: dict | None = None,
     mark=(),
+    **draw_options,
 ) -> GraphPicture:
     """The computation graph of ``root`` as a ``graphviz.Digraph`` (displays inline in Jupyter).
+
+    How to draw it: ``options``, a ``DrawOptions``, and/or its fields as keywords (rankdir,
+    edge_labels, show_constants, color_by_grad, clusters, max_nodes, fmt: see
+    ``DrawOptions``); keywords win. What to draw:
 
     * ``view``: "values" (this picture) or "units" (a network: one column per layer, one
       box per unit in index order; see ``autograd.draw.units``).
     * ``tangents``: {input: tangent} seeds forward mode (``autograd.forward_tangents``):
       each box shows its tangent (d node / d seeded inputs) instead of the gradient.
     * ``mark``: nodes drawn red (``draw_rule_check``, ``draw_anomaly`` use it).
-    * ``rankdir``: "auto" (left to right when that fits a notebook column, else top to
-      bottom when narrower), or Graphviz's "LR", "TB", "RL", "BT".
-
     * ``grads``: "auto" shows ``.grad`` iff a backward ran (some node's ``.grad`` is
       nonzero; zeroing the root alone does not hide them); True/False force it. Hidden
       gradients are drawn "–" in grey. If a value no longer equals its op applied to its
       operands (weights stepped since the forward pass) the caption says STALE and the
       gradients are struck through in grey.
-    * ``edge_labels``: "local" labels operand → op edges with ∂out/∂operand; "product" with
-      upstream × local = the share that edge adds to the operand's gradient.
     * ``highlight``: a node (or a label): every path from it to the root is drawn in orange,
       and the caption gives the number of paths next to the steps of the cached sweep.
-    * ``color_by_grad``: fill and pen width by gradient, blue > 0, red < 0, log scale, legend.
-    * ``clusters``: "auto" groups nodes by dotted labels (``layers.0.neurons.3.w1``).
-    * ``max_nodes``: fold neurons, then layers, then chains into summary nodes until the
-      picture has at most that many nodes; "auto" (the default) folds only as much as the
-      picture needs to fit a notebook column, and says so in the caption; None draws every
-      node. ``show_constants=False`` hides constants.
     """
     if view not in VIEWS:
         raise ValueError(f"unknown view {view!r}: choose one of {', '.join(map(repr, VIEWS))}")
     if not isinstance(root, Value):
         raise TypeError(f"draw_dot needs a Value (the output to draw), got {type(root).__name__}")
-    style = Style(rankdir, edge_labels, show_constants, color_by_grad, clusters, max_nodes, fmt)
+    style = DrawOptions.of(options, **draw_options)
     if view == "units":
-        return draw_units(root, caption=caption, fmt=fmt)
+        return draw_units(root, caption=caption, fmt=style.fmt)
     layout = Layout(root, style)
     if grads == "auto":
         grads = backward_ran(layout.order)
@@ -627,13 +832,6 @@ def draw_dot(
                   mark=mark)
 
 
-def backward_ran(order: list[Value]) -> bool:
-    """Whether a backward pass set gradients in this graph: any node's .grad is nonzero.
-
-    Not ``root.grad != 0``: zeroing the root (or the parameters) leaves the inner nodes'
-    gradients of the latest backward in place, and those are what the picture shows.
-    """
-    return any(n.grad != 0 for n in order)  # a Value grad (create_graph) counts as set
 
 
 def stale_nodes(candidates: list[Value], rel: float = 1e-9) -> list[Value]:

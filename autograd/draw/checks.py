@@ -19,6 +19,7 @@ from ..ops import Op
 from ..value import Value
 from .builder import draw_dot
 from .display import GraphPicture
+from .style import shown_text
 
 __all__ = ["check_rules", "draw_rule_check", "draw_anomaly", "BadRule", "first_non_finite",
            "first_non_finite_gradient"]
@@ -73,8 +74,8 @@ def draw_rule_check(root: Value, **draw_options) -> GraphPicture:
     bad = check_rules(root)
     nodes = list(dict.fromkeys(b.node for b in bad))
     if bad:
-        lines = [f"wrong rule at {b.node.op} ({b.node.label or 'unlabelled'}): ∂/∂operand "
-                 f"{b.operand} is {b.rule:.6g} by its rule, {b.numeric:.6g} by central "
+        lines = [f"wrong rule at {b.node.op} ({shown_text(b.node.label) or 'unlabelled'}): "
+                 f"∂/∂operand {b.operand} is {b.rule:.6g} by its rule, {b.numeric:.6g} by central "
                  "differences" for b in bad[:5]]
         caption = "\n".join(lines)
     else:
@@ -116,11 +117,11 @@ def draw_anomaly(root: Value, **draw_options) -> GraphPicture:
         node, operand = found
         d = local_derivatives(node)[list(node.operands).index(operand)]
         caption = (f"backward gives a non-finite gradient first at {node.op} "
-                   f"({node.label or 'unlabelled'}): local derivative {d!r} for its operand "
-                   f"{operand.label or repr(operand.data)}")
+                   f"({shown_text(node.label) or 'unlabelled'}): local derivative {d!r} for its "
+                   f"operand {shown_text(operand.label) or repr(operand.data)}")
         return draw_dot(root, mark=[node], caption=caption, grads=False, **draw_options)
     what = "operands " + ", ".join(
         repr(p.data if isinstance(p, Value) else p) for p in origin.operands)
     caption = (f"the first non-finite value: {origin.op or 'leaf'} "
-               f"({origin.label or 'unlabelled'}) = {origin.data!r} from {what}")
+               f"({shown_text(origin.label) or 'unlabelled'}) = {origin.data!r} from {what}")
     return draw_dot(root, mark=[origin], caption=caption, grads=False, **draw_options)

@@ -26,10 +26,11 @@ import json
 import os
 import re
 from base64 import b64encode
+from collections.abc import Callable
 
 import graphviz
 
-from ..files import write_atomic
+from ..saving import write_atomic
 from .style import clean
 
 __all__ = ["INSTALL_HINT", "DotNotFound", "GraphPicture", "fallback_bundle", "picture_bundle",
@@ -143,6 +144,12 @@ def picture_bundle(svg: str, plain: str, *, png: bytes | None = None, note: str 
     if png:
         bundle["image/png"] = b64encode(png).decode("ascii")
     return bundle
+# Where there is no `dot` program (the browser playground, autograd.playground), a function
+# (DOT source, engine, format) -> text set here lays every picture out instead of `dot`;
+# neato -n2 (positions given) is Graphviz's engine "nop2" there.
+layout_hook: Callable[[str, str, str], str] | None = None
+
+
 class GraphPicture(graphviz.Digraph):
     """A ``graphviz.Digraph`` that never raises when shown in a notebook.
 
@@ -175,6 +182,11 @@ class GraphPicture(graphviz.Digraph):
         super().attr(kw, _attributes=_attributes, **{k: clean(v) for k, v in attrs.items()})
 
     def pipe(self, *args, **kwargs):
+        if layout_hook is not None:
+            engine = kwargs.get("engine") or self.engine
+            out = layout_hook(self.source, f"nop{self.no_op}" if self.no_op else engine,
+                              kwargs.get("format", args[0] if args else None) or self.format)
+            return out if kwargs.get("encoding") else out.encode()
         if self.no_op is not None and not args[2:3]:
             kwargs.setdefault("neato_no_op", self.no_op)
         try:
@@ -209,7 +221,7 @@ class GraphPicture(graphviz.Digraph):
     def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
         try:
             svg = svg_text(self)
-            png = self._png(svg)
+            png = None if layout_hook is not None else self._png(svg)  # no dot: no PNG
         except (graphviz.ExecutableNotFound, graphviz.CalledProcessError, OSError) as e:
             return fallback_bundle(self.source, e)
         bundle = picture_bundle(svg, repr(self), png=png)

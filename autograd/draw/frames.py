@@ -25,13 +25,15 @@ import re
 
 import graphviz
 
-from .. import backward_steps, local_derivatives
-from ..files import write_atomic
+from .. import backward_steps
+from ..saving import write_atomic
+from ..sweep import shares
 from ..value import Value
-from .builder import Shares, _build
+from .builder import FrameCache, Shares, _build
 from .display import fallback_bundle, svg_text
-from .layout import Layout, Style
-from .style import caption_name, fmt_number
+from .layout import Layout
+from .options import DrawOptions
+from .style import caption_name, fmt_number, shown_text
 
 __all__ = [
     "backward_frames", "save_frames", "frames_strip", "FrameStrip",
@@ -39,24 +41,23 @@ __all__ = [
 ]
 
 
-def backward_frames(root: Value, *, max_frames: int | None = 300, pin: bool = True,
-                    **draw_options) -> list:
+def backward_frames(root: Value, options: DrawOptions | None = None, *,
+                    max_frames: int | None = 300, pin: bool = True, **draw_options) -> list:
     """One ``GraphPicture`` per node of the reverse sweep, root first.
 
     ``pin``: lay the graph out once (one ``dot`` run on the frame with the widest boxes)
     and draw every frame at those positions (``neato -n2``), so nothing moves between
     frames. This runs ``dot`` here, so ``pin=False`` without Graphviz installed.
 
-    ``draw_options`` are those of ``draw_dot`` (rankdir, edge_labels, show_constants,
-    color_by_grad, clusters, max_nodes, fmt). Each frame redraws the whole graph, so the work
-    grows with nodes²; graphs with more than ``max_frames`` nodes raise ValueError
-    (``max_frames=None`` lifts the limit).
+    ``options`` (a ``DrawOptions``) and ``draw_options`` (its fields as keywords) are those
+    of ``draw_dot``, except that without ``options`` frames draw every node unless given
+    ``max_nodes``. Each frame draws the whole graph, so the output grows with nodes²;
+    graphs with more than ``max_frames`` nodes raise ValueError (``max_frames=None`` lifts
+    the limit).
     """
-    unknown = set(draw_options) - {"rankdir", "edge_labels", "show_constants", "color_by_grad",
-                                   "clusters", "max_nodes", "fmt"}
-    if unknown:
-        raise TypeError(f"backward_frames got unexpected options {sorted(unknown)}")
-    style = Style(**draw_options)
+    if options is None:
+        draw_options = {"max_nodes": None, **draw_options}
+    style = DrawOptions.of(options, "backward_frames", **draw_options)
     layout = Layout(root, style)
     n = len(layout.order)
     if max_frames is not None and n > max_frames:
@@ -64,13 +65,18 @@ def backward_frames(root: Value, *, max_frames: int | None = 300, pin: bool = Tr
             f"the graph has {n} nodes, so {n} frames of {n} nodes each; pass max_frames={n} "
             "(or None) to draw them anyway, or draw a smaller graph"
         )
-    top = root.label or "out"
+    top = shown_text(root.label) or "out"
     need = _uses(layout.order, root)
     got: dict[Value, int] = {root: 1}  # the seed is the root's one share
     frames = []
     visited: set[Value] = set()
+    cache = FrameCache()
+    before = None
     for step, (node, adjoints) in enumerate(backward_steps(root)):
         visited.add(node)
+        if cache is not None:  # what this step changes: the node visited (and the one
+            cache.changed = {node, before, *node.parents}  # before), its operands' shares
+        before = node
         for p in node.parents:
             got[p] = got.get(p, 0) + sum(1 for q in node.operands if q is p)
 
@@ -84,7 +90,7 @@ def backward_frames(root: Value, *, max_frames: int | None = 300, pin: bool = Tr
 
         caption = f"backward step {step + 1}/{n}: {_visit(node, adjoints, root, top)}"
         frames.append(_build(layout, style, grad_state, focus=node, caption=caption,
-                             sweep=set(visited)))
+                             sweep=set(visited), cache=cache))
     if pin and frames:
         try:
             _pin(frames, _layout_frame(layout, style, need, adjoints, frames))
@@ -93,7 +99,7 @@ def backward_frames(root: Value, *, max_frames: int | None = 300, pin: bool = Tr
     return frames
 
 
-def _layout_frame(layout: Layout, style: Style, need: dict, adjoints: dict, frames: list):
+def _layout_frame(layout: Layout, style: DrawOptions, need: dict, adjoints: dict, frames: list):
     """The frame the positions come from: every box as wide as it ever gets ("~x (k of n
     shares)" where a node has several uses), every edge label present, the longest
     caption."""
@@ -135,9 +141,27 @@ def _pin(frames: list, model) -> None:
     _, nodes, _, _ = _laid_out(model)
     model.body[:] = [_widened(line, nodes) for line in model.body]
     laid, nodes, boxes, edges = _laid_out(model)
+    # Frames repeat their lines: each is pinned once. done: line -> its pinned line, or for
+    # an edge (ends, {k: pinned line}): the k-th edge between the same ends takes the k-th
+    # spline.
+    done: dict[str, str | tuple] = {}
     for frame in frames:
         used: dict[tuple, int] = {}
-        frame.body[:] = [_pinned(line, nodes, edges, boxes, used) for line in frame.body]
+        body = []
+        for line in frame.body:
+            got = done.get(line)
+            if got is None:
+                ends = _ends(line)
+                got = done[line] = (_pinned(line, nodes, edges, boxes, None, 0)
+                                    if ends is None else (ends, {}))
+            if got.__class__ is not str:
+                ends, pinned = got
+                k = used[ends] = used.get(ends, -1) + 1
+                got = pinned.get(k)
+                if got is None:
+                    got = pinned[k] = _pinned(line, nodes, edges, boxes, ends, k)
+            body.append(got)
+        frame.body[:] = body
         frame.body.insert(0, f'\tbb="{laid["bb"]}"\n')
         frame.engine = "neato"
         frame.no_op = 2
@@ -153,13 +177,19 @@ def _widened(line: str, nodes: dict) -> str:
     return f"{line[:end]} width={float(o['width']) + room:.3f}{line[end:]}"
 
 
-def _pinned(line: str, nodes: dict, edges: dict, boxes: dict, used: dict) -> str:
-    """One DOT statement with its laid-out attributes added (unchanged if it has none)."""
+def _ends(line: str) -> tuple[str, str] | None:
+    """(tail, head) of an edge statement; None for any other line."""
     m = _EDGE_LINE.match(line)
+    return (m.group(2) or m.group(3), m.group(4) or m.group(5)) if m else None
+
+
+def _pinned(line: str, nodes: dict, edges: dict, boxes: dict, ends: tuple | None,
+            k: int) -> str:
+    """One DOT statement with its laid-out attributes added (unchanged if it has none);
+    an edge statement (``ends``) is the k-th between its ends."""
+    m = _EDGE_LINE.match(line) if ends is not None else None
     if m:
-        key = (m.group(2) or m.group(3), m.group(4) or m.group(5))
-        k = used.get(key, 0)
-        used[key] = k + 1
+        key = ends
         laid = edges.get(key, [])
         if k >= len(laid):
             return line
@@ -197,10 +227,12 @@ def _visit(node: Value, adjoints: dict, root: Value, top: str) -> str:
         what = f"the seed ∂{top}/∂{top} = 1"
     else:
         what = f"∂{top}/∂{caption_name(node)} = {fmt_number(a)} is complete"
-    pushes = [f"{fmt_number(a)} × {fmt_number(d)} = {fmt_number(a * d)} to {caption_name(p)}"
-              for p, d in zip(node.operands, local_derivatives(node)) if isinstance(p, Value)]
+    pushes = [f"{fmt_number(a)} × {fmt_number(d)} = {fmt_number(share)} to {caption_name(p)}"
+              for p, d, share in shares(node, a)]
     if pushes:
         return f"{what}; pushed {', '.join(pushes)}"
+    if node.parents:  # a gating op (relu) at slope 0: see autograd.sweep.gated
+        return f"{what}; slope 0: nothing passes back to {caption_name(node.parents[0])}"
     if node.op:
         return f"{what}; its operands are constants: nothing to push"
     return f"{what}; a leaf: nothing to push"

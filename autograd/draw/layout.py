@@ -1,4 +1,4 @@
-"""Layout and folding: path counts, clusters from labels, folding big graphs into summaries.
+"""Layout and folding: path counts, clusters from structure, folding big graphs into summaries.
 
 Everything here is one or a few passes over the topological order (no recursion on the
 graph's depth), so it runs on graphs of 1e5 nodes and more.
@@ -10,8 +10,10 @@ from collections import Counter
 
 from .. import topological_order
 from ..value import Value
+from .options import DrawOptions
+from .style import shown_text
 
-__all__ = ["count_paths", "Style", "Layout", "resolve"]
+__all__ = ["count_paths", "Layout", "resolve"]
 
 # Folding defaults (draw_dot's max_nodes="auto" and an int max_nodes). A graph of at most
 # UNFOLDED_NODES DOT nodes (boxes and ops) is drawn whole when it is at most UNFOLDED_COLUMNS
@@ -25,7 +27,9 @@ AUTO_STEPS = (80, 50, 30, 16, 8)
 
 class Counts:
     """One pass over the graph: uses of each node, and per node its Value operands and
-    constants, and whether it has a leaf operand (where a stale value shows first)."""
+    constants, and whether it has a leaf operand (where a stale value shows first); and
+    what the graph's structure is (``Structure``: from roles, or a hand-built graph's
+    labels)."""
 
     def __init__(self, order: list[Value]):
         self.uses: Counter = Counter()  # edges leaving each node (x * x counts twice)
@@ -49,6 +53,7 @@ class Counts:
             self.consts[node] = len(operands) - n_values
             if has_leaf:
                 self.leaf_users.append(node)
+        self.structure = Structure(order)
 
     def cost(self, node: Value, show_constants: bool) -> int:
         """DOT nodes drawing ``node``: its box and its op (constants are written in the op)."""
@@ -85,38 +90,76 @@ def _reaches(source: Value, order: list[Value]) -> set[Value]:
     return reach
 
 
-def _copies(order: list[Value]) -> dict[Value, int]:
-    """For labels used by several nodes (one neuron run on many examples): each node's copy
-    number 0, 1, … in topological order. Nodes with a unique label are left out."""
-    seen: Counter = Counter(n.label for n in order if n.label)
+def _copies(order: list[Value], structure: Structure) -> dict[Value, int]:
+    """For nodes made several times by one part of the model (a neuron run on many
+    examples; ``Structure.key``): each node's copy number 0, 1, … in topological order.
+    Nodes made once are left out."""
+    keys = {n: k for n in order if (k := structure.key(n)) is not None}
+    seen: Counter = Counter(keys.values())
     count: Counter = Counter()
     copy = {}
-    for n in order:
-        if n.label and seen[n.label] > 1:
-            copy[n] = count[n.label]
-            count[n.label] += 1
+    for n, k in keys.items():
+        if seen[k] > 1:
+            copy[n] = count[k]
+            count[k] += 1
     return copy
 
 
-def _cluster_paths(order: list[Value], uses: dict[Value, int], root: Value) -> dict:
-    """Cluster path of each node from dotted labels (``layers.0.neurons.3.w1``).
+class Structure:
+    """What the pictures treat as structure, from roles when the graph has any.
 
-    A labelled node's innermost cluster is its label before the last dot
-    (``layers.0.neurons.3``); outer clusters are the shorter prefixes ending in a number
-    (``layers.0``). An unlabelled node joins the deepest cluster shared by all the nodes that
-    use it (so the constants and products inside a neuron join the neuron); the root and
+    With roles (``Value.role``, set by ``nn``): a node's module is the module that made it
+    (``layers.0.neurons.3``), and a node is *named* (kept as its own box, outside the
+    clusters of its users) when it has a role or is a leaf; labels are display text only
+    and change nothing here. A graph nobody gave roles (built by hand) has only its labels:
+    a dotted label names its module before the last dot (``layers.0.neurons.3.w1``) and a
+    labelled node is named.
+    """
+
+    def __init__(self, order: list[Value]):
+        self.roles = any(n.role is not None for n in order)
+
+    def module(self, node: Value) -> str:
+        if self.roles:
+            return node.role.module if node.role is not None else ""
+        return node.label.rpartition(".")[0]
+
+    def named(self, node: Value) -> bool:
+        if self.roles:
+            return node.role is not None or not node.operands
+        return bool(node.label)
+
+    def key(self, node: Value):
+        """What copies of one node share (a neuron run on several examples: its role), or
+        None; a node without a role is named by its label alone (the ``[k]`` it is shown
+        with)."""
+        return node.role if node.role is not None else (node.label or None)
+
+
+def has_clusters(order: list[Value], structure: Structure) -> bool:
+    """Whether ``clusters="auto"`` draws clusters: some node belongs to a named module."""
+    return any(structure.module(n) for n in order)
+
+
+def _cluster_paths(order: list[Value], structure: Structure, root: Value) -> dict:
+    """Cluster path of each node from the module that made it (see ``Structure``).
+
+    A node's innermost cluster is its module (``layers.0.neurons.3``); outer clusters are
+    the shorter prefixes ending in a number (``layers.0``). A node of no module joins the
+    deepest cluster shared by all the nodes that use it (so the constants and products
+    inside a neuron join the neuron) unless it is named (``Structure.named``); the root and
     nodes used across clusters stay outside.
     """
+    module, named = structure.module, structure.named
     paths: dict[Value, tuple[str, ...]] = {}
     consumers_path: dict[Value, tuple[str, ...] | None] = {}
     for node in reversed(order):
-        label = node.label
-        if label and "." in label:
-            parts = label.split(".")
-            inner = ".".join(parts[:-1])
-            outer = [".".join(parts[: i + 1]) for i in range(len(parts) - 2) if parts[i].isdigit()]
+        inner = module(node)
+        if inner:
+            parts = inner.split(".")
+            outer = [".".join(parts[: i + 1]) for i in range(len(parts) - 1) if parts[i].isdigit()]
             path = tuple(outer) + (inner,)
-        elif label or node is root:
+        elif named(node) or node is root:
             path = ()
         else:
             path = consumers_path.get(node) or ()
@@ -135,11 +178,11 @@ def _cluster_paths(order: list[Value], uses: dict[Value, int], root: Value) -> d
 
 # --- collapsing big graphs ------------------------------------------------------------------------
 def _fold_chains(order, root, counts: Counts, unit) -> None:
-    """Fold chains of unlabelled nodes with one Value operand and one user (not the root)."""
-    uses, values = counts.uses, counts.values
+    """Fold chains of unnamed nodes with one Value operand and one user (not the root)."""
+    uses, values, named = counts.uses, counts.values, counts.structure.named
 
     def in_chain(n: Value) -> bool:
-        return (n is not root and n not in unit and not n.label and uses.get(n, 0) == 1
+        return (n is not root and n not in unit and not named(n) and uses.get(n, 0) == 1
                 and values.get(n, 0) == 1)
 
     chain_of: dict[Value, int] = {}
@@ -263,31 +306,11 @@ def _collapse(order, root, paths, counts: Counts, max_nodes, show_constants
     return unit, False
 
 
-# --- options and the analysed graph ---------------------------------------------------------------
-class Style:
-    """Options shared by ``draw_dot`` and the frames of ``backward_frames``."""
-
-    def __init__(self, rankdir="auto", edge_labels=None, show_constants=True,
-                 color_by_grad=False, clusters="auto", max_nodes=None, fmt="svg"):
-        if edge_labels not in (None, "local", "product"):
-            raise ValueError(f"edge_labels must be None, 'local' or 'product', got {edge_labels!r}")
-        if rankdir not in ("auto", "LR", "TB", "RL", "BT"):
-            raise ValueError(f"rankdir must be 'auto', 'LR', 'TB', 'RL' or 'BT', got {rankdir!r}")
-        if clusters not in ("auto", True, False):
-            raise ValueError(f"clusters must be 'auto', True or False, got {clusters!r}")
-        if max_nodes not in (None, "auto") and (
-                not isinstance(max_nodes, int) or isinstance(max_nodes, bool) or max_nodes < 1):
-            raise ValueError(f"max_nodes must be a positive int, 'auto' (fold to fit) or None "
-                             f"(draw every node), got {max_nodes!r}")
-        self.rankdir, self.edge_labels, self.show_constants = rankdir, edge_labels, show_constants
-        self.color_by_grad, self.clusters, self.max_nodes = color_by_grad, clusters, max_nodes
-        self.fmt = fmt
-
-
+# --- the analysed graph ---------------------------------------------------------------
 class Layout:
     """The graph analysed once (order, uses, clusters, folding); frames reuse it."""
 
-    def __init__(self, root: Value, style: Style):
+    def __init__(self, root: Value, style: DrawOptions):
         if not isinstance(root, Value):
             raise TypeError(f"draw_dot needs a Value (the output to draw), got "
                             f"{type(root).__name__}")
@@ -298,10 +321,10 @@ class Layout:
         self.uses = self.counts.uses
         clusters = style.clusters
         if clusters == "auto":
-            clusters = any("." in n.label for n in self.order if n.label)
-        self.paths = (_cluster_paths(self.order, self.uses, root) if clusters
+            clusters = has_clusters(self.order, self.counts.structure)
+        self.paths = (_cluster_paths(self.order, self.counts.structure, root) if clusters
                       else dict.fromkeys(self.order, ()))
-        self.copy = _copies(self.order)
+        self.copy = _copies(self.order, self.counts.structure)
         self.style_constants = style.show_constants
         # "auto" folds in the builder, trying sizes until the picture fits
         self.fold(style.max_nodes if isinstance(style.max_nodes, int) else None)
@@ -344,11 +367,13 @@ class Layout:
         return ids
 
     def name(self, node: Value) -> str:
-        """What text calls a node: its label (``[k]`` for the k-th copy), or its DOT name."""
+        """What text calls a node: its label (cut at ``LABEL_CHARS``; ``[k]`` for the k-th
+        copy), or its DOT name."""
         if not node.label:
             return f"v{self.index[node]}"
         k = self.copy.get(node)
-        return node.label if k is None else f"{node.label}[{k}]"
+        label = shown_text(node.label)
+        return label if k is None else f"{label}[{k}]"
 
     def shown_label(self, node: Value) -> str:
         """The label inside its cluster: ``layers.0.neurons.3.w1`` in ``…neurons.3`` is w1."""

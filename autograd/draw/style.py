@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import math
+import re
 
 __all__ = ["OP_SYMBOLS", "fmt_number", "fmt_count", "grad_color", "grad_strength",
-           "grad_penwidth", "HIGHLIGHT", "FOCUS", "CLASS_COLOURS"]
+           "grad_penwidth", "HIGHLIGHT", "FOCUS", "CLASS_COLOURS", "tint"]
 
 OP_SYMBOLS = {"add": "+", "sub": "−", "mul": "×", "div": "÷", "neg": "−x", "pow": "x^c",
               "rpow": "c^x", "powv": "x^y", "abs": "|x|", "sum": "Σ", "dot": "w·x"}
@@ -63,23 +64,41 @@ def slot_name(op: str, j: int, operands: tuple = ()) -> str | None:
         return f"x{j - n}"
     return SLOTS[op][1][j] if op in SLOTS and j < len(SLOTS[op][1]) else None
 
-# The two classes' colours, everywhere a class is drawn (matplotlib plots, pictures, the
-# explorer): class 0 / label −1 first (red), class 1 / label +1 second (blue), as the
-# gradient scale colours a negative and a positive number.
-CLASS_COLOURS = ("#b2182b", "#2166ac")
-
 HIGHLIGHT = "#ff7f00"
 FOCUS = "#e7298a"
 
 
 _CONTROL = {c: 0x2400 + c for c in range(0x20) if c not in (0x09, 0x0A)}  # ␀ ␁ … ␛ …
 _CONTROL[0x7F] = 0x2421  # ␡
+_CONTROL.update(dict.fromkeys(range(0xD800, 0xE000), 0xFFFD))  # a lone surrogate: �
+_UNCLEAN = re.compile("[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
 
 
 def clean(text):
     """Text without control characters (ANSI escapes, \\r, \\x00 make dot fail or garble
-    the picture): each is shown as its Unicode control picture (␛, ␍, ␀). Non-str unchanged."""
-    return text.translate(_CONTROL) if isinstance(text, str) else text
+    the picture): each is shown as its Unicode control picture (␛, ␍, ␀); a lone surrogate
+    (a str Python holds but UTF-8 cannot encode, e.g. from ``os.fsdecode``) as U+FFFD �.
+    Non-str unchanged."""
+    if not isinstance(text, str) or not _UNCLEAN.search(text):
+        return text  # the usual case; str.translate costs ~0.3 µs a character off ASCII
+    return text.translate(_CONTROL)
+
+
+# How long a label is drawn. Graphviz refuses an HTML label over 16,384 bytes (and a box
+# that wide is unreadable anyway): a label is drawn cut at LABEL_CHARS characters with "…",
+# and given in full in its tooltip, itself cut at TOOLTIP_CHARS.
+LABEL_CHARS = 60
+TOOLTIP_CHARS = 2000
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def shown_text(text: str, limit: int = LABEL_CHARS) -> str:
+    """``text`` as pictures and pages show it: cut to at most ``limit`` characters, ending
+    in "…" when cut; a lone surrogate (UTF-8 cannot encode it) as U+FFFD �."""
+    text = text if len(text) <= limit else text[: limit - 1] + "…"
+    return text if text.isascii() else _SURROGATE.sub("\ufffd", text)
 
 
 def num(x) -> float:
@@ -102,7 +121,10 @@ def fmt_count(n: int) -> str:
 
 
 # --- colours by gradient ------------------------------------------------------------------------
-_WHITE, _BLUE, _RED = (247, 247, 247), (33, 102, 172), (178, 24, 43)  # ColorBrewer RdBu ends
+_WHITE, _RED, _BLUE = (247, 247, 247), "#b2182b", "#2166ac"  # ColorBrewer RdBu ends
+# The two classes, in every picture, plot and page: class 0 / label −1 first (red), class 1 /
+# label +1 second (blue): ColorBrewer RdBu's ends, the signs of the gradient scale too.
+CLASS_COLOURS = (_RED, _BLUE)
 LOG_RANGE = (-6.0, 3.0)  # |grad| from 1e-6 (white) to 1e3 (full colour), log scale
 
 
@@ -119,15 +141,20 @@ def grad_strength(g: float, scale: tuple[float, float] = LOG_RANGE) -> float:
     return min(1.0, max(0.0, (math.log10(g) - lo) / (hi - lo)))
 
 
+def tint(colour: str, t: float) -> str:
+    """``colour`` (``#rrggbb``) mixed into the scale's white: t = 0 white, t = 1 the colour."""
+    end = tuple(int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    rgb = tuple(round(a + (b - a) * t) for a, b in zip(_WHITE, end, strict=True))
+    return "#{:02x}{:02x}{:02x}".format(*rgb)
+
+
 def grad_color(g: float, scale: tuple[float, float] = LOG_RANGE) -> str:
     """Diverging colour: blue for positive, red for negative gradients, paler when smaller."""
     if math.isnan(g):
         return "#ffd700"
     # never paler than a quarter of the way: a small nonzero gradient stays visible
     t = 0.25 + 0.75 * grad_strength(g, scale) if g != 0 else 0.0
-    end = _BLUE if g > 0 else _RED
-    rgb = tuple(round(a + (b - a) * t) for a, b in zip(_WHITE, end, strict=True))
-    return "#{:02x}{:02x}{:02x}".format(*rgb)
+    return tint(_BLUE if g > 0 else _RED, t)
 
 
 def grad_penwidth(g: float, scale: tuple[float, float] = LOG_RANGE) -> str:
@@ -135,9 +162,10 @@ def grad_penwidth(g: float, scale: tuple[float, float] = LOG_RANGE) -> str:
 
 
 def caption_name(v, number=fmt_number) -> str:
-    """How a caption names a node: its label, else its op and data (never an internal id)."""
+    """How a caption names a node: its label (cut at ``LABEL_CHARS``), else its op and data
+    (never an internal id)."""
     if v.label:
-        return v.label
+        return shown_text(v.label)
     if v.op:
         return f"the {v.op} node (data {number(v.data)})"
     return f"a leaf (data {number(v.data)})"

@@ -1,7 +1,9 @@
 """The units view of a network: one column per layer, one box per unit, in index order.
 
-Works from the graph and the labels ``nn`` gives (``layers.1.neurons.3.z``, ``….out``,
-``….w2`` or ``….w[2]``, ``….b``); it never imports ``nn``. For a unit j of layer l:
+Works from the graph and the roles ``nn`` gives its nodes (``Value.role``, an
+``autograd.roles.Role``: unit j of layer l, as z, out, weight k or bias), never from labels,
+which are display text the user may change; it never imports ``nn``. For a unit j of
+layer l:
 
 * its box shows z (pre-activation), its output a = g(z) and ∂L/∂z (from the engine's own
   reverse sweep, ``backward_steps``, so ``.grad`` is not needed nor touched);
@@ -17,43 +19,39 @@ from __future__ import annotations
 
 import html
 import math
-import re
 
 from .. import backward_steps, local_derivatives, topological_order
 from ..value import Value
 from .display import GraphPicture
-from .style import fmt_number, grad_color
+from .style import TOOLTIP_CHARS, fmt_number, grad_color, shown_text
 
 __all__ = ["draw_units"]
 
-_NAME = re.compile(r"^(?:(.*)\.)?layers\.(\d+)\.neurons\.(\d+)\.(z|out|b|w\[?(\d+)\]?)$")
-
-
 def _units(order: list[Value]) -> dict[tuple[int, int], dict]:
-    """{(layer, unit): {"z": node, "out": node}}: the first copy of each, by label."""
+    """{(layer, unit): {"z": node, "out": node}}: the first copy of each, by role."""
     units: dict[tuple[int, int], dict] = {}
     for node in order:
-        m = _NAME.match(node.label) if node.label else None
-        if m and m.group(4) in ("z", "out"):
-            unit = units.setdefault((int(m.group(2)), int(m.group(3))), {})
-            unit.setdefault(m.group(4), node)
+        role = node.role
+        if role is not None and role.kind in ("z", "out"):
+            unit = units.setdefault((role.layer, role.unit), {})
+            unit.setdefault(role.kind, node)
     return {k: u for k, u in units.items() if "z" in u}
 
 
 def _weights(z: Value) -> dict[int, tuple[Value, float, str]]:
-    """{k: (w_k, x_k, name)}: each weight operand of z, the input it multiplies (∂z/∂w_k)
-    and that input's label when it is a labelled Value of a dot (its partner operand)."""
+    """{k: (w_k, x_k, name)}: each weight operand of z (role "w", index k), the input it
+    multiplies (∂z/∂w_k) and that input's label when it is a labelled Value of a dot (its
+    partner operand)."""
     partials = local_derivatives(z)
     operands = z.operands
     half = len(operands) // 2
     found = {}
     for j, p in enumerate(operands):
-        if isinstance(p, Value) and p.label:
-            m = _NAME.match(p.label)
-            if m and m.group(5) is not None:
-                partner = operands[j + half] if z.op == "dot" and j < half else None
-                name = partner.label if isinstance(partner, Value) and partner.label else ""
-                found[int(m.group(5))] = (p, float(partials[j]), name)
+        role = p.role if isinstance(p, Value) else None
+        if role is not None and role.kind == "w":
+            partner = operands[j + half] if z.op == "dot" and j < half else None
+            name = partner.label if isinstance(partner, Value) else ""
+            found[role.index] = (p, float(partials[j]), name)
     return found
 
 
@@ -97,9 +95,9 @@ class Network:
     def __init__(self, root: Value, order: list[Value]):
         found = _units(order)
         if not found:
-            raise ValueError("view='units' needs a network's graph: no node is labelled like "
-                             "'layers.0.neurons.0.z' (build the model with nn, or label the "
-                             "pre-activations that way); use view='values' for any graph")
+            raise ValueError("view='units' needs a network's graph: no node has the role of a "
+                             "unit's pre-activation (build the model with nn's Neuron, Layer "
+                             "or MLP, which set Value.role); use view='values' for any graph")
         self.root = root
         keys = sorted(found)
         self.units = [(li, j, found[(li, j)]["z"], found[(li, j)].get("out", found[(li, j)]["z"]))
@@ -121,7 +119,8 @@ class Network:
                     self.edges.append((at[(li - 1, k)], h, w))
         n_inputs = max(inputs, default=-1) + 1
         self.inputs = [inputs.get(k, 0.0) for k in range(n_inputs)]
-        self.input_names = [names.get(k, f"x{k}") for k in range(n_inputs)]
+        self.input_names = [shown_text(names[k]) if names.get(k) else f"x{k}"
+                            for k in range(n_inputs)]
 
     def tail_id(self, tail: int) -> str:
         return f"x{-1 - tail}" if tail < 0 else self.ids[tail]
@@ -183,13 +182,14 @@ def draw_units(root: Value, *, caption: str | None = None, fmt: str = "svg",
     for e, (tail, head, w) in enumerate(net.edges):
         share = nums["share"][e]
         attrs = {"penwidth": f"{0.5 + 3.5 * abs(w.data) / wmax:.2f}",
-                 "tooltip": f"{w.label} = {w.data!r}; share ∂L/∂z·w = {share!r}"}
+                 "tooltip": f"{shown_text(w.label, TOOLTIP_CHARS)} = {w.data!r}; "
+                            f"share ∂L/∂z·w = {share!r}"}
         if share == 0:
             attrs.update(style="dashed", color="grey55")
         else:
             attrs["color"] = grad_color(share, scale)
         g.edge(net.tail_id(tail), net.ids[head], **attrs)
-    shown = root_name or root.label or "output"
+    shown = shown_text(root_name or root.label) or "output"
     g.node("root", f"{html.escape(shown)} = {fmt_number(root.data)}",
            id="root", shape="ellipse", pos=_pos(len(net.layers) + 1, 0))
     for k, (li, *_rest) in enumerate(net.units):
@@ -206,8 +206,8 @@ def draw_units(root: Value, *, caption: str | None = None, fmt: str = "svg",
     g.node_ids = ids
     g.network = net
     g.unit_ids = {(li, j): net.ids[k] for k, (li, j, _z, _o) in enumerate(net.units)}
-    first = net.units[0][2].label
-    copies = sum(1 for n in order if n.label == first)
+    first = net.units[0][2].role
+    copies = sum(1 for n in order if n.role == first)
     text = f"{len(net.units)} units in {len(net.layers)} layers"
     if copies > 1:
         text += f"; the network ran on {copies} examples: the first one is drawn"
@@ -228,7 +228,8 @@ def _unit(g: GraphPicture, box: str, j: int, zo: tuple[Value, Value],
           dz_dead: tuple[float, bool], pos: str) -> None:
     """One unit's box: name (and "dead"), z and a, ∂L/∂z; the texts a replay rewrites."""
     (z, out), (dz, dead) = zo, dz_dead
-    attrs = {"tooltip": f"{z.label}: z={z.data!r}, a={out.data!r}, dL/dz={dz!r}"}
+    attrs = {"tooltip": f"{shown_text(z.label, TOOLTIP_CHARS)}: z={z.data!r}, "
+                        f"a={out.data!r}, dL/dz={dz!r}"}
     if dead:
         attrs.update(style="rounded,filled,dashed", fillcolor="grey88", fontcolor="grey30")
     g.node(box, _unit_label(f"n{j}", z, out, dz, dead), id=box, pos=pos, **attrs)

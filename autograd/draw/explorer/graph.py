@@ -7,6 +7,9 @@ Everything is computed from the engine's public API: the reverse sweep runs on i
 * ``ops``: ``[operand index, ∂value/∂operand]`` for each Value operand, in order (what the
   sweep pushes: ``share = adjoint × local``);
 * ``adj``: ∂root/∂value, the sum over consumers c of ∂root/∂c × ∂c/∂value.
+
+What a page shows of them is written here as text (``tip``: hover; ``chain``: click, the
+chain-rule sum with its numbers); the page's script only puts the texts in place.
 """
 
 from __future__ import annotations
@@ -15,8 +18,8 @@ import graphviz
 
 from ... import backward_steps, local_derivatives, topological_order
 from ...value import Value
-from ..style import caption_name
-from .page import finite, fmt
+from ..style import caption_name, shown_text
+from .page import finite, fmt, full
 
 ROOT_NAME = "out"
 
@@ -91,7 +94,66 @@ class GraphData:
             rep[b] = i
         return rep
 
+    @property
+    def top(self) -> str:
+        return shown_text(self.root.label) or ROOT_NAME
+
+    def members(self) -> list[list[int]]:
+        """For each box, the indices of the Values it draws."""
+        out: list[list[int]] = [[] for _ in self.boxes]
+        for i, b in enumerate(self.box_of):
+            out[b].append(i)
+        return out
+
+    def uses(self, i: int) -> list[tuple[int, float]]:
+        """(consumer index, ∂consumer/∂value) for each use of Value i: its sum's terms."""
+        if not hasattr(self, "_uses"):
+            self._uses: list[list[tuple[int, float]]] = [[] for _ in self.order]
+            for c, v in enumerate(self.order):
+                for p, d in self.operands(v):
+                    self._uses[self.index[p]].append((c, d))
+        return self._uses[i]
+
+    def tip(self, b: int, extra: list[str]) -> str:
+        """Hover text of box b: its output Value's name and data, then ``extra``."""
+        n = sum(1 for x in self.box_of if x == b)
+        v = self.order[self.representative()[b]]
+        head = [f"{n} values folded here; its output:"] if n > 1 else []
+        return "\n".join(head + [name(v), f"data = {full(v.data)}"] + extra)
+
+    def chain(self, i: int) -> str:
+        """∂L/∂v = Σ over the uses of v of ∂L/∂consumer × ∂consumer/∂v, with the numbers."""
+        v, top = self.order[i], self.top
+        head = f"∂{top}/∂{name(v)}"
+        if v is self.root:
+            return head + " = 1: the seed of the sweep (the output itself)."
+        uses = self.uses(i)
+        lines = [f"{head} = Σ over its {len(uses)} use{'' if len(uses) == 1 else 's'} of "
+                 f"∂{top}/∂consumer × ∂consumer/∂{name(v)}:"]
+        parts = []
+        for c, local in uses:
+            up = self.adj.get(self.order[c], 0.0)
+            lines.append(f"  via {name(self.order[c])}: {fmt(up)} × {fmt(local)} = "
+                         f"{fmt(up * local)}")
+            parts.append(fmt(up * local))
+        a = self.adj.get(v, 0.0)
+        lines.append(f"  {head} = {' + '.join(parts).replace('+ −', '− ')} = {fmt(a)}  "
+                     f"(full precision {full(a)})")
+        return "\n".join(lines)
+
+    def sums(self) -> list[str]:
+        """Click text of each box: the chain-rule sum of the Value it shows."""
+        return [self.chain(i) for i in self.representative()]
+
+    def inspect_tips(self) -> list[str]:
+        """Hover text of each box in ``inspect``: data, .grad and ∂root/∂value."""
+        out = []
+        for b, i in enumerate(self.representative()):
+            v = self.order[i]
+            out.append(self.tip(b, [f".grad = {full(finite(v.grad))}",
+                                    f"∂{self.top}/∂{name(v)} = {full(self.adj.get(v, 0.0))}"]))
+        return out
+
     def data(self) -> dict:
-        top = self.root.label or ROOT_NAME
-        return {"root": self.index[self.root], "top": top, "boxes": self.boxes,
-                "rep": self.representative(), "values": self.values()}
+        """What every page of this graph gets: its boxes' DOT names and click texts."""
+        return {"boxes": self.boxes, "sums": self.sums()}

@@ -19,8 +19,9 @@ import graphviz
 
 from ... import backward_steps
 from ...value import Value
+from ..style import shown_text
 from .graph import GraphData, find_root, svg_of
-from .network import single_step
+from .network import root_name, single_step, widened
 from .page import Page, fragment, new_prefix, svg_element
 
 
@@ -43,10 +44,12 @@ class Inspector(Page):
         prefix = new_prefix(picture.source)
         self._svg = svg_of(picture)
         body = (f'<div class="dgx-caption">Point at a box for its numbers; click it for its '
-                f"chain-rule sum and its paths to {html.escape(g.data()['top'])}.</div>"
-                f'<div class="dgx-figure">{svg_element(self._svg, prefix)}</div>'
-                '<div class="dgx-info"></div>')
-        self._html = fragment("inspect", prefix, body, g.data(), static_note=(
+                f"chain-rule sum and its paths to {html.escape(g.top)}.</div>"
+                '<div class="dgx-main"><div class="dgx-figure">'
+                f"{svg_element(self._svg, prefix)}</div>"
+                '<div class="dgx-side"><div class="dgx-info"></div></div></div>')
+        data = {**g.data(), "tips": g.inspect_tips()}
+        self._html = fragment("inspect", prefix, body, data, static_note=(
             "Scripts are off here: the picture is static (no hover or click)."))
 
     def _network(self, picture: graphviz.Digraph, net) -> None:
@@ -54,18 +57,21 @@ class Inspector(Page):
         adjoints = {root: 1.0}
         for _ in backward_steps(root, adjoints):
             pass
-        top = root.label or "out"
+        top = shown_text(root.label) or "out"
         self.graph = None
         self.units = len(net.units)
+        steps = single_step(net, adjoints, top)
+        picture = widened(picture, steps.widths(root_name(root)))  # a copy: theirs stays
         prefix = new_prefix(picture.source)
         self._svg = svg_of(picture)
         t = html.escape(top)
         body = (f'<div class="dgx-caption">Point at a unit for its z, a and ∂{t}/∂z; '
                 "click it for its chain-rule sum over the next layer and its paths to "
                 f"{t}.</div>"
-                f'<div class="dgx-figure">{svg_element(self._svg, prefix)}</div>'
-                '<div class="dgx-info"></div>')
-        self._html = fragment("network", prefix, body, {"net": single_step(net, adjoints, top)},
+                '<div class="dgx-main"><div class="dgx-figure">'
+                f"{svg_element(self._svg, prefix)}</div>"
+                '<div class="dgx-side"><div class="dgx-info"></div></div></div>')
+        self._html = fragment("network", prefix, body, {"net": steps.data(root_name(root))},
                               static_note="Scripts are off here: the picture is static "
                               "(no hover or click).")
 

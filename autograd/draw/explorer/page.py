@@ -11,6 +11,7 @@ saying so. The mimebundle also carries the SVG as ``image/svg+xml``.
 
 from __future__ import annotations
 
+import base64
 import html
 import itertools
 import json
@@ -21,8 +22,9 @@ import zlib
 from functools import cache
 from importlib import resources
 
-from ...files import write_atomic
+from ...saving import write_atomic
 from ..display import picture_bundle
+from ..style import fmt_number
 
 _counter = itertools.count()
 
@@ -41,30 +43,57 @@ def new_prefix(content: str) -> str:
     return f"dgx{zlib.crc32(content.encode()) % 1000000}x{next(_counter)}-"
 
 
-def fmt(x: float) -> str:
-    """4 significant digits like ``%.4g``, with a true minus sign: −2, 0.8814, 1.235e+05.
+def fmt(x: float | None) -> str:
+    """The pictures' number format (``style.fmt_number``, 4 significant digits) with a true
+    minus sign: −2, 0.8814, 1.235e+05; None (a NaN that travelled as JSON) is "nan".
 
-    The page's script formats with the same rule (``fmt`` in explorer.js), so a caption
-    written here and a number written there read alike.
+    Every number a page shows is written here: the page's script formats none.
     """
-    if x == 0:
-        return "0"
-    if math.isnan(x):
+    return "nan" if x is None else fmt_number(x).replace("-", "−")
+
+
+def full(x: float | None) -> str:
+    """Full precision (the shortest text that reads back as the same float), true minus:
+    6, −0.4999999999999999, 1e−07."""
+    if x is None or math.isnan(x):
         return "nan"
-    return f"{x:.4g}".replace("-", "−")
+    text = repr(float(x))
+    if text.endswith(".0"):
+        text = text[:-2]
+    return text.replace("-", "−")
 
 
 def svg_element(svg: str, prefix: str) -> str:
     """dot's SVG without its XML header, every id (and reference to one) prefixed."""
-    svg = svg[svg.index("<svg"):]
+    svg = re.sub(r"<!--.*?-->\n?", "", svg[svg.index("<svg"):], flags=re.S)
     svg = re.sub(r'\bid="', f'id="{prefix}', svg)
     return re.sub(r'(href|xlink:href)="#', rf'\1="#{prefix}', svg)
 
 
+_SCRIPT_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026",
+                              "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
 def to_json(data) -> str:
-    """JSON safe inside a <script> element (no ``</`` can end it early)."""
+    """JSON safe inside a <script> element: ``<``, ``>``, ``&``, U+2028 and U+2029 written
+    as \\u escapes, so no user text (``</script>``, ``<!--<script>``) can end the element
+    early or switch the parser into a state that never ends it; the parsed strings are the
+    same."""
     text = json.dumps(data, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-    return text.replace("</", "<\\/").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return text.translate(_SCRIPT_SAFE)
+
+
+def pack(data) -> str:
+    """``data`` as compact JSON, deflated (zlib) and base64-encoded: a replay's per-step
+    texts repeat themselves a lot. The page unpacks it with the browser's own
+    DecompressionStream("deflate")."""
+    text = json.dumps(data, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return base64.b64encode(zlib.compress(text.encode("utf-8"), 9)).decode("ascii")
+
+
+def unpack(text: str):
+    """What ``pack`` packed (for tests and tools that read a page's data)."""
+    return json.loads(zlib.decompress(base64.b64decode(text)).decode("utf-8"))
 
 
 def finite(x: float) -> float | None:

@@ -1,4 +1,4 @@
-"""Writing files so that nothing is ever half-written on disk.
+"""Writing files so that nothing is ever half-written on disk, and reading them with a limit.
 
 Everything dagrad saves (pictures, frames, plots, model weights) goes through here: the data
 is written to a temporary file in the target's folder and renamed over the target only once
@@ -13,11 +13,22 @@ What a save does to what is already at the path:
 * a character device or a FIFO (``/dev/null``, a named pipe), and an open stream
   (``/dev/stdout``, ``/dev/fd/N``, even when it is redirected to a file) are written
   through: the complete data is written to it once made, and the device stays a device;
-* a folder, a socket or a block device raises an error naming what it is.
+* a folder, a socket or a block device raises an error naming what it is;
+* a file with several hard links is refused (``OSError`` naming the count): the rename
+  would split the link (the other names keep the old data), and writing it in place
+  could leave it half-written;
+* the temporary file's name is short (``.dagrad-XXXXXXXX`` and the suffix, at most 32
+  bytes), so a target of the longest legal name (255 bytes) saves.
+
+``read_limited`` reads what ``Module.load`` reads: a regular file of at most
+``MAX_READ_BYTES`` (64 MiB, about 1.5 million parameters of JSON) unless a larger limit
+is given; a device, pipe or folder is refused before anything is read (a FIFO without a
+writer does not make it wait).
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import stat
@@ -53,12 +64,32 @@ def _refuse_kind(path: str, st: os.stat_result) -> None:
 
 def _check_replaceable(target: str, st: os.stat_result) -> None:
     """Raise if replacing the regular file ``target`` would do what ``open(target, "w")``
-    would not: write a file we may not write, or take another user's file for ours."""
+    would not: write a file we may not write, take another user's file for ours, or split
+    a hard link."""
     if not os.access(target, os.W_OK):
         raise PermissionError(
             f"cannot save to {target!r}: the file is read-only for this user (mode "
             f"{stat.S_IMODE(st.st_mode):04o}); chmod u+w it or save elsewhere"
         )
+    if st.st_nlink > 1:
+        raise OSError(
+            errno.EMLINK,
+            f"cannot save to {target!r}: the file has {st.st_nlink} hard links; replacing "
+            "it would split the link (the other names would keep the old data), and "
+            "writing it in place could leave it half-written; remove it first, or save "
+            "under another name",
+        )
+
+
+# The temporary file's name: ".dagrad-" + 8 random characters + the target's suffix when
+# that is a plausible format extension (a writer may read the format from it).
+_TEMP_PREFIX = ".dagrad-"
+_MAX_SUFFIX_BYTES = 16
+
+
+def _temp_suffix(path: str) -> str:
+    suffix = os.path.splitext(os.path.basename(path))[1]
+    return suffix if len(os.fsencode(suffix)) <= _MAX_SUFFIX_BYTES else ""
 
 
 def _adopt(tmp: str, target: str, st: os.stat_result | None) -> None:
@@ -117,7 +148,7 @@ def _copy_to(tmp: str, path: str) -> None:
 def _through(path: str, suffix: str) -> Iterator[str]:
     """A temporary file for a device, FIFO or stream; its whole content is written to
     ``path`` once the block succeeds (a device cannot be replaced, nor half-written by us)."""
-    fd, tmp = tempfile.mkstemp(prefix=".dagrad.", suffix=suffix)
+    fd, tmp = tempfile.mkstemp(prefix=_TEMP_PREFIX, suffix=suffix)
     os.close(fd)
     try:
         yield tmp
@@ -139,7 +170,7 @@ def atomic_path(path: str | os.PathLike) -> Iterator[str]:
     path = os.fspath(path)
     if not isinstance(path, str) or not path:
         raise ValueError(f"a file path must be a non-empty str, got {path!r:.60}")
-    suffix = os.path.splitext(os.path.basename(path))[1]
+    suffix = _temp_suffix(path)
     st = _existing(path)
     if st is not None and _descriptor(path) is not None:  # /dev/stdout, maybe onto a log
         with _through(path, suffix) as tmp:
@@ -154,12 +185,12 @@ def atomic_path(path: str | os.PathLike) -> Iterator[str]:
     target = os.path.realpath(path)  # a symlink: replace the file it points to, keep the link
     if st is not None:
         _check_replaceable(target, st)
-    folder, name = os.path.split(target)
+    folder = os.path.dirname(target)
     if not os.path.isdir(folder):
         raise FileNotFoundError(
             f"cannot save to {path!r}: the folder {folder!r} does not exist; create it first"
         )
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=suffix)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=_TEMP_PREFIX, suffix=suffix)
     os.close(fd)
     try:
         _adopt(tmp, target, st)
@@ -180,3 +211,51 @@ def write_atomic(path: str | os.PathLike, data: bytes | str) -> str:
         f.flush()
         os.fsync(f.fileno())
     return os.fspath(path)
+
+
+MAX_READ_BYTES = 64 * 2**20  # what read_limited reads at most unless told otherwise
+
+
+def _kind(mode: int) -> str:
+    for test, name in ((stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                       (stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def read_limited(path: str | os.PathLike, limit: int = MAX_READ_BYTES) -> bytes:
+    """The bytes of the regular file ``path``, refusing anything else before reading.
+
+    A folder raises ``IsADirectoryError``, a device, pipe or socket ``OSError`` naming
+    what it is; a file over ``limit`` bytes raises ``ValueError`` giving its size. The
+    checks are made on the opened file (``fstat``), so what is read is what was checked,
+    and at most ``limit`` + 1 bytes are ever read (a file growing meanwhile is caught too).
+    """
+    path = os.fspath(path)
+    # O_NONBLOCK: opening a FIFO that has no writer returns at once instead of waiting
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise IsADirectoryError(f"cannot load {path!r}: it is a folder, not a file")
+        if not stat.S_ISREG(st.st_mode):
+            raise OSError(f"cannot load {path!r}: it is {_kind(st.st_mode)}; dagrad loads "
+                          "regular files only")
+        if st.st_size > limit:
+            _too_large(path, st.st_size, limit)
+        with os.fdopen(os.dup(fd), "rb") as f:
+            data = f.read(limit + 1)
+    finally:
+        os.close(fd)
+    if len(data) > limit:
+        _too_large(path, len(data), limit)
+    return data
+
+
+def _too_large(path: str, size: int, limit: int) -> None:
+    raise ValueError(
+        f"cannot load {path!r}: it holds {size} bytes, over the limit of {limit} bytes "
+        "(a guard against reading something that is not a model file); if it is one, pass "
+        "a larger max_bytes"
+    )
