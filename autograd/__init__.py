@@ -7,7 +7,14 @@ virtual environment.
 from .check import GradcheckError, gradcheck, gradgradcheck, numeric_grad
 from .compiled import compile as compile  # autograd.compile (shadows the builtin in here only)
 from .functional import grad, hessian, jvp, value_and_grad
-from .mode import AnomalyError, count_ops, detect_anomaly, enable_grad, no_grad
+from .mode import (
+    AnomalyError,
+    count_ops,
+    detect_anomaly,
+    enable_grad,
+    is_grad_enabled,
+    no_grad,
+)
 from .ops import OPS, Op, cos, exp, log, sigmoid, sin
 from .sweep import (
     backward,
@@ -26,13 +33,14 @@ __all__ = [
     "topological_order",
     "grad", "value_and_grad", "jvp", "hessian",
     "gradcheck", "gradgradcheck", "numeric_grad", "GradcheckError",
-    "no_grad", "enable_grad", "detect_anomaly", "AnomalyError", "count_ops",
+    "no_grad", "enable_grad", "is_grad_enabled", "detect_anomaly", "AnomalyError", "count_ops",
     "dot", "logsumexp", "exp", "log", "sin", "cos", "sigmoid",
 ]  # `sum` is autograd.sum, left out of __all__ so `import *` keeps the builtin
 
 # Names no longer at the top level (not taught by the README): they keep working, with a
 # DeprecationWarning naming where they live now.
-_MOVED = {"is_grad_enabled": "autograd.mode", "OpCount": "autograd.mode"}
+# (is_grad_enabled stays: it is torch.is_grad_enabled.)
+_MOVED = {"OpCount": "autograd.mode"}
 
 
 def __getattr__(name: str):

@@ -16,7 +16,6 @@ import nn
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
 
 MOVED = [
-    ("autograd", "is_grad_enabled", "autograd.mode.is_grad_enabled"),
     ("autograd", "OpCount", "autograd.mode.OpCount"),
     ("nn", "functional_call", "nn.module.functional_call"),
     ("nn", "BatchNorm1d", "nn.BatchNorm"),
@@ -33,8 +32,16 @@ def test_a_moved_name_still_works_and_says_where_it_went(package, name, new):
 
 
 def test_from_import_of_a_moved_name_warns_too():
-    with pytest.warns(DeprecationWarning, match="autograd.mode.is_grad_enabled"):
-        from autograd import is_grad_enabled  # noqa: F401
+    with pytest.warns(DeprecationWarning, match="autograd.mode.OpCount"):
+        from autograd import OpCount  # noqa: F401
+
+
+def test_pytorch_spellings_stay_at_the_top_level():
+    """torch.is_grad_enabled has a twin here, without a warning."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        from autograd import is_grad_enabled, no_grad
+    assert is_grad_enabled() and callable(no_grad)
 
 
 def test_an_unknown_name_is_still_an_attribute_error():
