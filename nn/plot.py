@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 
     from .train import History
 
-__all__ = ["plot_history", "plot_decision_boundary", "plot_grad_norms", "save_figure"]
+__all__ = ["plot_history", "plot_decision_boundary", "plot_grad_norms", "save_figure",
+           "class_colours"]
 
 INSTALL_HINT = 'plots need matplotlib: pip install "dagrad[plot]"'
 
@@ -79,34 +80,53 @@ def _grid_scores(model: Module, X: Sequence, steps: int):
     return gx, gy, out
 
 
+def class_colours(n: int) -> list[str]:
+    """One colour per class: ``CLASS_COLOURS`` for two classes, matplotlib's tab10 beyond."""
+    from autograd.draw.style import CLASS_COLOURS
+
+    if n <= len(CLASS_COLOURS):
+        return list(CLASS_COLOURS[:max(n, 2)])
+    from matplotlib import colormaps
+
+    return [colormaps["tab10"](k % 10) for k in range(n)]
+
+
 def plot_decision_boundary(model: Module, X: Sequence, y: Sequence,
                            path: str | os.PathLike | None = None, steps: int = 80,
                            title: str | None = None) -> Figure:
     """The data points over the model's decision regions on a ``steps``×``steps`` grid.
 
     One output: class by the sign of the score (threshold 0, as for hinge/logistic/logit
-    losses); several outputs: the argmax.
+    losses; score < 0 is the first class); several outputs: the argmax. Each class has one
+    colour (``CLASS_COLOURS`` for two) in its region and its points, named in the legend.
     """
+    from matplotlib.colors import ListedColormap
+
     fig = _figure(figsize=(5, 4.5))
     ax = fig.subplots()
     gx, gy, out = _grid_scores(model, X, steps)
+    labels = sorted(set(y))
     if out and isinstance(out[0], list):
         cls = [max(range(len(o)), key=o.__getitem__) for o in out]
         Z = [cls[j * steps:(j + 1) * steps] for j in range(steps)]
-        levels = [v - 0.5 for v in range(max(cls + [1]) + 2)]
+        n = max(cls + [len(labels) - 1, 1]) + 1
+        levels = [v - 0.5 for v in range(n + 1)]
     else:  # contour the score itself at 0: a smooth boundary
         # a diverged model's NaN scores stay blank; ±∞ are drawn at the ends of the scale
         finite = [v for v in out if math.isfinite(v)]
         lo, hi = min(finite + [-1.0]), max(finite + [1.0])
         out = [min(max(v, lo), hi) for v in out]  # NaN passes through min/max unchanged
         Z = [out[j * steps:(j + 1) * steps] for j in range(steps)]
-        levels = [lo - 1, 0.0, hi + 1]
-    ax.contourf(gx, gy, Z, alpha=0.35, cmap="coolwarm", levels=levels)
+        n, levels = 2, [lo - 1, 0.0, hi + 1]
+    colours = class_colours(max(n, len(labels)))
+    ax.contourf(gx, gy, Z, alpha=0.3, cmap=ListedColormap(colours[:n]), levels=levels)
     ax.contour(gx, gy, Z, levels=levels[1:-1], colors="k", linewidths=0.8)
-    labels = sorted(set(y))
-    colour = {lab: i for i, lab in enumerate(labels)}
-    ax.scatter([p[0] for p in X], [p[1] for p in X], c=[colour[v] for v in y],
-               cmap="coolwarm", s=22, edgecolors="k", linewidths=0.5)
+    for k, lab in enumerate(labels):
+        pts = [p for p, v in zip(X, y) if v == lab]
+        ax.scatter([p[0] for p in pts], [p[1] for p in pts], color=colours[k], s=22,
+                   edgecolors="k", linewidths=0.5, label=f"class {lab:+g}" if len(labels) == 2
+                   and min(labels) < 0 else f"class {lab:g}")
+    ax.legend(loc="best", fontsize=8, framealpha=0.8)
     ax.set(xlabel="x₁", ylabel="x₂", title=title or f"decision boundary of {model!r}")
     ax.title.set_fontsize(9)
     if path is not None:

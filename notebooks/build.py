@@ -9,8 +9,9 @@ outputs can never go stale or be edited by hand unnoticed.
 What is normalised (``normalise``): execution counts (1, 2, … in order), cell timings and
 kernel details in the metadata, memory addresses (``0x7f…``), temporary paths, widget views
 (their model ids change every run; a code host cannot show them, so each widget must carry a
-static fallback, HTML or an image, in the same output), split stream chunks. Plots are SVG
-with fixed ids and no date (the set-up cell asks matplotlib for that), so text comparison works.
+static fallback, HTML or an image, in the same output), split stream chunks. Plots are PNG
+(the set-up cell asks matplotlib for that: JupyterLab does not render an untrusted notebook's
+SVG), compared by pixel size.
 
 How outputs are compared (``differences``): a cell tagged ``timing`` (it prints or plots
 measured seconds, which no two runs share) by its output types and their number only; others:
@@ -89,15 +90,14 @@ if not shutil.which("dot") and shutil.which("apt-get") and getattr(os, "geteuid"
 '''
 
 _PLOTS = '''\
-# Plots as SVG text with fixed ids and no date, so a re-run gives the same output.
-%config InlineBackend.figure_formats = ["svg"]
-%config InlineBackend.print_figure_kwargs = {"bbox_inches": "tight", "metadata": {"Date": None}}
-import matplotlib; matplotlib.rcParams.update({"svg.hashsalt": "dagrad", "svg.fonttype": "none"})
+# Plots as PNG, which every notebook host shows (trusted or not), at most 1200 px wide.
+%config InlineBackend.figure_formats = ["png"]
+%config InlineBackend.print_figure_kwargs = {"bbox_inches": "tight", "dpi": 100}
 '''
 
 
 def setup_source(nb: nbformat.NotebookNode, repo: str | None = None) -> str:
-    """The set-up cell for ``nb``: install if missing; SVG plot settings if it plots."""
+    """The set-up cell for ``nb``: install if missing; PNG plot settings if it plots."""
     repo = repository() if repo is None else repo
     if '"' in repo or "\\" in repo:
         raise BuildError(f"[tool.dagrad] repository must be a plain URL, got {repo!r}")
@@ -260,8 +260,31 @@ def _first_difference(old: str, new: str) -> str:
     return f"\n      committed {len(a)} lines, a fresh run {len(b)}"
 
 
+_DATA_SVG = re.compile(r"data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)")
+
+
+def _data_svgs(text: str) -> tuple[str, list[str]]:
+    """HTML with each ``<img src="data:image/svg+xml;base64,…">`` source replaced by a mark,
+    and the SVGs decoded (so they compare as SVG: by what they show, across versions)."""
+    svgs = [b64decode(m).decode("utf-8", "replace") for m in _DATA_SVG.findall(text)]
+    return _DATA_SVG.sub("data:image/svg+xml;base64,…", text), svgs
+
+
+def _compare_html(old: str, new: str) -> str | None:
+    (old, old_svgs), (new, new_svgs) = _data_svgs(old), _data_svgs(new)
+    if len(old_svgs) != len(new_svgs):
+        return f"text/html shows {len(old_svgs)} pictures, a fresh run {len(new_svgs)}"
+    for a, b in zip(old_svgs, new_svgs):
+        why = _compare_data("image/svg+xml", a, b)
+        if why:
+            return f"text/html's picture: {why}"
+    return _compare_data("text/html+text", old, new)
+
+
 def _compare_data(key: str, old, new) -> str | None:
     """Why two values of one mime type differ, or None if they count as the same."""
+    if key == "text/html" and isinstance(old, str) and isinstance(new, str):
+        return _compare_html(old, new)
     if key.startswith("image/png"):
         same = png_size(old) == png_size(new)
         return None if same else f"{key} size {png_size(old)} != fresh {png_size(new)}"
@@ -289,7 +312,12 @@ def _compare_output(old, new) -> str | None:
     old_data, new_data = old.get("data", {}), new.get("data", {})
     if set(old_data) != set(new_data):
         return f"output types {sorted(old_data)} where a fresh run gives {sorted(new_data)}"
+    svgs = old_data.get("image/svg+xml"), new_data.get("image/svg+xml")
+    redrawn = all(isinstance(t, str) for t in svgs) and len(
+        {frozenset(_GENERATOR.findall(t)) for t in svgs}) > 1  # by another Graphviz version
     for key in old_data:
+        if redrawn and key.startswith("image/png"):
+            continue  # its pixel size moves with the redrawing; the SVG was compared
         why = _compare_data(key, old_data[key], new_data[key])
         if why:
             return why

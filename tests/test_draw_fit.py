@@ -6,7 +6,9 @@ graphs the notebooks draw, with the options they use.
 
 from __future__ import annotations
 
+import re
 import shutil
+from base64 import b64decode
 
 import pytest
 from draw_graphs import (
@@ -21,8 +23,10 @@ from draw_graphs import (
     svg_size_px,
 )
 
+import nn
 from autograd import Value
 from autograd.draw import draw_dot
+from notebooks.build import png_size
 
 pytestmark = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz `dot` is missing")
 
@@ -104,10 +108,42 @@ def test_explicit_rankdir_is_kept():
     assert "rankdir=TB" in draw_dot(lecture(), rankdir="TB").source
 
 
-def test_html_bundle_is_inline_svg_scaled_to_the_column():
+def test_html_bundle_is_the_svg_as_an_image_scaled_to_the_column():
+    """Untrusted JupyterLab strips inline SVG but keeps <img src="data:…">: the HTML is the
+    picture as an image, and a script (run only where scripts run) swaps in the inline SVG
+    with dot's tooltips."""
     bundle = draw_dot(lecture())._repr_mimebundle_()
     html = bundle["text/html"]
-    assert html.startswith("<div") and "<svg" in html and "<?xml" not in html
-    assert "max-width:100%" in html
-    assert "<title>" in html  # dot's tooltips travel with the inline SVG
-    assert bundle["image/svg+xml"].lstrip().startswith("<?xml")
+    svg = bundle["image/svg+xml"]
+    assert svg.lstrip().startswith("<?xml") and "<title>" in svg  # dot's tooltips
+    static = html[:html.index("<script>")]
+    assert static.startswith("<div") and "<svg" not in static
+    src = re.search(r'<img src="data:image/svg\+xml;base64,([^"]+)"', html).group(1)
+    assert b64decode(src).decode("utf-8") == svg
+    assert "max-width:100%" in html and html.endswith("</script>")
+    assert png_size(bundle["image/png"])[0] <= 1200
+
+
+def test_a_small_network_is_drawn_whole_and_a_batch_at_max_nodes_200_fits():
+    """A 2-3-1 network (22 values) is not folded by default: too wide for one column at
+    readable text, it is drawn at 100 % and scrolls (the caption says so); max_nodes=200 on
+    a whole batch folds until it fits the column; max_nodes=None never shrinks the text."""
+    net = nn.MLP(2, [3, 1], seed=0)
+    loss = (net([0.5, -1.0]) - 1.0) ** 2
+    loss.backward()
+    g = draw_dot(loss)
+    assert not g.caption or "folded" not in g.caption
+    svg = g.pipe(format="svg", encoding="utf-8")
+    assert smallest_text_px(svg) >= 11 - 0.05
+    if svg_size_px(svg)[0] > 1200:
+        assert "scrolls sideways" in g.caption
+        assert "max-width:none" in g._repr_mimebundle_()["text/html"]
+    batch = draw_dot(full_batch_loss(), max_nodes=200)
+    svg = batch.pipe(format="svg", encoding="utf-8")
+    assert svg_size_px(svg)[0] <= 1200 and smallest_text_px(svg) >= 11 - 0.05
+    assert "folded" in batch.caption
+    whole = draw_dot(point_loss((4, 4, 1))[1], max_nodes=None)
+    svg = whole.pipe(format="svg", encoding="utf-8")
+    assert smallest_text_px(svg) >= 11 - 0.05 and "scrolls sideways" in whole.caption
+
+

@@ -19,7 +19,15 @@ from .. import backward_steps, forward_tangents, local_derivatives
 from ..sweep import backward_ran
 from ..value import Value
 from .display import GraphPicture
-from .layout import Layout, _reaches, count_paths, resolve
+from .layout import (
+    AUTO_STEPS,
+    UNFOLDED_COLUMNS,
+    UNFOLDED_NODES,
+    Layout,
+    _reaches,
+    count_paths,
+    resolve,
+)
 from .options import DrawOptions
 from .style import (
     FOCUS,
@@ -139,7 +147,6 @@ WIDTH_PX = {"box": 130, "box3d": 230, "ellipse": 45, "plaintext": 35, "record": 
 RANKSEP_PX, NODESEP_PX = 48, 24  # dot's defaults: ranksep 0.5 in, nodesep 0.25 in
 FIT_PX = 1150  # the width a notebook column shows at 100 % (a little under 1,200 px)
 MIN_SCALE = 0.83  # dot may shrink a picture this much: 10 pt text stays >= 11 px
-AUTO_STEPS = (None, 80, 50, 30, 16, 8)  # max_nodes="auto" tries these until a picture fits
 
 
 def _ranks(names: list[str], edges: list[tuple[str, str]]) -> dict[str, int]:
@@ -217,7 +224,7 @@ class FrameCache:
     def __init__(self) -> None:
         self.ready = False
         self.fold: int | None = None
-        self.fit: tuple[str, str] = ("", "")
+        self.fit: tuple[str, str, bool] = ("", "", True)  # rankdir, caption, fits
         self.drawn: dict[tuple, Drawn] = {}
         self.lines: dict[tuple, str] = {}
         self.heads: dict[tuple, tuple[list[str], str]] = {}
@@ -343,7 +350,7 @@ class _Builder:
         self.cache = cache  # a ready FrameCache: draw from it (see value, finish_cached)
         self.record: list | None = None  # the statements of the node being drawn (cache)
         self.drawn: list[Drawn] = []
-        self.fit = ("", "")
+        self.fit = ("", "", True)
         self.highlight, self.focus, self.upstream, self.sweep = highlight, focus, upstream, sweep
         self.on_path = _reaches(highlight, layout.order) if highlight is not None else set()
         self.body: dict[tuple, list] = {(): []}  # statements per cluster path; () is the top
@@ -438,36 +445,44 @@ class _Builder:
         legend = 400 if self.style.color_by_grad else 0
         return choose_rankdir(widths, edges, label_px, legend)
 
-    def fits(self) -> bool:
-        """Whether dot's picture will fit the column with text no smaller than 11 px."""
+    def width(self) -> int:
+        """The picture's estimated width in px at 100 % (in the direction dot will draw)."""
         widths = {args[0]: WIDTH_PX.get(kw.get("shape", "box"), 130)
                   for stmts in self.body.values() for _, args, kw in stmts}
         edges = [(args[0], args[1]) for args, _ in self.edges]
         label_px = {None: 0, "local": 20, "product": 90}[self.style.edge_labels]
         lr, tb = estimate_widths(widths, edges, label_px)
-        limit = FIT_PX / MIN_SCALE
         if self.style.color_by_grad:  # the legend sits beside the graph
             lr, tb = lr + 400, tb + 400
         return (lr if self.style.rankdir in ("LR", "RL") else
-                tb if self.style.rankdir in ("TB", "BT") else min(lr, tb)) <= limit
+                tb if self.style.rankdir in ("TB", "BT") else min(lr, tb))
+
+    def fits(self, columns: int = 1) -> bool:
+        """Whether dot's picture fits ``columns`` notebook columns with text >= 11 px."""
+        return self.width() <= columns * FIT_PX / MIN_SCALE
 
     def shrink_caption(self) -> str:
-        """Said when the picture cannot fit the column with text of 11 px or more: dot will
-        shrink it, so the caption says how to get a readable one instead."""
+        """Said when the picture is wider than the column at readable text: it is drawn at
+        100 % and the notebook scrolls it sideways, so the caption says how to fold it."""
         if self.fits():
             return ""
+        if self.style.max_nodes == "auto" and self.layout.unit:
+            return ("too big for a notebook column even folded: it scrolls sideways; "
+                    "try view='units' for a network")
         if self.style.max_nodes == "auto":
-            return ("too big for a notebook column even folded: dot shrinks it (text under "
-                    "11 px); try view='units' for a network")
+            return ("wider than a notebook column with text of 11 px: it scrolls sideways; "
+                    f"draw_dot(..., max_nodes={AUTO_STEPS[2]}) folds it into one column")
         return (f"too big for a notebook column with text of 11 px at max_nodes="
-                f"{self.style.max_nodes}: dot shrinks it; max_nodes='auto' folds it to fit")
+                f"{self.style.max_nodes}: it scrolls sideways (text stays readable); "
+                "max_nodes='auto' folds it to fit")
 
     def finish(self, caption: str | None) -> GraphPicture:
         style = self.style
         g = GraphPicture(name="dagrad", format=style.fmt)
-        # size: dot scales a picture wider than 12 in (1,150 px) down to fit, never up
-        self.fit = fit = (self.rankdir(), self.shrink_caption())
-        g.attr(rankdir=fit[0], size=f"{FIT_PX / 96:.2f},1000")
+        # size: dot scales a picture that fits down to the column (12 in, 1,150 px), never
+        # up; one too wide for that at readable text is drawn at 100 % (it scrolls sideways)
+        self.fit = fit = (self.rankdir(), self.shrink_caption(), self.fits())
+        g.attr(rankdir=fit[0], **({"size": f"{FIT_PX / 96:.2f},1000"} if fit[2] else {}))
         g.attr("node", fontname="Helvetica", fontsize="11")
         g.attr("edge", fontname="Helvetica", fontsize="10")
         shades = [(None, kw) for stmts in self.body.values() for _, _, kw in stmts]
@@ -486,7 +501,7 @@ class _Builder:
         cache, style = self.cache, self.style
         g = GraphPicture(name="dagrad", format=style.fmt)
         self.fit = cache.fit
-        g.attr(rankdir=self.fit[0], size=f"{FIT_PX / 96:.2f},1000")
+        g.attr(rankdir=self.fit[0], **({"size": f"{FIT_PX / 96:.2f},1000"} if self.fit[2] else {}))
         g.attr("node", fontname="Helvetica", fontsize="11")
         g.attr("edge", fontname="Helvetica", fontsize="10")
         rest = [(None, kw) for stmts in self.body.values() for _, _, kw in stmts]
@@ -687,15 +702,39 @@ class _Builder:
                          penwidth=_Shade(shade, "width"))
 
 
+def _fold_to_fit(layout: Layout, style: DrawOptions, make) -> _Builder:
+    """The builder of the picture ``style.max_nodes`` asks for (see ``_build``)."""
+    if style.max_nodes is None:
+        return make()
+    if style.max_nodes == "auto":
+        steps = AUTO_STEPS
+        if layout.full_cost() <= 2000:  # bigger: dot would take minutes, so fold first
+            layout.fold(None)
+            builder = make()
+            small = layout.full_cost() <= UNFOLDED_NODES
+            if builder.fits() or small and builder.fits(UNFOLDED_COLUMNS):
+                return builder
+    else:  # at most max_nodes, and folded further until it fits
+        steps = (style.max_nodes, *(m for m in AUTO_STEPS if m < style.max_nodes))
+    for m in steps:
+        layout.fold(m)
+        builder = make()
+        if builder.fits():
+            break
+    return builder
+
+
 def _build(layout: Layout, style: DrawOptions, grad_state, *, highlight=None, focus=None,
            caption: str | None = None, upstream=None, sweep: set | None = None,
            mark=(), cache: FrameCache | None = None) -> GraphPicture:
     """The picture of ``layout`` with gradients from ``grad_state`` (see ``_Builder``).
 
-    With ``style.max_nodes == "auto"`` the layout is folded step by step (``AUTO_STEPS``)
-    until the estimated picture fits a notebook column; a graph of more than 2,000 nodes
-    starts folded (drawing it whole would take dot minutes). ``cache``: the frames of one
-    sweep share one (``FrameCache``); the first is drawn as any picture, the rest from it.
+    ``style.max_nodes == "auto"``: drawn whole if the estimated picture fits a notebook
+    column, or if it is small (``UNFOLDED_NODES``) and at most ``UNFOLDED_COLUMNS`` wide (it
+    scrolls); else folded step by step (``AUTO_STEPS``) until it fits. An int: folded to at
+    most that many nodes, then further until it fits. None: never folded. ``cache``: the
+    frames of one sweep share one (``FrameCache``); the first is drawn as any picture, the
+    rest from it.
     """
     def make(ready: FrameCache | None = None) -> _Builder:
         builder = _Builder(layout, style, grad_state, highlight=highlight, focus=focus,
@@ -707,17 +746,7 @@ def _build(layout: Layout, style: DrawOptions, grad_state, *, highlight=None, fo
         if layout.max_nodes != cache.fold:
             layout.fold(cache.fold)
         return make(cache).finish_cached(caption)
-    if style.max_nodes != "auto":
-        builder = make()
-    else:
-        big = layout.full_cost() > 2000
-        for m in AUTO_STEPS:
-            if m is None and big:
-                continue
-            layout.fold(m)
-            builder = make()
-            if builder.fits():
-                break
+    builder = _fold_to_fit(layout, style, make)
     picture = builder.finish(caption)
     if cache is not None:
         cache.ready, cache.fold, cache.fit = True, layout.max_nodes, builder.fit

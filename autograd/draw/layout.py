@@ -15,6 +15,15 @@ from .style import shown_text
 
 __all__ = ["count_paths", "Layout", "resolve"]
 
+# Folding defaults (draw_dot's max_nodes="auto" and an int max_nodes). A graph of at most
+# UNFOLDED_NODES DOT nodes (boxes and ops) is drawn whole when it is at most UNFOLDED_COLUMNS
+# notebook columns wide with readable text: the notebook scrolls it sideways rather than fold a
+# 2-3-1 network. Anything bigger folds, step by step (AUTO_STEPS, each at most that many
+# nodes), until it fits one column; an int max_nodes is an upper bound on those steps.
+UNFOLDED_NODES = 100
+UNFOLDED_COLUMNS = 2
+AUTO_STEPS = (80, 50, 30, 16, 8)
+
 
 class Counts:
     """One pass over the graph: uses of each node, and per node its Value operands and

@@ -23,6 +23,7 @@ from functools import cache
 from importlib import resources
 
 from ...saving import write_atomic
+from ..display import picture_bundle
 from ..style import fmt_number
 
 _counter = itertools.count()
@@ -123,6 +124,11 @@ def page(title: str, fragment_html: str) -> str:
     )
 
 
+# What each kind of page lets the reader do (the static copy's note names it).
+ACTIONS = {"stepper": "step through the backward pass", "training": "replay the training",
+           "inspect": "hover and click the nodes", "network": "hover and click the units"}
+
+
 class Page:
     """What the explorer functions return: shows itself in Jupyter, ``save(path)`` writes it.
 
@@ -137,10 +143,15 @@ class Page:
         return self._html
 
     def _repr_mimebundle_(self, include=None, exclude=None, **kwargs) -> dict:
-        bundle = {"text/plain": repr(self), "text/html": self._html}
-        if self._svg:
-            bundle["image/svg+xml"] = self._svg
-        return bundle
+        # In a notebook: the final picture where scripts are off or sanitised, the page where
+        # they run (display.picture_bundle).
+        if not self._svg:
+            return {"text/plain": repr(self), "text/html": self._html}
+        kind = re.search(r'data-kind="(\w+)"', self._html)
+        action = ACTIONS.get(kind.group(1) if kind else "", "explore it")
+        note = (f"A static copy. To {action}, run this cell or trust the notebook (in "
+                "Jupyter), or open the HTML export with scripts on.")
+        return picture_bundle(self._svg, repr(self), note=note, live=self._html)
 
     def html(self) -> str:
         """The standalone page (what ``save`` writes)."""
