@@ -143,3 +143,28 @@ def smallest_text_px(svg: str) -> float:
     scale = (float(m.group(1)) if m else 1.0) * w / view_w
     sizes = [float(s) for s in re.findall(r'font-size="([\d.]+)"', svg)]
     return min(sizes) * scale * PX_PER_PT
+
+
+def affine_recording():
+    """A training run recorded on a model that is no network (w·x₀ + b, no layers of
+    units): its replay draws the value graph, not the units view."""
+    from autograd import Value
+    from nn import Module, fit
+    from nn.data import make_moons, to_pm1
+    from nn.record import Recorder
+
+    class Affine(Module):
+        def __init__(self):
+            self.w, self.b = Value(0.1, label="w"), Value(0.0, label="b")
+
+        def parameters(self):
+            return [self.w, self.b]
+
+        def __call__(self, x):
+            return self.w * x[0] + self.b
+
+    X, y01 = make_moons(10, seed=1)
+    model = Affine()
+    rec = Recorder(model, X, to_pm1(y01), max_steps=5, grid=4)
+    fit(model, X, to_pm1(y01), epochs=2, progress=False, callback=rec)
+    return rec

@@ -7,16 +7,12 @@ from __future__ import annotations
 import re
 
 import pytest
+from requires import graphviz_with_dot
 
 from autograd import Value
 from autograd.draw.style import LABEL_CHARS, TOOLTIP_CHARS, shown_text
 
-graphviz = pytest.importorskip("graphviz")
-try:
-    graphviz.version()
-except graphviz.ExecutableNotFound:
-    pytest.skip("Graphviz's dot is not installed (apt-get install graphviz)",
-                allow_module_level=True)
+graphviz = graphviz_with_dot()
 
 from autograd.draw import (  # noqa: E402
     backward_frames,

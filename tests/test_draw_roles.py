@@ -12,16 +12,12 @@ from __future__ import annotations
 import re
 
 import pytest
+from requires import graphviz_with_dot
 
 from autograd import Value, topological_order
 from autograd.roles import Role
 
-graphviz = pytest.importorskip("graphviz")
-try:
-    graphviz.version()
-except graphviz.ExecutableNotFound:
-    pytest.skip("Graphviz's dot is not installed (apt-get install graphviz)",
-                allow_module_level=True)
+graphviz = graphviz_with_dot()
 
 from autograd.draw import backward_frames, draw_dot, inspect, stepper, training_page  # noqa: E402
 

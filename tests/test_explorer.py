@@ -5,18 +5,14 @@ bounds, the bad-input messages, and that a page asks for nothing over the networ
 import re
 
 import pytest
-from draw_graphs import lecture
+from draw_graphs import affine_recording, lecture
+from requires import graphviz_with_dot
 
 from autograd import Value
 from autograd.draw.explorer import inspect, show_backward, stepper, training_page
 from autograd.draw.explorer.page import fmt, full, unpack
 
-graphviz = pytest.importorskip("graphviz")
-try:
-    graphviz.version()
-except graphviz.ExecutableNotFound:
-    pytest.skip("Graphviz's dot is not installed (apt-get install graphviz)",
-                allow_module_level=True)
+graphviz = graphviz_with_dot()
 
 
 def lesson_graph():
@@ -286,25 +282,7 @@ def test_replay_boxes_show_dL_dz_of_the_points_loss_as_loss_backward_gives(which
 
 
 def test_training_page_of_a_model_that_is_no_network_falls_back_to_the_value_graph():
-    from nn import Module, fit
-    from nn.data import make_moons, to_pm1
-    from nn.record import Recorder
-
-    class Affine(Module):  # no layers.*.neurons.* labels: not a network view
-        def __init__(self):
-            self.w, self.b = Value(0.1, label="w"), Value(0.0, label="b")
-
-        def parameters(self):
-            return [self.w, self.b]
-
-        def __call__(self, x):
-            return self.w * x[0] + self.b
-
-    X, y01 = make_moons(10, seed=1)
-    model = Affine()
-    rec = Recorder(model, X, to_pm1(y01), max_steps=5, grid=4)
-    fit(model, X, to_pm1(y01), epochs=2, progress=False, callback=rec)
-    page = training_page(rec)
+    page = training_page(affine_recording())  # no roles: not a network view
     assert page.view == "values" and page.data["net"] is None and page.data["graph"]
 
 

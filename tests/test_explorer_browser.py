@@ -11,33 +11,19 @@ import os
 
 import pytest
 from draw_graphs import lecture
+from requires import chromium, graphviz_with_dot, playwright_with_chromium
 
 from autograd import Value
 from autograd.draw.explorer import inspect, stepper, training_page
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run"]
-
-if not os.path.exists(CHROMIUM):
-    pytest.skip(f"no browser at {CHROMIUM}: install Debian's chromium (apt-get install "
-                "chromium) to run the explorer's browser tests", allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api",
-                               reason='Playwright is missing: pip install "dagrad[test]"')
-graphviz = pytest.importorskip("graphviz")
-try:
-    graphviz.version()
-except graphviz.ExecutableNotFound:
-    pytest.skip("Graphviz's dot is not installed (apt-get install graphviz)",
-                allow_module_level=True)
+sync_api = playwright_with_chromium("the explorer's browser tests")
+graphviz = graphviz_with_dot()
 
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    with chromium(sync_api) as b:
         yield b
-        b.close()
 
 
 @pytest.fixture

@@ -11,14 +11,12 @@ import os
 import tempfile
 
 import pytest
+from requires import chromium, playwright_with_chromium
 
 from autograd import Value
 from autograd.draw.explorer import inspect, stepper, training_page
 from autograd.draw.explorer.page import to_json
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run"]
 hypothesis = pytest.importorskip("hypothesis")
 st = hypothesis.strategies
 
@@ -78,13 +76,8 @@ PAGES = {"stepper": lambda a, b: stepper(two_labels(a, b)),
 
 @pytest.fixture(scope="module")
 def browser():
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"no browser at {CHROMIUM} (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    with chromium(playwright_with_chromium("the escaping tests")) as b:
         yield b
-        b.close()
 
 
 def check_page(browser, page_obj, labels: list[str]) -> None:

@@ -10,6 +10,7 @@ import re
 
 import pytest
 import test_explorer_browser as browser_tests
+from draw_graphs import affine_recording
 from test_explorer_browser import BOXES, same_boxes
 
 from autograd import Value
@@ -138,25 +139,7 @@ def test_click_a_folded_box_opens_it_and_closes_it_again(open_page, make, tmp_pa
 
 def affine_replay(max_nodes: int):
     """The replay of a model that is no network (its graph is the value graph), folded."""
-    from nn import Module, fit
-    from nn.data import make_moons, to_pm1
-    from nn.record import Recorder
-
-    class Affine(Module):
-        def __init__(self):
-            self.w, self.b = Value(0.1, label="w"), Value(0.0, label="b")
-
-        def parameters(self):
-            return [self.w, self.b]
-
-        def __call__(self, x):
-            return self.w * x[0] + self.b
-
-    X, y01 = make_moons(10, seed=1)
-    model = Affine()
-    rec = Recorder(model, X, to_pm1(y01), max_steps=5, grid=4)
-    fit(model, X, to_pm1(y01), epochs=2, progress=False, callback=rec)
-    return training_page(rec, max_nodes=max_nodes)
+    return training_page(affine_recording(), max_nodes=max_nodes)
 
 
 def test_the_replay_graph_opens_its_folded_boxes(open_page):

@@ -22,22 +22,16 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from requires import chromium, playwright_with_chromium
 
 from notebooks.build import notebooks
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run"]
 MIN_WIDTH = 200  # px: a picture, not an icon
 TOKEN = "dagrad-test-token"
 # Raw page text: what a sanitised inline SVG or explorer page leaves behind.
 RAW_TEXT = re.compile(r"\w->\w|Scripts are off|dagradBoot|Open the notebook in Jupyter")
 
-if not os.path.exists(CHROMIUM):
-    pytest.skip(f"no browser at {CHROMIUM}: install Debian's chromium (apt-get install "
-                "chromium)", allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api",
-                               reason='Playwright is missing: pip install "dagrad[test]"')
+sync_api = playwright_with_chromium("the hosts' browser tests")
 pytest.importorskip("jupyterlab", reason='JupyterLab is missing: pip install "dagrad[test]"')
 nbconvert = pytest.importorskip("nbconvert", reason='nbconvert: pip install "dagrad[test]"')
 
@@ -105,10 +99,8 @@ def lab(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    with chromium(sync_api) as b:
         yield b
-        b.close()
 
 
 def shot(element, name: str) -> None:

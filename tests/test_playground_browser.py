@@ -4,25 +4,18 @@ starts once); every request the page makes is recorded."""
 
 from __future__ import annotations
 
-import os
 import re
 from urllib.parse import urlsplit
 
 import pytest
+from requires import chromium, playwright_with_chromium
 
 from autograd.playground.build import build, site_size
 from autograd.playground.serve import serving
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run"]
 READY_MS = 180_000  # generous: the machine is shared; speed is measured in benchmarks/
 
-if not os.path.exists(CHROMIUM):
-    pytest.skip(f"no browser at {CHROMIUM}: install Debian's chromium (apt-get install "
-                "chromium) to run the playground's browser tests", allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api",
-                               reason='Playwright is missing: pip install "dagrad[test]"')
+sync_api = playwright_with_chromium("the playground's browser tests")
 
 
 @pytest.fixture(scope="module")
@@ -33,8 +26,7 @@ def site(tmp_path_factory):
 @pytest.fixture(scope="module")
 def page(site):
     requests: list[str] = []
-    with serving(site) as url, sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    with serving(site) as url, chromium(sync_api) as browser:
         pg = browser.new_page(viewport={"width": 1200, "height": 900})
         pg.on("request", lambda r: requests.append(r.url))
         errors: list[str] = []
@@ -43,7 +35,6 @@ def page(site):
         pg.wait_for_function("window.dagradReady === true", timeout=READY_MS)
         pg.requests, pg.errors = requests, errors
         yield pg
-        browser.close()
 
 
 def run(pg, code: str, selector: str = "#output > *"):
