@@ -171,8 +171,9 @@ def test_display_shows_several_things_in_order_and_ipythons_names_stand_in(monke
     assert out == [{"kind": "text", "text": "a\n"}, {"kind": "text", "text": "1\n"},
                    {"kind": "text", "text": "'b'\n"}, {"kind": "text", "text": "c\n"}]
     import sys
-    for name in ("IPython", "IPython.display"):
-        monkeypatch.delitem(sys.modules, name, raising=False)
+    for name in ("IPython", "IPython.display"):  # absent now, as they were after the test
+        monkeypatch.setitem(sys.modules, name, None)  # (setitem records the entry to restore)
+        monkeypatch.delitem(sys.modules, name)
     monkeypatch.setattr(runner.importlib.util, "find_spec", lambda name: None)
     runner.ipython_stand_in()
     out = _run("from IPython.display import HTML, display\ndisplay(HTML('<b>hi</b>'))")
