@@ -180,7 +180,7 @@ def main(argv: Sequence[str] | None = None) -> int:
          f"training {model!r} ({len(params)} parameters) on {len(X)} {args.dataset} points: "
          f"{args.loss} loss + {args.l2:g}·L2, {optimizer!r}{decay}, {steps} epochs of "
          f"batches of {args.batch_size}, seed {args.seed}")
-    recorder = Recorder(model, X, y, max_steps=100, loss=args.loss)
+    recorder = Recorder(model, X, y, max_steps=100)  # replays fit's loss
     history = fit(model, X, y, loss=args.loss, optimizer=optimizer, epochs=steps,
                   batch_size=args.batch_size, scheduler=scheduler, l2=args.l2,
                   seed=args.seed, progress=not args.quiet, callback=recorder)

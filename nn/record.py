@@ -93,14 +93,15 @@ class Recorder:
     ``max_steps``: at most this many epochs keep a snapshot (evenly spaced, and the last).
     ``grid``: cells per side of the decision-boundary grid (2-D inputs, one output).
     ``point``: the index in X of the data point whose graph is replayed.
-    ``loss``: the loss ``fit`` trains with (a name from ``nn.losses.LOSSES`` or a callable
-    loss(outputs, targets)): the replay shows ∂L/∂node for that point's loss L.
+    ``loss``: the point's loss L, whose ∂L/∂node the replay shows (a name from
+    ``nn.losses.LOSSES`` or a callable loss(outputs, targets)); by default the one ``fit``
+    trains with, read from its history (``History.loss_fn``).
     ``trace``: how many points are recorded so the page can trace any of them: ``point``
     and ``trace - 1`` more, evenly spaced in X (``traced``, ``point`` first).
     """
 
     def __init__(self, model: Module, X: Sequence, y: Sequence, *, max_steps: int = 100,
-                 grid: int = 25, point: int = 0, loss="hinge", trace: int = 6):
+                 grid: int = 25, point: int = 0, loss=None, trace: int = 6):
         if max_steps < 2:
             raise ValueError(f"max_steps must be at least 2 (the first and the last), "
                              f"got {max_steps}")
@@ -111,7 +112,7 @@ class Recorder:
             raise ValueError(f"point must index X (0 … {len(X) - 1}), got {point}")
         self.model, self.X, self.y = model, X, y
         self.max_steps, self.grid_size, self.point = max_steps, grid, point
-        self.loss_fn = _loss_fn(loss)
+        self.loss_fn = None if loss is None else _loss_fn(loss)
         if trace < 1:
             raise ValueError(f"trace must be at least 1 (the point itself), got {trace}")
         spread = [round(k * len(X) / trace) for k in range(trace)]
@@ -132,6 +133,11 @@ class Recorder:
     def __call__(self, epoch: int, history: History) -> None:
         """``fit``'s callback: snapshot this epoch (returns None: never stops training)."""
         self.history = history
+        if self.loss_fn is None:
+            if history.loss_fn is None:
+                raise ValueError("the Recorder does not know the loss to replay: pass it as "
+                                 "fit's callback, or give Recorder(..., loss=...)")
+            self.loss_fn = history.loss_fn
         snap = self._snapshot(epoch)
         self.latest = snap
         if epoch % self.stride == 0:

@@ -45,6 +45,9 @@ class History:
     lr: list[float] = field(default_factory=list)
     stopped_early: bool = False
     best_epoch: int | None = None
+    # the data loss fit minimises (penalties aside): callbacks that replay a point's loss
+    # (nn.record.Recorder) read it here rather than being told it a second time
+    loss_fn: Callable | None = field(default=None, repr=False, compare=False)
 
     @property
     def epochs(self) -> int:
@@ -358,7 +361,7 @@ def fit(
     entry = _loss_entry(loss)
     has_accuracy = entry is not None and entry.correct is not None
     rng = make_rng(seed)
-    history = History()
+    history = History(loss_fn=loss_fn)
     stopper = _EarlyStopping(early_stopping, restore_best) if early_stopping is not None else None
     bar = _Progress(epochs, progress)
     with enable_grad():  # fit trains inside no_grad() too (see train_step)

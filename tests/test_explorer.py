@@ -359,3 +359,25 @@ def test_element_ids_are_unique_on_a_page_and_the_same_on_every_run():
     runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                            env=env, check=True).stdout for _ in range(2)]
     assert runs[0] == runs[1] and runs[0].startswith("dgx")
+
+
+def test_the_recorder_replays_the_loss_fit_trains_with_without_being_told():
+    """The loss lives in one place, fit's argument: a Recorder given no loss= replays the
+    point's logistic loss when fit trains with "logistic" (it used to assume hinge), and
+    one called outside fit, with no loss to read, says what to do."""
+    from nn import MLP, History, fit
+    from nn.data import make_moons, to_pm1
+    from nn.losses import logistic
+    from nn.record import Recorder
+
+    X, y01 = make_moons(20, noise=0.1, seed=1)
+    y = to_pm1(y01)
+    model = MLP(2, [3, 1], seed=1)
+    rec = Recorder(model, X, y, max_steps=4, grid=4)
+    fit(model, X, y, loss="logistic", epochs=2, progress=False, callback=rec)
+    out = model(X[0])
+    out = out[0] if isinstance(out, list) else out
+    assert rec.point_loss.data == logistic([out], [y[0]]).data
+    assert "logistic loss" in training_page(rec)._svg
+    with pytest.raises(ValueError, match="does not know the loss.*loss="):
+        Recorder(model, X, y)(0, History())

@@ -203,7 +203,7 @@ def test_the_recorder_and_the_training_page():
     pytest.importorskip("graphviz", reason="the training page draws the graph with graphviz")
     X, y = _data(16)
     model = _model(seed=1)
-    rec = Recorder(model, X, y, max_steps=5, grid=5, loss="squared_hinge")
+    rec = Recorder(model, X, y, max_steps=5, grid=5)  # the loss: fit's, from its history
     nn.fit(model, X, y, loss="squared_hinge", epochs=3, progress=False, callback=rec)
     # the fast float grid comes from the op's forward: it matches predict exactly
     from nn.record import _float_scores
