@@ -29,7 +29,9 @@ class Role:
 
     ``module`` is the path of the module that made the node (``layers.1.neurons.3``), the
     structural name pictures group by; ``index`` is the input a weight multiplies (only for
-    ``kind == "w"``). Frozen: one Role is shared by every node a unit makes.
+    ``kind == "w"``); ``parent`` the path of the layer holding the unit (``layers.1``), the
+    name its weights take as one matrix in the grouped replay. Frozen: one Role is shared by
+    every node a unit makes.
     """
 
     kind: str
@@ -37,6 +39,7 @@ class Role:
     layer: int = 0
     unit: int = 0
     index: int | None = None
+    parent: str = ""
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -48,9 +51,10 @@ class Role:
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int) or v < 0:
                 raise ValueError(f"Role {name} must be a whole number >= 0, got {v!r}")
-        if not isinstance(self.module, str):
-            raise TypeError(f"Role module must be a str (a module path), got "
-                            f"{type(self.module).__name__}")
+        for name in ("module", "parent"):
+            if not isinstance(getattr(self, name), str):
+                raise TypeError(f"Role {name} must be a str (a module path), got "
+                                f"{type(getattr(self, name)).__name__}")
 
 
 def mark(node, label: str, role: Role) -> None:

@@ -66,7 +66,8 @@ class CompiledFloatDemo:
 
 
 class CompiledBatchedDemo:
-    """The loss of one example compiled once; each step replays it on the batch (NumPy)."""
+    """The loss of one example compiled once; each step replays it on the batch (NumPy), an
+    array per node; the L2 penalty compiled on its own and replayed on floats."""
 
     name = "dagrad compiled (batched)"
 
@@ -76,9 +77,10 @@ class CompiledBatchedDemo:
         import nn
 
         model = _model(weights)
-        self.loss = nn.compiled.CompiledLoss(model, "hinge", model.parameters(), l2=ALPHA)
+        self.loss = nn.compiled.CompiledLoss(model, "hinge", model.parameters(), l2=ALPHA,
+                                             grouped=False)
         self.loss.trace(X[0], y[0])
-        self.fn, (self.penalty,) = self.loss.fn, self.loss.penalties
+        self.fn, (self.penalty,) = self.loss.fn, self.loss.compiled_penalties
         self.w = np.array([p.data for p in model.parameters()])
         self.X, self.y = np.array(X, dtype=float), np.array(y, dtype=float)
 
@@ -89,10 +91,72 @@ class CompiledBatchedDemo:
         return value + pen
 
 
+class CompiledGroupedDemo:
+    """What ``fit(compile=True)`` replays: the loss of one example + the L2 penalty traced
+    once, grouped (a layer one matrix product), replayed on the batch."""
+
+    name = "dagrad compiled (grouped)"
+
+    def __init__(self, weights: list, X: list, y: list) -> None:
+        import numpy as np
+
+        import nn
+
+        model = _model(weights)
+        self.loss = nn.compiled.CompiledLoss(model, "hinge", model.parameters(), l2=ALPHA)
+        self.loss.trace(X[0], y[0])
+        self.fn = self.loss.fn
+        self.w = np.array([p.data for p in model.parameters()])
+        self.X, self.y = np.array(X, dtype=float), np.array(y, dtype=float)
+
+    def step(self, k: int) -> float:
+        value, g, _ = self.fn.batch(self.w, self.X, self.y, grouped=True)
+        self.w -= learning_rate(k) * g
+        return value
+
+
+class NumpyDemo:
+    """The demo step written by hand in NumPy, backward pass derived on paper: the reference
+    for what a grouped replay could reach (no engine, no checks, no graph)."""
+
+    name = "numpy by hand"
+
+    def __init__(self, weights: list, X: list, y: list) -> None:
+        import numpy as np
+
+        self.np = np
+        self.W = [np.array([ws for ws, _ in layer]) for layer in weights]
+        self.b = [np.array([b for _, b in layer]) for layer in weights]
+        self.X, self.y = np.array(X, dtype=float), np.array(y, dtype=float)
+
+    def step(self, k: int) -> float:
+        np, W, b = self.np, self.W, self.b
+        hs, h = [self.X.T], self.X.T  # activations as (units, examples)
+        for i in range(len(W)):
+            z = W[i] @ h + b[i][:, None]
+            h = np.maximum(z, 0.0) if i < len(W) - 1 else z
+            hs.append(h)
+        margin = 1.0 - self.y * h[0]
+        n = len(self.y)
+        loss = np.maximum(margin, 0.0).sum() / n + ALPHA * sum((w * w).sum() + (c * c).sum()
+                                                               for w, c in zip(W, b))
+        g = np.where(margin > 0, -self.y / n, 0.0)[None, :]  # ∂L/∂z of the output layer
+        lr = learning_rate(k)
+        for i in reversed(range(len(W))):
+            gW, gb = g @ hs[i].T + 2 * ALPHA * W[i], g.sum(axis=1) + 2 * ALPHA * b[i]
+            if i:
+                g = (W[i].T @ g) * (hs[i] > 0)
+            W[i] -= lr * gW
+            b[i] -= lr * gb
+        return float(loss)
+
+
 def demo_rows() -> list[tuple[str, type, bool]]:
     """(row name, demo class, gc off?) for runner.demo_engines."""
     return [(CompiledFloatDemo.name, CompiledFloatDemo, False),
-            (CompiledBatchedDemo.name, CompiledBatchedDemo, False)]
+            (CompiledBatchedDemo.name, CompiledBatchedDemo, False),
+            (CompiledGroupedDemo.name, CompiledGroupedDemo, False),
+            (NumpyDemo.name, NumpyDemo, False)]
 
 
 # --- growth with the graph's size -------------------------------------------------------------

@@ -115,7 +115,7 @@ def demo_engines(names: list[str]) -> list[tuple[str, type, bool]]:
     if "torch" in names and E.optional("torch") is not None:
         rows += [("torch 0-d", E.TorchScalarDemo, False),
                  ("torch batched", E.TorchBatchedDemo, False)]
-    return [r for r in rows if r[0].split()[0] in names]
+    return [r for r in rows if r[0].split()[0] in (*names, "numpy")]  # numpy: the reference
 
 
 def bench_demo(names: list[str], repeats: int, n_points: int = 100) -> list[dict]:

@@ -1,12 +1,14 @@
 """Training through compiled code: ``fit(..., compile=True)``.
 
-The model's loss on ONE example is traced once (``autograd.compiled.compile_graph``, with the
-model's parameters, the example's inputs and its target as the arguments), then every step
-replays that code on the whole batch at once, a NumPy array per node ("a batch per node"):
-one replay gives the batch's mean loss and its gradient with respect to every parameter,
-reduced over the batch. The L2/L1 penalties are compiled separately (they depend on the
-parameters only) and added, as ``fit`` adds them. The gradients land in ``p.grad``, so the
-optimiser's step is the interpreted path's, unchanged.
+The model's loss on ONE example (plus the L2/L1 penalties fit adds) is traced once
+(``autograd.compiled.compile_graph``, with the model's parameters, the example's inputs and its
+target as the arguments), then every step replays that code on the whole batch at once: the
+grouped replay (``batch(..., grouped=True)``), where a layer's units are one matrix product
+and its activations one array operation, so a step is a few dozen NumPy calls. One replay
+gives the batch's mean objective and its gradient with respect to every parameter, reduced
+over the batch (the penalties read only parameters: computed once). ``grouped=False`` replays
+a NumPy array per node instead, the penalties compiled on their own. The gradients land in
+``p.grad``, so the optimiser's step is the interpreted path's, unchanged.
 
 This needs a per-example graph that is the same for every example: ``Dropout`` and
 ``BatchNorm`` in training mode, and losses whose graph depends on the target (``bce`` clamps
@@ -49,7 +51,7 @@ class CompiledLoss:
     """
 
     def __init__(self, model: Module, loss: str | Callable, params: Sequence[Value],
-                 l2: float = 0.0, l1: float = 0.0) -> None:
+                 l2: float = 0.0, l1: float = 0.0, grouped: bool = True) -> None:
         if loss not in SUPPORTED:
             raise ValueError(
                 f"compile=True supports the losses {', '.join(SUPPORTED)}, got {loss!r}: its "
@@ -59,12 +61,16 @@ class CompiledLoss:
         self.model, self.loss_fn = model, _losses.LOSSES[loss]
         self.params = list(params)
         self.fn = None
-        self.penalties = []
+        self.grouped = grouped
+        self.penalties = []  # (weight, penalty): in the traced graph when grouped
+        self.compiled_penalties = []  # else each compiled on its own, replayed on floats
         for weight, penalty in ((l2, _losses.l2_penalty), (l1, _losses.l1_penalty)):
             if weight:
-                term = weight * penalty(self.params)
-                self.penalties.append(compile_graph(term, {"params": self.params},
-                                                    name="penalty"))
+                self.penalties.append((weight, penalty))
+                if not grouped:
+                    term = weight * penalty(self.params)
+                    self.compiled_penalties.append(compile_graph(term, {"params": self.params},
+                                                                 name="penalty"))
 
     def trace(self, x0: Sequence[float], y0: float) -> None:
         """Trace the loss of one example: parameters, inputs and target are the arguments."""
@@ -76,6 +82,10 @@ class CompiledLoss:
                 raise ValueError("compile=True supports models with one output (a Value per "
                                  "example) for these losses")
             term = self.loss_fn([out], [y], reduction="sum")
+            if self.grouped:  # the batch's mean of (loss + penalties) is fit's objective;
+                # the penalties read only parameters, so the code computes them once
+                for weight, penalty in self.penalties:
+                    term = term + weight * penalty(self.params)
         self.fn = compile_graph(term, {"params": self.params, "x": xs, "y": y},
                                 aux=[out], name="example_loss", guards=rec.guards)
 
@@ -104,9 +114,10 @@ class CompiledLoss:
         X = np.asarray(X, dtype=float)
         if self.fn is None:
             self.trace(X[0], y[0])
-        w = [p.data for p in self.params]
-        loss, grads, (out,) = self.fn.batch(w, X, np.asarray(y, dtype=float))
-        for pen in self.penalties:
+        w = np.array([p.data for p in self.params])
+        loss, grads, (out,) = self.fn.batch(w, X, np.asarray(y, dtype=float),
+                                            grouped=self.grouped)
+        for pen in self.compiled_penalties:
             value, g = pen(w)
             loss = loss + value
             grads = grads + np.asarray(g)

@@ -125,7 +125,7 @@ class Neuron(Module):
         self.name = name
         self.assign_names()
 
-    _place = (0, 0)  # (layer, unit): given by the Layer holding it (see Layer._set_name)
+    _place = (0, 0, "")  # (layer, unit, the layer's path): given by the Layer holding it
 
     def _set_name(self, name: str) -> None:
         self.name = name
@@ -133,13 +133,14 @@ class Neuron(Module):
         # text), and these roles say what each node is (structure, for the pictures).
         self._z_label = f"{name}.z" if name else "z"
         self._out_label = f"{name}.out" if name else "out"
-        layer, unit = self._place
-        self._z_role = Role("z", name, layer, unit)
-        self._out_role = Role("out", name, layer, unit)
+        layer, unit, *parent = self._place  # a neuron pickled before parent existed has two
+        parent = parent[0] if parent else ""
+        self._z_role = Role("z", name, layer, unit, parent=parent)
+        self._out_role = Role("out", name, layer, unit, parent=parent)
         for k, w in enumerate(self.w):
-            w.role = Role("w", name, layer, unit, k)
+            w.role = Role("w", name, layer, unit, k, parent=parent)
         if self.b is not None:
-            self.b.role = Role("b", name, layer, unit)
+            self.b.role = Role("b", name, layer, unit, parent=parent)
 
     # The activation function comes from the table; a pickle stores its name instead.
     def __getstate__(self) -> dict:
@@ -208,7 +209,7 @@ class Layer(Module):
         # Names are given parent first, so each neuron learns its place before its name.
         self.name = name
         for j, n in enumerate(self.neurons):
-            n._place = (self._layer, j)
+            n._place = (self._layer, j, name)
 
     def weights(self) -> list[Value]:
         return [w for n in self.neurons for w in n.w]

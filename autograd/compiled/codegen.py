@@ -390,16 +390,19 @@ def namespace(p: Program, array: bool) -> dict:
     return ns
 
 
-def build(p: Program, src: Source, array: bool):
+def build(p: Program, src: Source, array: bool, ns: dict | None = None,
+          kind: str | None = None, fname: str | None = None):
     """Compile the source into a function; its lines are registered so tracebacks show them
-    (until the compiled function is dropped: see ``forget``)."""
+    (until the compiled function is dropped: see ``forget``). ``ns``: the names it calls
+    (default: ``namespace``)."""
     text = src.text()
-    filename = f"<autograd.compile {p.fname} #{next(_files)}{' batched' if array else ''}>"
+    kind = kind or ("batched" if array else "")
+    filename = f"<autograd.compile {p.fname} #{next(_files)}{' ' + kind if kind else ''}>"
     code = builtins.compile(text, filename, "exec")
     linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
-    ns = namespace(p, array)
+    ns = namespace(p, array) if ns is None else ns
     exec(code, ns)  # noqa: S102 - our own generated code, from generated names and numbers
-    return ns[p.fname], filename
+    return ns[fname or p.fname], filename
 
 
 def forget(filename: str) -> None:

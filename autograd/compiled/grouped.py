@@ -1,0 +1,831 @@
+"""The grouped replay: the traced scalar graph seen as layers, each group of like nodes one
+array operation.
+
+Grouping (``group``). Each node gets a level, 1 + the highest level of its operands (inputs
+and constants are level 0). Nodes of one level that apply the same ``Op`` to operands taken
+from the same arrays, slot by slot (the same constants where a slot is a constant), form a
+group: one array, a row per member. A layer's 16 ``dot`` nodes all read their weights from
+the parameter vector and their inputs from one array (the inputs, or the previous layer's
+group), so they are one group; their 16 relus the next. Levels keep the groups in a
+topological order of their own: a group reads only groups of lower levels.
+
+Code (``GroupedWriter``), from the op table as for single nodes:
+
+* **contractions**: where an op's own ``forward``, run on symbols, is a sum of products of
+  its operands whose terms repeat slot by slot (``dot``: Σᵢ wᵢxᵢ + b·1, ``sum``: Σᵢ xᵢ), the
+  slots that repeat become matrices gathered once (``layers_0_W = params[ix_0]``) and the
+  sum is a matrix product (``layers_0_W @ x + layers_0_b``). The op's own ``partials`` give
+  each matrix's share of the adjoint, contracted the same way (∂/∂wᵢ = xᵢ: ``g @ x.T``;
+  ∂/∂xᵢ = wᵢ: ``W.T @ g``): the δ recursion of a course, found in the scalar graph;
+* **elementwise**: every other group runs the node's code of the scalar replay
+  (``emit.node_code``: derived rules, templates, the op's own functions) on the stacked
+  operands, a row per member; its adjoint is its members' adjoints stacked.
+
+Arrays carry the batch on a trailing axis where they depend on a batched argument, and none
+where they do not (parameters, constants): ``(rows, B)`` or ``(rows,)``. A share flowing into
+a shared array is summed over the batch. Numbers are the engine's up to summation order (a
+matrix product adds in its own order; NumPy's ``tanh`` may differ in the last bit); errors
+and guards are the batched replay's: the examples where the engine raises are named.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from itertools import count
+
+from ..ops import Op
+from ..value import DomainError, Value
+from . import codegen
+from .batch import ERRORS, REDUCTIONS, Domain, _batch_size, _numpy
+from .batch import _prepare as check_argument
+from .emit import array_namespace, node_code, vectorized
+from .guards import GuardError
+from .symbolic import Branches, Sym, cmp, name, raises, where
+
+LETTER = {"w": "W", "b": "b", "z": "z", "out": "a"}  # a role's kind as a matrix's name
+
+
+@dataclass(eq=False)
+class Array:
+    """An array of the grouped code: an argument's numbers, the constants, or a group."""
+
+    index: int
+    name: str  # identifier in the code
+    title: str  # for comments and summaries (sanitised before it reaches the code)
+    kind: str  # "input", "const" or "group"
+    n: int = 0  # rows
+    arg: int = -1
+    op: Op | None = None
+    level: int = 0
+    root: bool = True  # in the root's graph (else only an aux output needs it)
+    members: list = field(default_factory=list)
+    slots: list = field(default_factory=list)  # per operand: a float, or (Array, rows)
+
+    def __repr__(self) -> str:
+        return f"<{self.kind} {self.title}: {self.n} rows>"
+
+
+@dataclass
+class Grouping:
+    """The groups of a program, in an order of their own (level by level)."""
+
+    p: codegen.Program
+    arrays: list[Array]  # inputs, the constants, then the groups in order
+    where: dict  # node -> (Array, row)
+    consts: list[float]
+    used: set = field(default_factory=set)  # identifiers taken by the arrays
+
+    @property
+    def groups(self) -> list[Array]:
+        return [a for a in self.arrays if a.kind == "group"]
+
+
+def _slot_key(x, where: dict):
+    if x.__class__ is float:
+        return x.hex()  # -0.0 and 0.0 apart, every NaN alike
+    return where[x][0].index
+
+
+def group(p: codegen.Program) -> Grouping:
+    """Group the program's nodes: same level, same Op, operands from the same arrays."""
+    where: dict = {}
+    arrays: list[Array] = []
+    for k, leaves in enumerate(p.inputs):
+        a = Array(len(arrays), p.params[k], p.arg_names[k], "input", len(leaves), arg=k)
+        arrays.append(a)
+        for j, leaf in enumerate(leaves):
+            where[leaf] = (a, j)
+    const = Array(len(arrays), "consts", "constants", "const")
+    arrays.append(const)
+    consts: list[float] = []
+    open_: dict = {}
+    for i, node in enumerate(p.order):
+        if node in where:
+            continue
+        if node.is_leaf():
+            where[node] = (const, len(consts))
+            consts.append(node.data)
+            continue
+        level = 0
+        desc = []
+        for x in node.operands:
+            key = _slot_key(x, where)
+            desc.append(key)
+            if x.__class__ is not float:
+                level = max(level, where[x][0].level)
+        key = (level + 1, id(node._rule), i < p.n_root, tuple(desc))
+        g = open_.get(key)
+        if g is None:
+            g = open_[key] = Array(len(arrays), "", "", "group", op=node._rule, level=level + 1,
+                                   root=i < p.n_root)
+            arrays.append(g)
+        where[node] = (g, len(g.members))
+        g.members.append(node)
+    const.n = len(consts)
+    groups = sorted((a for a in arrays if a.kind == "group"), key=lambda a: (a.level, a.index))
+    for g in groups:
+        g.n = len(g.members)
+        g.slots = _slots(g, where)
+    gr = Grouping(p, [a for a in arrays if a.kind != "group"] + groups, where, consts)
+    name_groups(gr, Names(()))
+    return gr
+
+
+def _slots(g: Array, where: dict) -> list:
+    import numpy as np
+
+    first = g.members[0].operands
+    out = []
+    for j, x in enumerate(first):
+        if x.__class__ is float:
+            out.append(x)
+        else:
+            rows = np.fromiter((where[m.operands[j]][1] for m in g.members), np.intp, g.n)
+            out.append((where[x][0], rows))
+    return out
+
+
+# --- names -----------------------------------------------------------------------------------
+def _role_title(nodes: list) -> str | None:
+    """``layers.0.W`` for the weights of one layer, ``layers.0.z`` for its pre-activations …:
+    from the nodes' roles (told by nn), never from their labels."""
+    roles = {getattr(n, "role", None) for n in nodes}
+    kinds = {(r.kind, r.parent) if r is not None else None for r in roles}
+    if len(kinds) != 1 or None in kinds:
+        return None
+    kind, parent = kinds.pop()
+    return f"{parent}.{LETTER[kind]}" if parent else None
+
+
+class Names:
+    """Unique identifiers for the grouped code, from titles (user text made safe)."""
+
+    def __init__(self, taken) -> None:
+        self.used = set(taken) | codegen.RESERVED
+
+    def take(self, title: str, fallback: str) -> str:
+        base = codegen._identifier(title, fallback)
+        name_, k = base, 1
+        while name_ in self.used:
+            name_, k = f"{base}_{k}", k + 1
+        self.used.add(name_)
+        return name_
+
+
+def name_groups(gr: Grouping, names: Names) -> None:
+    for a in gr.arrays:
+        if a.kind != "group":
+            names.used.add(a.name)
+    for g in gr.groups:
+        title = _role_title(g.members)
+        if title is None:
+            title = gr.p.names[g.members[0]] if g.n == 1 else f"{g.op.name}{g.index}"
+        g.title = title
+        g.name = names.take(title, f"{g.op.name}{g.index}")
+    gr.used = set(names.used)
+
+
+# --- contractions: an op's forward as a sum of products, slot by slot ------------------------
+@dataclass
+class Family:
+    """Slots ``start … start+L−1`` of a group's operands, read from one array: a matrix."""
+
+    source: Array
+    start: int
+    length: int
+    rows: object  # (members, L) row numbers into source
+    invariant: bool  # every member reads the same rows (a shared input: x, h)
+    expr: str = ""  # its text in the code
+    letters: str = ""
+
+
+@dataclass
+class Segment:
+    """Terms ``Σᵢ c · Π families[·][i]`` of a forward sum."""
+
+    families: list[int]
+    const: float
+
+
+@dataclass
+class Contraction:
+    families: list[Family]
+    segments: list[Segment]
+    shares: dict[int, tuple[list[int], float]]  # family -> (partial's families, constant)
+
+
+def _product(t: Sym, slot_of: dict) -> list | None:
+    """A product of slot symbols and constants as [("s", j) | ("c", x)], or None."""
+    out, stack = [], [t]
+    while stack:
+        s = stack.pop()
+        if s.kind == "*":
+            stack += [s.args[1], s.args[0]]
+        elif s.kind == "neg":
+            out.append(("c", -1.0))
+            stack.append(s.args[0])
+        elif s.kind == "name" and s.args[0] in slot_of:
+            out.append(("s", slot_of[s.args[0]]))
+        elif s.kind == "const":
+            out.append(("c", s.args[0]))
+        else:
+            return None
+    return out
+
+
+def _terms(forward: Sym, slot_of: dict) -> list | None:
+    """The forward's terms as products, or None if it is not a sum of products."""
+    head, *rest = codegen._spine(forward) if forward.kind in ("+", "-") else [forward]
+    terms = [] if head.kind == "const" and head.args[0] == 0.0 else [_product(head, slot_of)]
+    for op, t in rest:
+        f = _product(t, slot_of)
+        terms.append(f + [("c", -1.0)] if op == "-" and f is not None else f)
+    return None if any(t is None for t in terms) else terms
+
+
+def _continues(prev: list, term: list, desc: list) -> bool:
+    if len(prev) != len(term):
+        return False
+    for (ka, a), (kb, b) in zip(prev, term):
+        if ka != kb or (ka == "c" and a != b) or (ka == "s" and (b != a + 1 or desc[a] != desc[b])):
+            return False
+    return True
+
+
+def _segments(terms: list, desc: list) -> list[tuple[list, int]] | None:
+    """Runs of terms that repeat slot by slot: (first term, length)."""
+    runs: list[list] = []
+    for t in terms:
+        t = sorted(t, key=lambda f: (f[0] == "c", f[1]))  # slots first, in slot order
+        if runs and _continues(runs[-1][1], t, desc):
+            runs[-1][1] = t
+            runs[-1][2] += 1
+        else:
+            runs.append([t, t, 1])
+    return [(first, n) for first, _, n in runs]
+
+
+def _const(factors: list) -> float:
+    c = 1.0
+    for kind, x in factors:
+        if kind == "c":
+            c *= x
+    return c
+
+
+def contraction(g: Array) -> Contraction | None:
+    """The group as matrix products, from its op's own forward and partials; None if the
+    rules are not sums of products that repeat slot by slot."""
+    if len(g.slots) < 2 or g.op.constants:
+        return None
+    syms = [x if x.__class__ is float else name(f"_s{j}") for j, x in enumerate(g.slots)]
+    slot_of = {f"_s{j}": j for j, x in enumerate(g.slots) if x.__class__ is not float}
+    desc = [None if x.__class__ is float else (x[0].index, _shared_row(g, x)) for x in g.slots]
+    try:
+        terms = _terms(_sym(g.op.forward(*syms)), slot_of)
+        partials = [_sym(d) for d in g.op.partials(*syms, name("_out"))]
+    except (Branches, TypeError, ArithmeticError, ValueError):
+        return None
+    if terms is None or len(partials) != len(syms):
+        return None
+    return _plan(g, terms, partials, desc, slot_of)
+
+
+def _sym(x) -> Sym:
+    from .symbolic import sym
+    return sym(x)
+
+
+def _same(rows) -> bool:
+    return bool((rows == rows[0]).all())
+
+
+def _shared_row(g: Array, slot) -> bool:
+    """Whether every member reads this slot's operand from the same row (a shared input x or
+    h). For a group of one: only when the slots run through the whole source in order, so a
+    1-unit layer reads its input matrix as a whole (``W @ h``), not a gathered copy."""
+    source, rows = slot
+    return _same(rows) if g.n > 1 else False
+
+
+def _plan(g: Array, terms: list, partials: list, desc: list, slot_of: dict):
+    families: list[Family] = []
+    family_of: dict[int, tuple[int, int]] = {}  # slot -> (family, offset)
+    segments = []
+    for first, n in _segments(terms, desc):
+        fam = []
+        for kind, j in first:
+            if kind != "s":
+                continue
+            if any(s in family_of for s in range(j, j + n)):
+                return None  # a slot used twice: not a plain contraction
+            source, _ = g.slots[j]
+            import numpy as np
+            rows = np.stack([g.slots[s][1] for s in range(j, j + n)], axis=1)
+            whole = g.n == 1 and n == source.n and bool((rows[0] == np.arange(n)).all())
+            families.append(Family(source, j, n, rows, desc[j][1] or whole))
+            for i in range(n):
+                family_of[j + i] = (len(families) - 1, i)
+            fam.append(len(families) - 1)
+        segments.append(Segment(fam, _const(first)))
+    if set(family_of) != set(slot_of.values()):
+        return None
+    varying = any(not families[f].invariant for s in segments for f in s.families)
+    if (g.n > 1 and not varying) or \
+            all(families[s.families[0]].length == 1 for s in segments if s.families):
+        return None  # no matrix in it: elementwise code is as good
+    shares = {}
+    for f, fam in enumerate(families):
+        pattern = None
+        for i in range(fam.length):
+            d = _product(partials[fam.start + i], slot_of)
+            if d is None:
+                return None
+            sig = []
+            for kind, x in d:
+                if kind == "s":
+                    other, off = family_of[x]
+                    if off != i or families[other].length != fam.length:
+                        return None
+                    sig.append(other)
+            sig = (tuple(sorted(sig)), _const(d))
+            if pattern is not None and sig != pattern:
+                return None
+            pattern = sig
+        shares[f] = (list(pattern[0]), pattern[1])
+    return Contraction(families, segments, shares)
+
+
+def _contract(inputs: list[tuple[str, str]], out: str) -> str:
+    """Σ over the letters not in ``out`` of the product of the inputs (text, letters), as a
+    matrix product where it is one, else ``einsum``."""
+    if len(inputs) == 1:
+        (a, la), = inputs
+        if la == out:
+            return a
+        gone = [c for c in la if c not in out]
+        if len(gone) == 1 and [c for c in la if c in out] == list(out):
+            return f"{_paren(a)}.sum(axis={la.index(gone[0])})"
+    if len(inputs) == 2:
+        text = _matmul(*inputs, out)
+        if text is not None:
+            return text
+    spec = ",".join(la for _, la in inputs) + "->" + out
+    return f"einsum('{spec}', {', '.join(a for a, _ in inputs)})"
+
+
+def _paren(a: str) -> str:
+    return a if a.replace("_", "").isalnum() else f"({a})"
+
+
+def _matmul(x: tuple[str, str], y: tuple[str, str], out: str) -> str | None:
+    """A @ B (with .T where needed) for one summed letter and each side's other letter free."""
+    (a, la), (b, lb) = x, y
+    summed = [c for c in la if c in lb and c not in out]
+    if len(summed) != 1 or len(la) > 2 or len(lb) > 2:
+        return None
+    c = summed[0]
+    fa, fb = la.replace(c, ""), lb.replace(c, "")
+    if set(fa) & set(fb) or out not in (fa + fb, fb + fa):
+        return None
+    if fa + fb != out:
+        (a, la, fa), (b, lb, fb) = (b, lb, fb), (a, la, fa)
+    left = a if la == fa + c else f"{_paren(a)}.T"
+    right = b if lb == c + fb else f"{_paren(b)}.T"
+    return f"{left} @ {right}"
+
+
+# --- the writer --------------------------------------------------------------------------------
+class GroupedWriter:
+    """Writes the grouped program for one batching of the arguments (which are batched)."""
+
+    def __init__(self, gr: Grouping, batched: tuple[bool, ...], fname: str) -> None:
+        self.gr, self.p, self.fname = gr, gr.p, fname
+        self.src = codegen.Source()
+        self.ns: dict = {}
+        self.batched: dict[Array, bool] = {}
+        for a in gr.arrays:
+            if a.kind == "input":
+                self.batched[a] = batched[a.arg]
+            elif a.kind == "const":
+                self.batched[a] = False
+            else:
+                self.batched[a] = any(self.batched[s[0]] for s in a.slots if s.__class__ is not float)
+        self.needs = self._needs()
+        self.shares: dict[Array, list] = {}  # array -> contributions to its adjoint
+        self.plans: dict[Array, Contraction | None] = {}
+        self.codes: dict = {}
+        self.index_names = count()
+        self.names = Names(gr.used)
+        self.guards_after = self._place_guards()
+
+    def _needs(self) -> set:
+        needs = {a for a in self.gr.arrays if a.kind == "input" and a.arg in self.p.argnums}
+        for g in self.gr.groups:
+            if g.root and any(s.__class__ is not float and s[0] in needs for s in g.slots):
+                needs.add(g)
+        return needs
+
+    # --- small pieces of text ---------------------------------------------------------------
+    def index(self, rows) -> str:
+        """A named constant of the code: an index array."""
+        name_ = f"ix_{next(self.index_names)}"
+        self.ns[name_] = rows
+        return name_
+
+    def line(self, text: str, node: Value | None = None, backward: bool = False) -> None:
+        self.src.add(f"    {text}", node, backward)
+
+    def check(self, expr: Sym, node: Value, backward: bool = False) -> None:
+        mask = raises(expr)
+        if mask is not None:
+            self.line(f"dom({mask.code(True)}, {len(self.src.lines) + 1})", node, backward)
+
+    def operand(self, g: Array, j: int):
+        """Slot j of group g as an array with a row per member (or one row for all)."""
+        x = g.slots[j]
+        if x.__class__ is float:
+            return x
+        source, rows = x
+        if g.n > 1 and source.n == g.n and (rows == _arange(g.n)).all():
+            text = source.name
+        elif g.n == 1 or _same(rows):
+            r = int(rows[0])
+            text = source.name if source.n == 1 else f"{source.name}[{r}:{r + 1}]"
+        else:
+            text = f"{source.name}[{self.index(rows)}]"
+        if self.batched[g] and not self.batched[source]:
+            text = f"{text}[:, None]"
+        return name(text)
+
+    # --- forward ------------------------------------------------------------------------------
+    def forward(self) -> None:
+        import numpy as np
+
+        self.ns["consts"] = np.array(self.gr.consts, dtype=float)
+        self.write_guards(None)
+        for g in self.gr.groups:
+            plan = contraction(g)
+            self.plans[g] = plan
+            what = f"{g.n} {codegen.comment_text(g.op.name)} node{'s' if g.n > 1 else ''}"
+            self.src.add(f"    # {codegen.comment_text(g.title)}: {what}")
+            if plan is not None:
+                self.forward_contraction(g, plan)
+            else:
+                self.forward_elementwise(g)
+            self.write_guards(g)
+
+    def forward_elementwise(self, g: Array) -> None:
+        args = [self.operand(g, j) for j in range(len(g.slots))]
+        fn = self.p.op_names[id(g.op)]
+        nc = node_code(g.op, args, name(g.name), True, fn, len(self.src.lines) + 1)
+        self.codes[g] = (nc, args)
+        expr = nc.forward.code(True)
+        varying = any(a.__class__ is not float and g.n > 1 and not _same(s[1])
+                      for a, s in zip(args, g.slots) if s.__class__ is not float)
+        if g.n > 1 and not varying:
+            expr = f"repeat({expr}, {g.n}, axis=0)"
+        self.line(f"{g.name} = {expr}", g.members[0])
+        self.check(nc.forward, g.members[0])
+
+    def letters(self, fam: Family) -> str:
+        return ("" if fam.invariant else "k") + ("i" if fam.length > 1 else "") + \
+            ("b" if self.batched[fam.source] else "")
+
+    def gather(self, g: Array, f: int, fam: Family) -> None:
+        fam.letters = self.letters(fam)
+        src = fam.source
+        rows = fam.rows[0] if fam.invariant else fam.rows
+        if fam.length == 1:
+            rows = rows[..., 0]
+        if fam.invariant and fam.length == src.n and (rows == _arange(src.n)).all():
+            fam.expr = src.name
+            return
+        if fam.invariant and fam.length == 1:
+            fam.expr = f"{src.name}[{int(rows)}]"
+            return
+        title = _role_title([g.members[m].operands[fam.start + i] for m in range(g.n)
+                             for i in range(fam.length)]) or f"{g.title}.{f}"
+        fam.expr = self.names.take(title, f"{g.name}_{f}")
+        shape = "×".join(map(str, rows.shape))
+        self.line(f"{fam.expr} = {src.name}[{self.index(rows)}]  # {codegen.comment_text(title)}: "
+                  f"{shape} from {codegen.comment_text(src.title)}", g.members[0])
+
+    def forward_contraction(self, g: Array, plan: Contraction) -> None:
+        for f, fam in enumerate(plan.families):
+            self.gather(g, f, fam)
+        out = "k" + ("b" if self.batched[g] else "")
+        parts = []
+        for seg in plan.segments:
+            fams = [plan.families[f] for f in seg.families]
+            have = "".join(c for c in out if any(c in f.letters for f in fams))
+            text = _contract([(f.expr, f.letters) for f in fams], have)
+            if seg.const != 1.0:
+                text = f"{codegen.literal(seg.const)} * {_paren(text)}"
+            if have == "k" and out == "kb":
+                text = f"{_paren(text)}[:, None]"
+            elif "k" not in have and g.n == 1:  # a group of one reading whole arrays
+                text = f"{_paren(text)}[None]"
+            parts.append(text)
+        self.line(f"{g.name} = {' + '.join(parts)}", g.members[0])
+
+    # --- guards -------------------------------------------------------------------------------
+    def _place_guards(self) -> dict:
+        """Each guard goes right after the group of the later of its nodes (None: the top)."""
+        pos = {a: k for k, a in enumerate(self.gr.arrays)}
+        after: dict = {}
+        for k, gd in enumerate(self.p.guards):
+            arrays = [self.gr.where[x][0] for x in (gd.node, gd.other) if x.__class__ is Value]
+            last = max(arrays, key=pos.__getitem__)
+            after.setdefault(last if last.kind == "group" else None, []).append(k)
+        return after
+
+    def write_guards(self, after: Array | None) -> None:
+        from .symbolic import negate
+
+        for k in self.guards_after.get(after, ()):
+            gd = self.p.guards[k]
+            a = self.value_of(gd.node)
+            other = self.value_of(gd.other) if gd.other.__class__ is Value else gd.other
+            if gd.op == "==":
+                same = cmp(a, "!=", a) if other != other else cmp(a, "==", other)
+                fail = negate(same)
+            else:
+                fail = cmp(a, gd.op, other)
+                if gd.expected:
+                    fail = negate(fail)
+            self.line(f"guard({fail.code(True)}, {k})")
+
+    def value_of(self, node: Value) -> Sym:
+        a, r = self.gr.where[node]
+        return name(f"{a.name}[{r}]")
+
+    # --- reverse ------------------------------------------------------------------------------
+    def reverse(self) -> None:
+        root, r = self.gr.where[self.p.root]
+        for g in reversed(self.gr.groups):
+            if g not in self.needs:
+                continue
+            if g is root:
+                self.line(f"g_{g.name} = seed + zeros({g.name}.shape)", g.members[0], True)
+            else:
+                self.assemble(g)
+            plan = self.plans[g]
+            if plan is not None:
+                self.shares_contraction(g, plan)
+            else:
+                self.shares_elementwise(g)
+        for a in self.gr.arrays:
+            if a.kind == "input" and a in self.needs:
+                self.assemble(a)
+
+    def add_share(self, source: Array, text: str, rows, node: Value, full: bool = True) -> None:
+        """A contribution to ``source``'s adjoint: rows ``rows`` of it (an index array, or one
+        row number), or all of it (None; ``full``: already of its shape, else broadcast)."""
+        self.shares.setdefault(source, []).append((text, rows, full))
+
+    def assemble(self, a: Array) -> None:
+        """g_a = the sum of the shares its consumers passed back (scattered into its rows)."""
+        shares = self.shares.get(a, [])
+        target = f"g_{a.name}"
+        node = a.members[0] if a.members else None
+        if shares and all(rows is None and full for _, rows, full in shares):
+            self.line(f"{target} = {' + '.join(t for t, _, _ in shares)}", node, True)
+            return
+        self.line(f"{target} = zeros({a.name}.shape)", node, True)
+        for text, rows, _ in shares:
+            if rows is None:
+                self.line(f"{target} += {text}", node, True)
+            elif isinstance(rows, int):
+                self.line(f"{target}[{rows}] += {text}", node, True)
+            elif len(set(rows.ravel().tolist())) == rows.size:
+                self.line(f"{target}[{self.index(rows)}] += {text}", node, True)
+            else:
+                self.line(f"add_at({target}, {self.index(rows)}, {text})", node, True)
+
+    def shares_elementwise(self, g: Array) -> None:
+        nc, args = self.codes[g]
+        if nc.partials is None and nc.gated is None:
+            self.line(f"d_{g.name} = {nc.partials_call.code(True)}", g.members[0], True)
+        gsym = name(f"g_{g.name}")
+        for j, x in enumerate(g.slots):
+            if x.__class__ is float or x[0] not in self.needs:
+                continue
+            share = self.term(g, nc, args, gsym, j)
+            self.check(share, g.members[0], True)
+            self.route(g, j, share.code(True))
+
+    def term(self, g: Array, nc, args: list, gsym: Sym, j: int) -> Sym:
+        """The share of group g for its operand j: g_g · ∂g/∂operandⱼ, member by member."""
+        if nc.gated is not None:
+            return nc.gated(gsym, *args)
+        d = nc.partials[j] if nc.partials is not None else name(f"d_{g.name}[{j}]")
+        if d.kind == "const" and d.args[0] == 1.0:
+            product = gsym
+        elif d.kind == "const" and d.args[0] == -1.0:
+            product = -gsym
+        else:
+            product = gsym * d
+        if g.op.gate and len(g.slots) == 1:
+            return where(cmp(d, "==", 0.0), 0.0, product)
+        return product
+
+    def route(self, g: Array, j: int, text: str) -> None:
+        """Send a share (a row per member) to the rows of the array slot j reads."""
+        source, rows = g.slots[j]
+        if self.batched[g] and not self.batched[source]:
+            text = f"{_paren(text)}.sum(axis=-1)"
+        node = g.members[0]
+        if g.n > 1 and source.n == g.n and (rows == _arange(g.n)).all():
+            self.add_share(source, text, None, node)
+        elif g.n > 1 and not _same(rows):
+            self.add_share(source, text, rows, node)
+        elif source.n == 1:  # one row read by every member: (1, …) stays whole
+            self.add_share(source, text if g.n == 1 else
+                           f"{_paren(text)}.sum(axis=0, keepdims=True)", None, node)
+        else:
+            text = f"{_paren(text)}[0]" if g.n == 1 else f"{_paren(text)}.sum(axis=0)"
+            self.add_share(source, text, int(rows[0]), node)
+
+    def shares_contraction(self, g: Array, plan: Contraction) -> None:
+        gl = "k" + ("b" if self.batched[g] else "")
+        for f, fam in enumerate(plan.families):
+            if fam.source not in self.needs:
+                continue
+            others, c = plan.shares[f]
+            inputs = [(f"g_{g.name}", gl)] + [(plan.families[o].expr, plan.families[o].letters)
+                                              for o in others]
+            want = fam.letters
+            have = "".join(ch for ch in want if any(ch in la for _, la in inputs))
+            text = _contract(inputs, have)
+            if c != 1.0:
+                text = f"{codegen.literal(c)} * {_paren(text)}"
+            if have != want:  # a constant partial: the share is the same along i
+                text = f"{_paren(text)}[{':, ' if want.startswith('k') else ''}None]"
+            self.route_family(g, fam, text, have == want)
+
+    def route_family(self, g: Array, fam: Family, text: str, full: bool) -> None:
+        rows = fam.rows[0] if fam.invariant else fam.rows
+        if fam.length == 1:
+            rows = int(rows[0]) if fam.invariant else rows[..., 0]
+        src = fam.source
+        if fam.invariant and fam.length == src.n and fam.length > 1 and \
+                (rows == _arange(src.n)).all():
+            self.add_share(src, text, None, g.members[0], full)
+        else:
+            self.add_share(src, text, rows, g.members[0])
+
+    # --- the whole function -------------------------------------------------------------------
+    def write(self) -> codegen.Source:
+        p = self.p
+        params = [a.name for a in self.gr.arrays if a.kind == "input"]
+        self.src.add(f"def {self.fname}({', '.join(params)}, seed=1.0, dom=None, guard=None):")
+        self.src.add(f'    """Generated by autograd.compile, grouped ({len(p.order)} nodes in '
+                     f'{len(self.gr.groups)} groups): the value and the gradients."""')
+        self.src.add("    # forward: each line one group of like nodes, one array operation")
+        self.forward()
+        if p.argnums:
+            self.src.add("    # reverse: g_X = ∂output/∂X, a group's adjoint its members' stacked")
+            self.reverse()
+        grads = [f"g_{self.gr.arrays[k].name}" for k in p.argnums]
+        aux = ", ".join(self.value_of(x).code(True) for x in p.aux)
+        root = self.value_of(p.root).code(True)
+        self.src.add(f"    return {root}, ({''.join(g + ', ' for g in grads)}), [{aux}]")
+        return self.src
+
+
+def _arange(n: int):  # noqa: D103
+    import numpy as np
+    return np.arange(n)
+
+
+def namespace(p: codegen.Program) -> dict:
+    """NumPy's functions for the grouped code (its tanh: the last bit may differ from
+    math.tanh, as a matrix product's order of summation may), and each op's own functions."""
+    import numpy as np
+
+    ns = array_namespace()
+    ns.update(tanh=np.tanh, einsum=np.einsum, zeros=np.zeros, repeat=np.repeat,
+              add_at=np.add.at, empty=np.zeros(0))
+    for node in p.order:
+        op = node._rule
+        if op is None:
+            continue
+        fn = p.op_names[id(op)]
+        if fn not in ns:
+            ns[fn] = vectorized(op.forward, 1)
+            ns[fn + "_partials"] = vectorized(op.partials, len(node.operands), partials=True)
+    return ns
+
+
+# --- building and replaying ------------------------------------------------------------------
+@dataclass
+class GroupedCode:
+    """The grouped code for one batching of the arguments."""
+
+    fn: object
+    src: codegen.Source
+    filename: str
+    groups: int
+    plan: object = None  # the BatchPlan its replay reports errors through
+
+
+def build(gr: Grouping, batched: tuple[bool, ...]) -> GroupedCode:
+    fname = f"{gr.p.fname}_grouped"
+    w = GroupedWriter(gr, batched, fname)
+    src = w.write()
+    ns = namespace(gr.p)
+    ns.update(w.ns)
+    fn, filename = codegen.build(gr.p, src, True, ns=ns, kind="grouped", fname=fname)
+    return GroupedCode(fn, src, filename, len(gr.groups))
+
+
+def _prepare(np, arg, spec):
+    """(the argument as rows: (n,) shared or (n, B) batched, B or None)."""
+    if arg.__class__ is not np.ndarray or arg.dtype.kind not in "biuf":
+        check_argument(np, arg, spec)  # lists, odd arrays: the batched replay's checks
+    arr = np.asarray(arg, dtype=float)
+    shape = arr.shape
+    if shape == spec.shape:
+        return arr.reshape(-1), None
+    if len(shape) == len(spec.shape) + 1 and shape[1:] == spec.shape and shape[0]:
+        return arr.reshape(shape[0], -1).T, shape[0]
+    check_argument(np, arr, spec)  # raises: a wrong shape, or an empty batch
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+class _Domain:
+    """The batched replay's Domain, told masks of a group: a row per member (and a batch
+    axis), reduced to the examples."""
+
+    def __init__(self, dom) -> None:
+        self.dom = dom
+
+    def __call__(self, mask, line: int) -> None:
+        m = self.dom.np.asarray(mask)
+        self.dom(m.any(axis=0) if m.ndim == 2 else m.any() if m.ndim == 1 else m, line)
+
+
+def replay(fn, args: tuple, reduce: str | None, errors: str):
+    """``fn.batch(*args, grouped=True)``: the batched replay's arguments and results."""
+    if reduce not in REDUCTIONS:
+        raise ValueError(f"reduce must be 'mean', 'sum' or None, got {reduce!r}")
+    if errors not in ERRORS:
+        raise ValueError(f"errors must be 'raise' or 'nan', got {errors!r:.60}")
+    np = _numpy()
+    fn._check_count(args)
+    prepared, sizes = zip(*[_prepare(np, a, s) for a, s in zip(args, fn.args)])
+    b = _batch_size(fn.args, sizes)
+    if fn.check:
+        for i in range(b):
+            fn._retrace(tuple(np.asarray(a, dtype=float)[i] if n is not None else a
+                              for a, n in zip(args, sizes)))
+    if reduce is None:  # a gradient per example for every argument: all of them batched
+        prepared = [x if n is not None else np.broadcast_to(x[:, None], (len(x), b))
+                    for x, n in zip(prepared, sizes)]
+        sizes = [b] * len(sizes)
+    code = fn._grouped_code(tuple(n is not None for n in sizes))
+    dom = Domain(np, b, code.plan, errors)
+    old = np.seterr(all="ignore")  # where it matters, the code's checks report it
+    try:
+        value, grads, aux = code.fn(*prepared, seed=1.0 / b if reduce == "mean" else 1.0,
+                                    dom=_Domain(dom), guard=dom.guard)
+    except (ArithmeticError, ValueError) as e:
+        if isinstance(e, DomainError | GuardError):
+            raise
+        raise code.plan.replay_error(e) from None
+    finally:
+        np.seterr(**old)
+    return _results(np, fn, value, grads, aux, sizes, b, reduce, dom.bad)
+
+
+def _per_example(np, x, b: int):
+    return x if x.shape == (b,) else np.broadcast_to(x, (b,))
+
+
+def _results(np, fn, value, grads, aux, sizes, b: int, reduce, bad):
+    values = _per_example(np, value, b)
+    if bad is not None:
+        values = np.where(bad, np.nan, values)
+    if reduce is not None:
+        total = float(values.sum())
+        value = total / b if reduce == "mean" else total
+    else:
+        value = np.array(values, dtype=float)
+    out = [_grad(np, g, fn.args[k], sizes[k], b, bad) for g, k in zip(grads, fn._nums)]
+    out = out[0] if isinstance(fn.argnums, int) else tuple(out)
+    if fn._p.aux:
+        return value, out, [np.array(_per_example(np, a, b)) for a in aux]
+    return value, out
+
+
+def _grad(np, g, spec, size, b: int, bad):
+    if size is None:  # shared: already summed over the batch
+        g = g + 0.0  # the engine's adjoints start at +0.0: never −0.0
+        if bad is not None:
+            g = np.full_like(g, np.nan)
+        return float(g[0]) if not spec.shape else g.reshape(spec.shape)
+    g = g.T + 0.0
+    if bad is not None:
+        g[bad] = np.nan
+    return g.reshape((b, *spec.shape))
