@@ -67,7 +67,8 @@ def test_without_micrograd_or_torch_dagrad_alone(capsys, tmp_path, monkeypatch):
     code, table, rows = run(capsys, tmp_path)
     assert code == 0, table
     assert {r["engine"] for r in rows} <= {"dagrad", "dagrad (gc off)", "dagrad compiled (floats)",
-                                           "dagrad compiled (batched)"}
+                                           "dagrad compiled (batched)",
+                                           "dagrad compiled (grouped)", "numpy by hand"}
     assert "no reference engines installed" in table
 
 

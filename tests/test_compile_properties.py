@@ -115,7 +115,32 @@ def check_program(program, rng) -> int:
     if "raises" in wants:
         with pytest.raises(DomainError, match="example"):
             fn.batch(np.array(pts), reduce=None)
+    check_grouped(fn, program, pts, wants)
     return 1
+
+
+def close(a, b) -> bool:
+    """The same number up to summation order (and NumPy's tanh): equal, both NaN, or within
+    1e-12 relative."""
+    a, b = float(a), float(b)
+    if math.isnan(a) or math.isnan(b):
+        return math.isnan(a) and math.isnan(b)
+    return a == b or abs(a - b) <= 1e-12 * max(abs(a), abs(b))
+
+
+def check_grouped(fn, program, pts, wants) -> None:
+    """The grouped replay: the engine's numbers up to summation order, its errors."""
+    values, grads = fn.batch(np.array(pts), reduce=None, errors="nan", grouped=True)
+    for k, want in enumerate(wants):
+        if want == "raises":
+            assert math.isnan(values[k]) and np.isnan(grads[k]).all(), (program, pts[k])
+            continue
+        assert close(values[k], want[0]), (program, pts[k], values[k], want, fn.grouped_source)
+        assert all(close(g, w) for g, w in zip(grads[k], want[1])), \
+            (program, pts[k], grads[k], want, fn.grouped_source)
+    if "raises" in wants:
+        with pytest.raises(DomainError, match="example"):
+            fn.batch(np.array(pts), reduce=None, grouped=True)
 
 
 def run(count: int, seed: int = 0) -> int:

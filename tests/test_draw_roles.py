@@ -113,11 +113,11 @@ def test_the_output_renamed_keeps_its_layer_in_the_units_view():
 def test_nn_gives_each_node_its_role():
     model, out, _ = network_loss()
     neuron = model.layers[1].neurons[0]
-    assert out.role == Role("z", "layers.1.neurons.0", layer=1, unit=0)
-    assert neuron.w[2].role == Role("w", "layers.1.neurons.0", 1, 0, index=2)
-    assert neuron.b.role == Role("b", "layers.1.neurons.0", 1, 0)
+    assert out.role == Role("z", "layers.1.neurons.0", layer=1, unit=0, parent="layers.1")
+    assert neuron.w[2].role == Role("w", "layers.1.neurons.0", 1, 0, index=2, parent="layers.1")
+    assert neuron.b.role == Role("b", "layers.1.neurons.0", 1, 0, parent="layers.1")
     hidden = out.operands[4]  # (w₀, w₁, w₂, b, x₀, …): x₀ is unit 0 of layer 0 after ReLU
-    assert hidden.role == Role("out", "layers.0.neurons.0", 0, 0)
+    assert hidden.role == Role("out", "layers.0.neurons.0", 0, 0, parent="layers.0")
     assert hidden.operands[0].role.kind == "z"
     assert Value(1.0).role is None and (Value(1.0) * 2).role is None
     assert neuron.w[0].detach().role == neuron.w[0].role  # a copy of a parameter is one too

@@ -498,7 +498,7 @@ class GroupedWriter:
         rows = fam.rows[0] if fam.invariant else fam.rows
         if fam.length == 1:
             rows = rows[..., 0]
-        if fam.invariant and fam.length == src.n and (rows == _arange(src.n)).all():
+        if fam.invariant and fam.length == src.n > 1 and (rows == _arange(src.n)).all():
             fam.expr = src.name
             return
         if fam.invariant and fam.length == 1:
@@ -518,6 +518,9 @@ class GroupedWriter:
         parts = []
         for seg in plan.segments:
             fams = [plan.families[f] for f in seg.families]
+            if not fams:  # a term of constants only (a constant bias)
+                parts.append(codegen.literal(seg.const))
+                continue
             have = "".join(c for c in out if any(c in f.letters for f in fams))
             text = _contract([(f.expr, f.letters) for f in fams], have)
             if seg.const != 1.0:
@@ -579,21 +582,21 @@ class GroupedWriter:
             if a.kind == "input" and a in self.needs:
                 self.assemble(a)
 
-    def add_share(self, source: Array, text: str, rows, node: Value, full: bool = True) -> None:
+    def add_share(self, source: Array, text: str, rows, node: Value) -> None:
         """A contribution to ``source``'s adjoint: rows ``rows`` of it (an index array, or one
-        row number), or all of it (None; ``full``: already of its shape, else broadcast)."""
-        self.shares.setdefault(source, []).append((text, rows, full))
+        row number), or all of it (None)."""
+        self.shares.setdefault(source, []).append((text, rows))
 
     def assemble(self, a: Array) -> None:
         """g_a = the sum of the shares its consumers passed back (scattered into its rows)."""
         shares = self.shares.get(a, [])
         target = f"g_{a.name}"
         node = a.members[0] if a.members else None
-        if shares and all(rows is None and full for _, rows, full in shares):
-            self.line(f"{target} = {' + '.join(t for t, _, _ in shares)}", node, True)
+        if shares and all(rows is None for _, rows in shares):
+            self.line(f"{target} = {' + '.join(t for t, _ in shares)}", node, True)
             return
         self.line(f"{target} = zeros({a.name}.shape)", node, True)
-        for text, rows, _ in shares:
+        for text, rows in shares:
             if rows is None:
                 self.line(f"{target} += {text}", node, True)
             elif isinstance(rows, int):
@@ -661,17 +664,18 @@ class GroupedWriter:
             if c != 1.0:
                 text = f"{codegen.literal(c)} * {_paren(text)}"
             if have != want:  # a constant partial: the share is the same along i
-                text = f"{_paren(text)}[{':, ' if want.startswith('k') else ''}None]"
-            self.route_family(g, fam, text, have == want)
+                axis = int(want.startswith("k"))
+                text = f"repeat({_paren(text)}[{':, ' * axis}None], {fam.length}, axis={axis})"
+            self.route_family(g, fam, text)
 
-    def route_family(self, g: Array, fam: Family, text: str, full: bool) -> None:
+    def route_family(self, g: Array, fam: Family, text: str) -> None:
         rows = fam.rows[0] if fam.invariant else fam.rows
         if fam.length == 1:
             rows = int(rows[0]) if fam.invariant else rows[..., 0]
         src = fam.source
         if fam.invariant and fam.length == src.n and fam.length > 1 and \
                 (rows == _arange(src.n)).all():
-            self.add_share(src, text, None, g.members[0], full)
+            self.add_share(src, text, None, g.members[0])
         else:
             self.add_share(src, text, rows, g.members[0])
 
@@ -700,12 +704,13 @@ def _arange(n: int):  # noqa: D103
 
 
 def namespace(p: codegen.Program) -> dict:
-    """NumPy's functions for the grouped code (its tanh: the last bit may differ from
-    math.tanh, as a matrix product's order of summation may), and each op's own functions."""
+    """The batched replay's functions (elementwise, the engine's to the last bit: math's
+    tanh, not NumPy's, whose last bit differs and 1 − tanh² magnifies), matrix products and
+    scatters for the groups, and each op's own functions."""
     import numpy as np
 
     ns = array_namespace()
-    ns.update(tanh=np.tanh, einsum=np.einsum, zeros=np.zeros, repeat=np.repeat,
+    ns.update(einsum=np.einsum, zeros=np.zeros, repeat=np.repeat,
               add_at=np.add.at, empty=np.zeros(0))
     for node in p.order:
         op = node._rule

@@ -1,0 +1,197 @@
+"""The grouped replay (``fn.batch(..., grouped=True)``): like nodes of a level as one array
+operation, a layer's dot nodes one matrix product. The engine's numbers up to summation
+order (1e-12 relative on the benchmark graphs), its errors, code that reads as matrices.
+Random graphs of every op at edge points: tests/test_compile_properties.py."""
+
+import io
+import math
+import tokenize
+
+import pytest
+
+import autograd
+import nn
+from autograd import DomainError, Value
+from autograd.compiled import GuardError, compile_graph
+from autograd.roles import Role
+from benchmarks.compiled import tanh_mlp_graph
+from benchmarks.engines import ALPHA, moons
+
+np = pytest.importorskip("numpy")
+
+
+def rel(a, b) -> float:
+    """Normwise relative difference, max |a − b| / max |b|: summed in another order, an
+    entry that nearly cancels has few correct digits of its own, the vector all of them."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    return float(np.max(np.abs(a - b)) / max(np.max(np.abs(b)), 1e-300))
+
+
+def demo():
+    X, y = moons(100)
+    model = nn.MLP(2, [16, 16, 1], seed=0)
+    return model, np.array(X, dtype=float), np.array(y, dtype=float)
+
+
+def engine_demo(model, X, y):
+    """The demo objective, interpreted: mean hinge + 1e-4 · L2, and its gradient."""
+    params = model.parameters()
+    for p in params:
+        p.grad = 0.0
+    loss = nn.losses.hinge(model.forward_batch(X.tolist()), y.tolist()) + \
+        ALPHA * nn.losses.l2_penalty(params)
+    loss.backward()
+    return loss.data, [p.grad for p in params]
+
+
+def test_demo_step_grouped_equals_the_engine():
+    model, X, y = demo()
+    cl = nn.compiled.CompiledLoss(model, "hinge", model.parameters(), l2=ALPHA)
+    cl.trace(X[0], y[0])
+    w = np.array([p.data for p in model.parameters()])
+    value, grads, (out,) = cl.fn.batch(w, X, y, grouped=True)
+    want, want_grads = engine_demo(model, X, y)
+    assert rel(value, want) < 1e-12
+    assert rel(grads, want_grads) < 1e-12
+    scores = [s.data for s in model.forward_batch(X.tolist())]
+    assert rel(out, scores) < 1e-12
+
+
+def test_demo_is_three_matrices_and_the_delta_recursion():
+    """The issue's picture: 337 scalar weights are three weight matrices and three bias
+    vectors, and the reverse sweep is δ⁽ˡ⁾ = (W⁽ˡ⁺¹⁾ᵀ δ⁽ˡ⁺¹⁾) ⊙ φ′(z⁽ˡ⁾)."""
+    model, X, y = demo()
+    cl = nn.compiled.CompiledLoss(model, "hinge", model.parameters())
+    cl.trace(X[0], y[0])
+    fn = cl.fn
+    groups = fn.groups
+    assert groups[:5] == [("layers.0.z", "dot", 16), ("layers.0.a", "relu", 16),
+                          ("layers.1.z", "dot", 16), ("layers.1.a", "relu", 16),
+                          ("layers.2.z", "dot", 1)]
+    src = fn.grouped_source
+    for line in ("layers_0_W = params[", "layers_0_z = layers_0_W @ x + layers_0_b[:, None]",
+                 "layers_1_z = layers_1_W @ layers_0_a + layers_1_b[:, None]",
+                 "g_layers_0_a = layers_1_W.T @ g_layers_1_z",
+                 "g_layers_1_a = layers_2_W.T @ g_layers_2_z",
+                 "+= g_layers_1_z @ layers_0_a.T", "+= g_layers_0_z @ x.T"):
+        assert line in src, (line, src)
+    assert "16×2 from params" in src and "16×16 from params" in src
+    body = [ln for ln in src.splitlines() if ln.strip() and not ln.strip().startswith("#")]
+    assert len(body) < 50  # a few dozen array operations, not one line per node (409 nodes)
+
+
+@pytest.mark.parametrize("nodes", [300, 2000])
+def test_tanh_mlp_graph_grouped_equals_the_engine(nodes):
+    f, (w, x) = tanh_mlp_graph(nodes)
+    fn = autograd.compile(f, w, x)
+    xs = np.array([[math.cos(i * k + 0.3) for i in range(len(x))] for k in range(5)])
+    value, grads = fn.batch(w, xs, reduce="sum", grouped=True)
+    want_value, want_grads = 0.0, np.zeros(len(w))
+    for row in xs:
+        ws = [Value(v) for v in w]
+        out = f(ws, row.tolist())
+        out.backward()
+        want_value += out.data
+        want_grads += np.array([v.grad for v in ws])
+    assert rel(value, want_value) < 1e-12
+    assert rel(grads, want_grads) < 1e-12
+    assert "@" in fn.grouped_source  # the layers found as matrix products
+
+
+@pytest.mark.parametrize("activation", list(nn.ACTIVATIONS))
+@pytest.mark.parametrize("loss", list(nn.compiled.SUPPORTED))
+def test_every_activation_and_loss_through_fit_compiled(activation, loss):
+    """fit(compile=True) replays the grouped code: the same run as the interpreted one."""
+    X, y = moons(24)
+    if loss == "bce_with_logits":
+        y = [(t + 1) / 2 for t in y]
+    runs = []
+    for compiled in (False, True):
+        model = nn.MLP(2, [5, 4, 1], activation=activation, seed=3)
+        hist = nn.fit(model, X, y, loss=loss, optimizer=nn.optim.SGD(model.parameters(),
+                      lr=0.05), epochs=3, batch_size=8, l2=1e-3, compile=compiled,
+                      progress=False, seed=1)
+        runs.append((hist.loss, [p.data for p in model.parameters()]))
+    assert rel(runs[0][0], runs[1][0]) < 1e-10
+    assert rel(runs[0][1], runs[1][1]) < 1e-10
+
+
+def test_reductions_and_per_example_gradients_agree_with_the_batch_per_node():
+    f, (w, x) = tanh_mlp_graph(200)
+    fn = autograd.compile(f, w, x, argnums=(0, 1))
+    xs = np.array([[math.sin(i + k) for i in range(len(x))] for k in range(4)])
+    for reduce in ("mean", "sum", None):
+        v1, g1 = fn.batch(w, xs, reduce=reduce)
+        v2, g2 = fn.batch(w, xs, reduce=reduce, grouped=True)
+        assert rel(v1, v2) < 1e-12
+        assert all(rel(a, b) < 1e-12 and np.shape(a) == np.shape(b) for a, b in zip(g1, g2))
+
+
+def test_repeated_reads_are_added_not_overwritten():
+    """Members reading one parameter twice (w₀·w₀ + w₀·x): the scatter adds every share."""
+    def f(w, x):
+        return autograd.sum([autograd.dot([w[0], w[0], w[i]], [w[0], x[i], x[0]])
+                             for i in range(3)])
+
+    fn = autograd.compile(f, [0.5, -1.0, 2.0], [1.0, 2.0, 3.0])
+    xs = np.array([[1.0, 2.0, 3.0], [0.5, -0.5, 4.0]])
+    v, g = fn.batch([0.5, -1.0, 2.0], xs, reduce="sum", grouped=True)
+    v2, g2 = fn.batch([0.5, -1.0, 2.0], xs, reduce="sum")
+    assert rel(v, v2) < 1e-12 and rel(g, g2) < 1e-12
+
+
+def test_a_domain_error_in_a_group_names_the_examples():
+    def f(w, x):
+        return autograd.sum([(w[i] * x[i]).log() for i in range(4)])
+
+    fn = autograd.compile(f, [1.0] * 4, [1.0] * 4)
+    xs = np.ones((5, 4))
+    xs[3, 2] = -1.0
+    with pytest.raises(DomainError, match=r"log .*example\(s\) 3\b"):
+        fn.batch([1.0] * 4, xs, grouped=True)
+    v, g = fn.batch([1.0] * 4, xs, reduce=None, errors="nan", grouped=True)
+    assert np.isnan(v[3]) and not np.isnan(v[[0, 1, 2, 4]]).any()
+    assert np.isnan(g[3]).all() and not np.isnan(g[0]).any()
+
+
+def test_a_guard_fails_in_the_grouped_replay_with_the_examples():
+    def f(w, x):
+        h = w[0] * x[0]
+        return h * 2 if h.data > 0 else h * 3
+
+    fn = autograd.compile(f, [1.0], [1.0])
+    with pytest.raises(GuardError, match=r"examples 1"):
+        fn.batch([1.0], np.array([[1.0], [-1.0]]), grouped=True)
+
+
+def test_role_and_label_text_never_becomes_code():
+    """Names come from roles (told by nn) and labels: only sanitised identifiers and comments
+    reach the code, whatever the text."""
+    evil = 'x\n"); __import__("os").system("echo pwned") #\u2028'
+    w = [Value(0.1 * k, label=evil) for k in range(6)]
+    for k, v in enumerate(w):
+        v.role = Role("w", evil, 0, k // 2, k % 2, parent=evil)
+    xs = [Value(1.0, label=evil), Value(2.0, label=evil)]
+    zs = [autograd.dot(w[2 * j:2 * j + 2], xs) for j in range(3)]
+    for z in zs:
+        z.label = evil
+        z.role = Role("z", evil, 0, 0, parent=evil)
+    loss = autograd.sum([z.tanh() for z in zs])
+    fn = compile_graph(loss, {"w": w, "x": xs})
+    v, g = fn.batch([0.1 * k for k in range(6)], np.ones((2, 2)), grouped=True)
+    src = fn.grouped_source
+    assert "\u2028" not in src and '"' not in src.split('"""')[2]  # no quote past the docstring
+    tokens = list(tokenize.generate_tokens(io.StringIO(src).readline))
+    names = {t.string for t in tokens if t.type == tokenize.NAME}
+    assert not names & {"os", "system", "__import__", "echo", "pwned"}  # parts of names only
+    strings = [t.string for t in tokens if t.type == tokenize.STRING]
+    assert all("pwned" not in s for s in strings)
+    assert rel(v, math.tanh(0.1) + math.tanh(0.2 + 0.3) + math.tanh(0.4 + 0.5)) < 1e-12
+
+
+def test_no_batched_argument_is_refused_as_by_batch():
+    fn = autograd.compile(lambda w, x: w[0] * x[0], [1.0], [2.0])
+    with pytest.raises(ValueError, match="leading batch axis"):
+        fn.batch([1.0], [2.0], grouped=True)
+    with pytest.raises(ValueError, match="empty batch"):
+        fn.batch([1.0], np.zeros((0, 1)), grouped=True)
