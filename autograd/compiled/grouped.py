@@ -80,12 +80,6 @@ class Grouping:
         return [a for a in self.arrays if a.kind == "group"]
 
 
-def _slot_key(x, where: dict):
-    if x.__class__ is float:
-        return x.hex()  # -0.0 and 0.0 apart, every NaN alike
-    return where[x][0].index
-
-
 def group(p: codegen.Program) -> Grouping:
     """Group the program's nodes: same level, same Op, operands from the same arrays."""
     where: dict = {}
@@ -109,10 +103,13 @@ def group(p: codegen.Program) -> Grouping:
         level = 0
         desc = []
         for x in node.operands:
-            key = _slot_key(x, where)
-            desc.append(key)
-            if x.__class__ is not float:
-                level = max(level, where[x][0].level)
+            if x.__class__ is float:
+                desc.append(x.hex())  # -0.0 and 0.0 apart, every NaN alike
+                continue
+            a = where[x][0]
+            desc.append(a.index)
+            if a.level > level:
+                level = a.level
         key = (level + 1, id(node._rule), i < p.n_root, tuple(desc))
         g = open_.get(key)
         if g is None:
@@ -135,14 +132,10 @@ def _slots(g: Array, where: dict) -> list:
     import numpy as np
 
     first = g.members[0].operands
-    out = []
-    for j, x in enumerate(first):
-        if x.__class__ is float:
-            out.append(x)
-        else:
-            rows = np.fromiter((where[m.operands[j]][1] for m in g.members), np.intp, g.n)
-            out.append((where[x][0], rows))
-    return out
+    rows = np.array([[where[x][1] if x.__class__ is not float else 0 for x in m.operands]
+                     for m in g.members], dtype=np.intp).reshape(g.n, len(first))
+    return [x if x.__class__ is float else (where[x][0], rows[:, j].copy())
+            for j, x in enumerate(first)]
 
 
 # --- names -----------------------------------------------------------------------------------
@@ -427,6 +420,13 @@ class GroupedWriter:
         return needs
 
     # --- small pieces of text ---------------------------------------------------------------
+    def rows_of(self, array: Array, rows) -> str:
+        """``array[rows]``: as a view where the rows are evenly spaced in a shared array (a
+        layer's weights in the parameter vector: ``params[0:48].reshape(16, 3)[:, :2]``),
+        else gathered through an index array."""
+        view = _view(rows, array.n) if not self.batched[array] else None
+        return f"{array.name}{view}" if view else f"{array.name}[{self.index(rows)}]"
+
     def index(self, rows) -> str:
         """A named constant of the code: an index array."""
         name_ = f"ix_{next(self.index_names)}"
@@ -453,7 +453,7 @@ class GroupedWriter:
             r = int(rows[0])
             text = source.name if source.n == 1 else f"{source.name}[{r}:{r + 1}]"
         else:
-            text = f"{source.name}[{self.index(rows)}]"
+            text = self.rows_of(source, rows)
         if self.batched[g] and not self.batched[source]:
             text = f"{text}[:, None]"
         return name(text)
@@ -508,7 +508,7 @@ class GroupedWriter:
                              for i in range(fam.length)]) or f"{g.title}.{f}"
         fam.expr = self.names.take(title, f"{g.name}_{f}")
         shape = "×".join(map(str, rows.shape))
-        self.line(f"{fam.expr} = {src.name}[{self.index(rows)}]  # {codegen.comment_text(title)}: "
+        self.line(f"{fam.expr} = {self.rows_of(src, rows)}  # {codegen.comment_text(title)}: "
                   f"{shape} from {codegen.comment_text(src.title)}", g.members[0])
 
     def forward_contraction(self, g: Array, plan: Contraction) -> None:
@@ -602,7 +602,8 @@ class GroupedWriter:
             elif isinstance(rows, int):
                 self.line(f"{target}[{rows}] += {text}", node, True)
             elif len(set(rows.ravel().tolist())) == rows.size:
-                self.line(f"{target}[{self.index(rows)}] += {text}", node, True)
+                self.line(f"{self.rows_of(a, rows).replace(a.name, target, 1)} += {text}",
+                          node, True)
             else:
                 self.line(f"add_at({target}, {self.index(rows)}, {text})", node, True)
 
@@ -696,6 +697,30 @@ class GroupedWriter:
         root = self.value_of(p.root).code(True)
         self.src.add(f"    return {root}, ({''.join(g + ', ' for g in grads)}), [{aux}]")
         return self.src
+
+
+def _view(rows, n: int) -> str | None:
+    """A slice (and reshape) selecting ``rows`` of a 1-D array of n, when there is one."""
+    import numpy as np
+
+    if rows.size == 1 or rows.ndim == 2 and rows.shape[0] == 1:  # one row, or one unit's
+        flat = rows.ravel()
+        r0 = int(flat[0])
+        if (flat == r0 + np.arange(flat.size)).all():
+            return f"[{r0}:{r0 + flat.size}]" + ("" if rows.ndim == 1 else "[None]")
+    if rows.ndim == 1 and len(rows) > 1:
+        step = int(rows[1] - rows[0])
+        if step > 0 and (np.diff(rows) == step).all():
+            r0 = int(rows[0])
+            end = r0 + step * (len(rows) - 1) + 1
+            return f"[{r0}:{end}]" if step == 1 else f"[{r0}:{end}:{step}]"
+    if rows.ndim == 2 and rows.shape[1] > 1 and rows.shape[0] > 1:
+        k, width = rows.shape
+        r0, stride = int(rows[0, 0]), int(rows[1, 0] - rows[0, 0])
+        want = r0 + stride * np.arange(k)[:, None] + np.arange(width)[None, :]
+        if stride >= width and r0 + stride * k <= n and (rows == want).all():
+            return f"[{r0}:{r0 + stride * k}].reshape({k}, {stride})[:, :{width}]"
+    return None
 
 
 def _arange(n: int):  # noqa: D103
