@@ -280,4 +280,22 @@ def targets(rows: list[dict]) -> list[str]:
         wall, cpu = _ratios(d, ba)
         lines.append(f"- compiled batched step against the interpreted step: {wall:.0f}× faster "
                      f"wall, {cpu:.0f}× CPU")
+    return lines + grouped_targets(demo)
+
+
+def grouped_targets(demo) -> list[str]:
+    """Issue 19's targets for the grouped step (the less favourable of wall and CPU)."""
+    gr, tb, hand = demo(CompiledGroupedDemo.name), demo("torch batched"), demo(NumpyDemo.name)
+    if gr is None:
+        return []
+    ms = 1000 * max(gr["seconds"], gr["cpu_seconds"])
+    lines = [f"- grouped step ≤ 0.3 ms: {ms:.3f} ms ({'met' if ms <= 0.3 else 'NOT met'})"]
+    if tb:
+        wall, cpu = _ratios(tb, gr)
+        lines.append(f"- grouped step ≥ 1.5× faster than batched PyTorch: {wall:.1f}× wall, "
+                     f"{cpu:.1f}× CPU ({'met' if min(wall, cpu) >= 1.5 else 'NOT met'})")
+    if hand:
+        wall, cpu = _ratios(gr, hand)
+        lines.append(f"- grouped step within 3× of the NumPy step written by hand: {wall:.2f}× "
+                     f"wall, {cpu:.2f}× CPU ({'met' if max(wall, cpu) <= 3 else 'NOT met'})")
     return lines

@@ -388,19 +388,25 @@ def _header(info: dict, isolate: bool) -> list[str]:
     return out
 
 
+def _ms(seconds: float) -> str:
+    """Milliseconds to three significant figures (0.214, 3.05, 77.3, 873)."""
+    ms = 1000 * seconds
+    return f"{ms:.3g}" if ms < 100 else f"{ms:.0f}"
+
+
 def _demo_section(by: dict) -> list[str]:
     out: list[str] = []
     if by["demo"]:
         ref = next((r for r in by["demo"] if r["engine"] == "dagrad"), None)
         out += ["", "## micrograd's demo step (MLP(2, [16, 16, 1]), 100 moons points, "
                 "forward + zero_grad + backward + SGD)", "",
-                "| engine | s/step | time ÷ dagrad's | CPU s/step | in cyclic GC | max loss "
+                "| engine | ms/step | time ÷ dagrad's | CPU ms/step | in cyclic GC | max loss "
                 "deviation from dagrad | status |", "|---|---:|---:|---:|---:|---:|---|"]
         for r in by["demo"]:
             n = r.get("torch_threads")
             threads = f" ({n} thread{'s' if n > 1 else ''})" if n else ""
-            out.append(f"| {r['engine']}{threads} | {r['seconds']:.4f} | "
-                       f"{_ratio(r, ref, lambda x: x['seconds'])} | {r['cpu_seconds']:.4f} | "
+            out.append(f"| {r['engine']}{threads} | {_ms(r['seconds'])} | "
+                       f"{_ratio(r, ref, lambda x: x['seconds'])} | {_ms(r['cpu_seconds'])} | "
                        f"{r['gc_share']:.0%} | "
                        f"{r['max_dev']:.1e} | {_status(r)} |")
         steps = len(ref["losses"]) if ref else 0
