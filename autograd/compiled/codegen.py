@@ -27,7 +27,7 @@ from ..value import Value
 from .emit import NodeCode, array_namespace, float_namespace, node_code, vectorized
 from .symbolic import Sym, _spine, _text, _wrap, cmp, name, negate, raises, where
 
-CHUNK_LINES = 5000  # lines per function of a long program (see Writer)
+CHUNK_LINES = 30_000  # lines per function of a long program (see Writer)
 CHUNK = 200  # terms per line: longer sums continue on the next line (CPython's parser
 # recurses on the depth of a + b + … and fails near a few thousand terms)
 RESERVED = set(keyword.kwlist) | set(float_namespace()) | set(dir(builtins)) | {
