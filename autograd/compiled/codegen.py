@@ -224,9 +224,11 @@ def assign_lines(target: str, expr: Sym, array: bool) -> list[str]:
 
 @dataclass(frozen=True)
 class Term:
-    """A consumer's share g_c · ∂c/∂xᵢ as the first term of a sum (``head``), as a later one
-    (``tail``, with its sign), and the examples where it raises on arrays (``mask``)."""
+    """A consumer's share g_c · ∂c/∂xᵢ on its own (``alone``), as the first term of a sum
+    (``head``), as a later one (``tail``, with its sign), and the examples where it raises on
+    arrays (``mask``)."""
 
+    alone: str
     head: str
     tail: str
     mask: str | None
@@ -270,7 +272,7 @@ def _term(t: Sym, array: bool) -> Term:
     else:
         tail, _ = _fmt(f" + {_wrap(_text(t, array), 5)}")
     mask, mask_uses = _mask(t, array)
-    return Term(head, tail, mask, tuple(dict.fromkeys(uses + mask_uses)))
+    return Term(_fmt(t.code(array))[0], head, tail, mask, tuple(dict.fromkeys(uses + mask_uses)))
 
 
 def derive_shape(op: Op, pattern: tuple, array: bool, fn_name: str) -> Shape:
@@ -296,7 +298,7 @@ def derive_shape(op: Op, pattern: tuple, array: bool, fn_name: str) -> Shape:
     def names(uses: tuple) -> tuple:  # the line's number is not a name the code reads
         return tuple(u for u in dict.fromkeys(uses) if u[1] != n + 1)
 
-    terms = {i: Term(t.head, t.tail, t.mask, names(t.uses)) for i, t in terms.items()}
+    terms = {i: Term(t.alone, t.head, t.tail, t.mask, names(t.uses)) for i, t in terms.items()}
     return Shape(forward, names(forward_uses + mask_uses), mask, partials,
                  names(partials_uses or ()), partials_mask, terms)
 
@@ -487,7 +489,7 @@ class Writer:
         comment = f"  # from {', '.join(comment_text(c.op) for c, _ in shares)}" \
             if len(shares) <= 3 else f"  # from {len(shares)} consumers"
         first, *rest = terms
-        text = [first[0].head.format(*first[1])]
+        text = [(first[0].head if rest else first[0].alone).format(*first[1])]
         text += [t.tail.format(*slots) for t, slots, _ in rest[:CHUNK]]
         lines = [f"    {target} = {''.join(text)}{comment}"]
         for k in range(CHUNK, len(rest), CHUNK):
