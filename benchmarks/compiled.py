@@ -181,50 +181,83 @@ def tanh_mlp_graph(nodes: int):
     return f, (w, x)
 
 
-def bench_growth(sizes: list[int], repeats: int, budget: float = 60.0) -> list[dict]:
-    """Per size: trace+compile once (split into its parts), then the interpreted step (build +
-    backward) against the compiled float replay, interleaved, medians. A size is skipped when
-    the previous one suggests it would take more than ``budget`` seconds."""
+def growth_child(nodes: int, repeats: int) -> dict:
+    """One size, measured in this (fresh) process: trace + compile once, split into its parts,
+    the process's peak memory (RSS) right after, then the interpreted step (build + backward)
+    against the compiled float replay, interleaved, medians, and their results compared."""
+    import resource
+
     import autograd
 
+    f, args = tanh_mlp_graph(nodes)
+    t0 = time.perf_counter()
+    fn = autograd.compile(f, *args)
+    setup = time.perf_counter() - t0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux -> MiB
+    interp, comp = [], []
+    want = got = None
+    for r in range(-1, max(1, repeats)):
+        t1 = time.perf_counter()
+        w = [autograd.Value(v) for v in args[0]]
+        out = f(w, args[1])
+        out.backward()
+        t2 = time.perf_counter()
+        got = fn(*args)
+        t3 = time.perf_counter()
+        want = (out.data, [v.grad for v in w])
+        del out, w
+        if r >= 0:
+            interp.append(t2 - t1)
+            comp.append(t3 - t2)
+    ok = got[0] == want[0] and got[1] == want[1]
+    return {"bench": "compile", "engine": "dagrad compiled (floats)", "nodes": fn.nodes,
+            "setup": setup, **{k: v for k, v in fn.timings.items() if k != "group"},
+            "peak_mb": peak, "interpreted": statistics.median(interp),
+            "compiled": statistics.median(comp), "source_lines": fn.source.count("\n"),
+            "ok": ok, "error": "" if ok else "compiled result differs from the engine's"}
+
+
+def _in_child(nodes: int, repeats: int, timeout: float) -> dict:
+    """``growth_child`` in a fresh interpreter, so that its peak memory is its own."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    code = ("import json, sys; from benchmarks.compiled import growth_child; "
+            f"print(json.dumps(growth_child({int(nodes)}, {int(repeats)})))")
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    try:
+        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                              cwd=root, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {"bench": "compile", "engine": "dagrad compiled (floats)", "nodes": nodes,
+                "ok": False, "error": f"did not finish in {timeout:.0f} s"}
+    if proc.returncode != 0:
+        tail = (proc.stderr.strip().splitlines() or ["?"])[-1][:200]
+        return {"bench": "compile", "engine": "dagrad compiled (floats)", "nodes": nodes,
+                "ok": False, "error": f"failed: {tail}"}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def bench_growth(sizes: list[int], repeats: int, budget: float = 60.0) -> list[dict]:
+    """Per size, in a fresh subprocess (``growth_child``): the one-off cost by phase, peak
+    memory, and the interpreted step against the compiled replay. A size is skipped when the
+    previous one suggests it would take more than ``budget`` seconds to compile."""
     rows, last = [], None
     for nodes in sizes:
-        if last is not None and last["setup"] * nodes / last["nodes"] > budget:
+        guess = None if last is None else last["setup"] * nodes / last["nodes"]
+        if guess is not None and guess > budget:
             # a size left out on purpose is a result, not a failure of the run
             rows.append({"bench": "compile", "engine": "dagrad compiled (floats)",
                          "nodes": nodes, "ok": True,
-                         "skipped": f"skipped: about {last['setup'] * nodes / last['nodes']:.0f} s "
-                                  f"to compile (over {budget:.0f} s)"})
+                         "skipped": f"skipped: about {guess:.0f} s to compile (over "
+                                    f"{budget:.0f} s)"})
             continue
-        f, args = tanh_mlp_graph(nodes)
-        t0 = time.perf_counter()
-        fn = autograd.compile(f, *args)
-        setup = time.perf_counter() - t0
-        vg = autograd.value_and_grad(f)
-        interp, comp = [], []
-        want = got = None
-        for r in range(-1, max(1, repeats)):
-            t1 = time.perf_counter()
-            w = [autograd.Value(v) for v in args[0]]
-            out = f(w, args[1])
-            out.backward()
-            t2 = time.perf_counter()
-            got = fn(*args)
-            t3 = time.perf_counter()
-            want = (out.data, [v.grad for v in w])
-            del out, w
-            if r >= 0:
-                interp.append(t2 - t1)
-                comp.append(t3 - t2)
-        ok = got[0] == want[0] and got[1] == want[1]
-        row = {"bench": "compile", "engine": "dagrad compiled (floats)", "nodes": fn.nodes,
-               "setup": setup, **{k: v for k, v in fn.timings.items()},
-               "interpreted": statistics.median(interp), "compiled": statistics.median(comp),
-               "source_lines": fn.source.count("\n"), "ok": ok,
-               "error": "" if ok else "compiled result differs from the engine's"}
-        del vg
+        row = _in_child(nodes, repeats, timeout=10 * budget + 60)
         rows.append(row)
-        last = {"setup": setup, "nodes": fn.nodes}
+        if "setup" in row:
+            last = row
     return rows
 
 
@@ -234,23 +267,26 @@ def markdown(rows: list[dict]) -> list[str]:
     if not growth:
         return []
     out = ["", "## Compiled replay as the graph grows (a tanh MLP loss; floats)", "",
-           "Trace: f on Values once; order: topological sort and names; emit: writing the "
-           "source; compile: CPython compiling it. Then one step, interpreted (build + "
-           "backward) against the compiled replay (same process, interleaved, medians).", "",
-           "| nodes | trace s | order s | emit s | compile s | one-off total s | interpreted "
-           "step s | compiled step s | speed-up | break-even steps | status |",
-           "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+           "Each size in a fresh process. Trace: f on Values once; order: topological sort and "
+           "names; emit: writing the code; compile: CPython compiling it; µs/node: the one-off "
+           "total per node; peak MB: the process's peak RSS after compiling (Python, the graph "
+           "and the code). Then one step, interpreted (build + backward) against the compiled "
+           "replay (same process, interleaved, medians).", "",
+           "| nodes | trace s | order s | emit s | compile s | one-off total s | µs/node | "
+           "peak MB | interpreted step s | compiled step s | speed-up | break-even steps | "
+           "status |",
+           "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     for r in growth:
         if "setup" not in r:
             why = r.get("skipped") or r.get("error", "?")
-            out.append(f"| {r['nodes']:,} | – | – | – | – | – | – | – | – | – | {why} |")
+            out.append(f"| {r['nodes']:,} |{' – |' * 11} {why} |")
             continue
         speed = r["interpreted"] / r["compiled"]
         even = r["setup"] / max(r["interpreted"] - r["compiled"], 1e-12)
         out.append(f"| {r['nodes']:,} | {r['trace']:.3f} | {r['order']:.3f} | {r['emit']:.3f} | "
-                   f"{r['compile']:.3f} | {r['setup']:.3f} | {r['interpreted']:.5f} | "
-                   f"{r['compiled']:.5f} | {speed:.1f}× | {even:.0f} | "
-                   f"{'ok' if r['ok'] else r['error']} |")
+                   f"{r['compile']:.3f} | {r['setup']:.3f} | {r['setup'] / r['nodes'] * 1e6:.1f} "
+                   f"| {r['peak_mb']:.0f} | {r['interpreted']:.5f} | {r['compiled']:.5f} | "
+                   f"{speed:.1f}× | {even:.0f} | {'ok' if r['ok'] else r['error']} |")
     return out
 
 

@@ -22,12 +22,18 @@ again). Ops such as relu, abs, leaky_relu stay data-dependent in the code withou
 ``compile(..., check=True)`` re-traces on each call and raises ``TraceMismatchError`` naming
 the first node that differs.
 
-The one-off cost grows about linearly with the graph (tracing, ordering, writing the source,
-then CPython compiling it: about a second per 10,000 nodes on the 2-core machine of
-``benchmarks/RESULTS.md``), and so does CPython's memory while it compiles (a peak of 1.9 GB
-at 100,000 nodes; a 1,000,000-node graph passed 15 GB and was stopped). Keep compiled graphs
-below ~10⁵ nodes; for a big batch, trace ONE example and replay it batched rather than tracing
-the whole batch.
+The one-off cost: each kind of node (its Op object, and which operands are constants) has
+its code derived from the table once per program and kept as format strings, so writing the
+source costs a string format per node; a program longer than ``codegen.CHUNK_LINES`` (30,000)
+lines is written as parts compiled one by one (values crossing parts pass in a list), so
+CPython's compiler holds one part at a time. What remains grows with the amount of code,
+i.e. with the graph's edges: on the dense tanh MLP of ``benchmarks/RESULTS.md`` (each node a
+dot of 8 weights and 8 inputs, or its tanh) about 120–250 µs per node all told, half of it
+CPython compiling the text, and about 1.1 GB peak at 100,000 nodes. A 1,000,000-node graph
+would take minutes and more memory than the text itself (some 400 MB): keep compiled graphs
+to a few times 10⁵ nodes; for a big batch, trace ONE example and replay it batched rather
+than tracing the whole batch. A program split into parts replays about 20% slower per node
+than one function (the reverse sweep reads the forward values back from the list).
 
 First order only: the code computes floats (or arrays), not Values, so it cannot be
 differentiated again; for second order use ``autograd.hessian`` or ``create_graph=True``.

@@ -152,10 +152,12 @@ def _try(fn: Callable, *args):
         return None
 
 
-def node_code(op: Op, args: list, out: Sym, array: bool, fn_name: str, line: int) -> NodeCode:
+def node_code(op: Op, args: list, out: Sym, array: bool, fn_name: str, line: int,
+              line_sym: Sym | None = None) -> NodeCode:
     """The code of one node: ``args`` are its operands (Syms for nodes, floats for constants),
     ``out`` the node's own name, ``fn_name`` the name the op's own functions get in the code
-    and ``line`` the source line (for errors from those calls on arrays)."""
+    and ``line`` the source line (for errors from those calls on arrays); ``line_sym``, if
+    given, stands for the line instead (a placeholder, for code made once per kind of node)."""
     t = template_of(op)
     table = is_table_op(op)
     forward = partials = None
@@ -170,7 +172,8 @@ def node_code(op: Op, args: list, out: Sym, array: bool, fn_name: str, line: int
     elif table and not (array and t is not None and t.array_partials):
         partials = _try(_derived_partials, op, args, out)
     # on arrays the op's own functions report each example's error to ``dom``
-    extra = (name("dom"), name(str(int(line)))) if array else ()
+    extra = (name("dom"), line_sym if line_sym is not None else name(str(int(line)))) \
+        if array else ()
     if forward is None:
         forward = call(fn_name, *extra, *args)
     partials_call = None

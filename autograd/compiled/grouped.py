@@ -403,7 +403,8 @@ class GroupedWriter:
             elif a.kind == "const":
                 self.batched[a] = False
             else:
-                self.batched[a] = any(self.batched[s[0]] for s in a.slots if s.__class__ is not float)
+                self.batched[a] = any(self.batched[s[0]] for s in a.slots
+                                      if s.__class__ is not float)
         self.needs = self._needs()
         self.shares: dict[Array, list] = {}  # array -> contributions to its adjoint
         self.plans: dict[Array, Contraction | None] = {}
