@@ -192,6 +192,7 @@ def growth_child(nodes: int, repeats: int) -> dict:
     f, args = tanh_mlp_graph(nodes)
     t0 = time.perf_counter()
     fn = autograd.compile(f, *args)
+    fn.source  # the float code is written on first use: here, inside the one-off cost
     setup = time.perf_counter() - t0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux -> MiB
     interp, comp = [], []
@@ -217,15 +218,62 @@ def growth_child(nodes: int, repeats: int) -> dict:
             "ok": ok, "error": "" if ok else "compiled result differs from the engine's"}
 
 
-def _in_child(nodes: int, repeats: int, timeout: float) -> dict:
-    """``growth_child`` in a fresh interpreter, so that its peak memory is its own."""
+GROUPED_BATCH = 8  # examples of the grouped growth rows' replay
+
+
+def grouped_child(nodes: int, repeats: int) -> dict:
+    """One size in this (fresh) process, the grouped replay: trace, group, write and compile
+    the grouped code (the float code is never written), the peak memory, then one batched
+    step (8 examples) against the interpreted engine on each, and its gradient compared."""
+    import resource
+
+    import numpy as np
+
+    import autograd
+
+    f, (w, x) = tanh_mlp_graph(nodes)
+    xs = np.array([[math.cos(i * (k + 1) + 0.1 * k) for i in range(len(x))]
+                   for k in range(GROUPED_BATCH)])
+    t0 = time.perf_counter()
+    fn = autograd.compile(f, w, x)
+    fn._grouped_code((False, True))  # what the first fn.batch(w, xs, grouped=True) does
+    setup = time.perf_counter() - t0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    interp, comp = [], []
+    for r in range(-1, max(1, repeats)):
+        t1 = time.perf_counter()
+        ws = [autograd.Value(v) for v in w]
+        total = autograd.sum([f(ws, row) for row in xs.tolist()])
+        total.backward()
+        t2 = time.perf_counter()
+        value, grads = fn.batch(w, xs, reduce="sum", grouped=True)
+        t3 = time.perf_counter()
+        want = np.array([v.grad for v in ws])
+        if r >= 0:
+            interp.append(t2 - t1)
+            comp.append(t3 - t2)
+    scale = float(np.max(np.abs(want)))  # deep enough, tanh's gradients underflow to 0
+    diff = float(np.max(np.abs(grads - want)))
+    dev = diff / scale if scale else diff
+    t = fn.timings
+    return {"bench": "compile grouped", "engine": "dagrad compiled (grouped)",
+            "nodes": fn.nodes, "setup": setup, "trace": t["trace"], "order": t["order"],
+            "group": t["group"], "emit_compile": t["grouped emit+compile"],
+            "groups": len(fn.groups), "peak_mb": peak, "interpreted": statistics.median(interp),
+            "compiled": statistics.median(comp), "max_rel_dev": dev, "ok": dev <= 1e-12,
+            "error": "" if dev <= 1e-12 else f"gradient differs by {dev:.1e} (relative)"}
+
+
+def _in_child(nodes: int, repeats: int, timeout: float, child: str = "growth_child") -> dict:
+    """``growth_child`` (or ``grouped_child``) in a fresh interpreter, so that its peak memory
+    is its own."""
     import json
     import os
     import subprocess
     import sys
 
-    code = ("import json, sys; from benchmarks.compiled import growth_child; "
-            f"print(json.dumps(growth_child({int(nodes)}, {int(repeats)})))")
+    code = (f"import json, sys; from benchmarks.compiled import {child}; "
+            f"print(json.dumps({child}({int(nodes)}, {int(repeats)})))")
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     try:
         proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
@@ -258,6 +306,24 @@ def bench_growth(sizes: list[int], repeats: int, budget: float = 60.0) -> list[d
         rows.append(row)
         if "setup" in row:
             last = row
+    return rows + bench_grouped_growth(sizes, repeats, budget)
+
+
+def bench_grouped_growth(sizes: list[int], repeats: int, budget: float = 60.0) -> list[dict]:
+    """``grouped_child`` per size, in a fresh subprocess, skipped past the budget as above."""
+    rows, last = [], None
+    for nodes in sizes:
+        guess = None if last is None else last["setup"] * nodes / last["nodes"]
+        if guess is not None and guess > budget:
+            rows.append({"bench": "compile grouped", "engine": "dagrad compiled (grouped)",
+                         "nodes": nodes, "ok": True,
+                         "skipped": f"skipped: about {guess:.0f} s (over {budget:.0f} s)"})
+            continue
+        row = _in_child(nodes, repeats, 10 * budget + 60, child="grouped_child")
+        row.setdefault("bench", "compile grouped")
+        rows.append(row)
+        if "setup" in row:
+            last = row
     return rows
 
 
@@ -287,6 +353,34 @@ def markdown(rows: list[dict]) -> list[str]:
                    f"{r['compile']:.3f} | {r['setup']:.3f} | {r['setup'] / r['nodes'] * 1e6:.1f} "
                    f"| {r['peak_mb']:.0f} | {r['interpreted']:.5f} | {r['compiled']:.5f} | "
                    f"{speed:.1f}× | {even:.0f} | {'ok' if r['ok'] else r['error']} |")
+    return out
+
+
+def grouped_markdown(rows: list[dict]) -> list[str]:
+    growth = [r for r in rows if r["bench"] == "compile grouped"]
+    if not growth:
+        return []
+    out = ["", "## Grouped replay as the graph grows (the same tanh MLP loss)", "",
+           "Each size in a fresh process; the float code is never written. Trace and order as "
+           "above; group: finding the groups; emit + compile: writing the grouped code and "
+           f"CPython compiling it. Then one step on a batch of {GROUPED_BATCH} examples, "
+           "interpreted (build + backward of each) against the grouped replay, medians, and "
+           "the largest gradient difference relative to the largest gradient.", "",
+           "| nodes | groups | trace s | order s | group s | emit + compile s | one-off total s "
+           "| µs/node | peak MB | interpreted step s | grouped step s | speed-up | gradient "
+           "deviation | status |",
+           "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+    for r in growth:
+        if "setup" not in r:
+            why = r.get("skipped") or r.get("error", "?")
+            out.append(f"| {r['nodes']:,} |{' – |' * 12} {why} |")
+            continue
+        out.append(f"| {r['nodes']:,} | {r['groups']:,} | {r['trace']:.3f} | {r['order']:.3f} | "
+                   f"{r['group']:.3f} | {r['emit_compile']:.3f} | {r['setup']:.3f} | "
+                   f"{r['setup'] / r['nodes'] * 1e6:.1f} | {r['peak_mb']:.0f} | "
+                   f"{r['interpreted']:.5f} | {r['compiled']:.5f} | "
+                   f"{r['interpreted'] / r['compiled']:.0f}× | {r['max_rel_dev']:.1e} | "
+                   f"{'ok' if r['ok'] else r['error']} |")
     return out
 
 

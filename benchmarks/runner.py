@@ -491,7 +491,7 @@ def markdown(info: dict, rows: list[dict], isolate: bool) -> str:
     for section in (_demo_section, _chain_section, _wide_section, _bytes_section,
                     _hessian_section):
         out += section(by)
-    out += C.markdown(rows)
+    out += C.markdown(rows) + C.grouped_markdown(rows)
     out += X.markdown(by["explorer"])
     out += ["", "## Targets", ""] + targets(rows) + C.targets(rows) + X.targets(by["explorer"])
     out += P.markdown(by["pictures"])

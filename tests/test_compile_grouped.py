@@ -5,6 +5,7 @@ Random graphs of every op at edge points: tests/test_compile_properties.py."""
 
 import io
 import math
+import re
 import tokenize
 
 import pytest
@@ -195,3 +196,33 @@ def test_no_batched_argument_is_refused_as_by_batch():
         fn.batch([1.0], [2.0], grouped=True)
     with pytest.raises(ValueError, match="empty batch"):
         fn.batch([1.0], np.zeros((0, 1)), grouped=True)
+
+
+def test_a_long_grouped_program_runs_in_parts_with_the_same_numbers_and_errors(monkeypatch):
+    """Past codegen.CHUNK_LINES lines the grouped code is compiled as parts (so CPython's
+    compiler holds one at a time), values crossing in a list: bit for bit the one-function
+    result, and an error late in the program names its examples and its line."""
+    f, (w, x) = tanh_mlp_graph(1500)
+
+    def g(w, x):
+        return f(w, x) + (x[1] + 0.0 * f(w, x)).log()  # a late node: log of cos(k), < 0 at times
+
+    xs = np.array([[math.cos(i * k) for i in range(len(x))] for k in range(1, 7)])
+    whole = autograd.compile(g, w, x)
+    want = whole.batch(w, xs, reduce=None, errors="nan", grouped=True)
+    monkeypatch.setattr(autograd.compiled.codegen, "CHUNK_LINES", 120)
+    parts = autograd.compile(g, w, x)
+    got = parts.batch(w, xs, reduce=None, errors="nan", grouped=True)
+    assert np.array_equal(want[0], got[0], equal_nan=True)
+    assert np.array_equal(want[1], got[1], equal_nan=True)
+    bad = np.flatnonzero(np.isnan(got[0]))
+    assert 0 < len(bad) < len(xs)  # some examples take the log of a number ≤ 0
+    with pytest.raises(DomainError, match=r"log \(node .*, line (\d+) of the batched code\)") \
+            as err:
+        parts.batch(w, xs, grouped=True)
+    assert f"example(s) {', '.join(map(str, bad))}" in str(err.value)
+    line = int(re.search(r"line (\d+)", str(err.value)).group(1))
+    text = parts.grouped_source.splitlines()
+    assert len(text) > 3 * 120 and text[line - 1].lstrip().startswith("dom(")
+    run = parts._grouped_code((False, True)).fn.__code__.co_names
+    assert {"op_part0", "op_part3"} <= set(run)  # it did run in parts

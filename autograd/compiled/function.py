@@ -179,7 +179,6 @@ class CompiledFunction:
                  on_guard: str = "raise"):
         if on_guard not in GUARD_MODES:
             raise ValueError(f"on_guard must be one of {GUARD_MODES}, got {on_guard!r:.60}")
-        t0 = time.perf_counter()
         self._p = program
         self.args = tuple(specs)
         self.argnums = argnums
@@ -189,19 +188,48 @@ class CompiledFunction:
         self._variants: list[CompiledFunction] = []  # re-traces, for on_guard="retrace"
         self._structure = codegen.structure(program.order[:program.n_root], program.input_of) \
             if check else None
-        self._src = codegen.write_source(program, array=False)
-        self.source = self._src.text()
-        t1 = time.perf_counter()
-        self._fn, self._file = codegen.build(program, self._src, array=False)
-        self.timings = {**(timings or {}), "emit": t1 - t0, "compile": time.perf_counter() - t1}
+        self.timings = dict(timings or {})
+        self._float_code: tuple | None = None  # written on first use: see _float
         self._batched = None
         self._plan: BatchPlan | None = None
         self._groups = None
         self._grouped: dict = {}
         self._last_batched: tuple[bool, ...] | None = None
         # the generated sources leave the traceback cache when this function is dropped
-        self._files = [self._file]
+        self._files: list[str] = []
         weakref.finalize(self, _forget, self._files)
+
+    # --- the float code, written when first needed ----------------------------------------
+    def _float(self) -> tuple:
+        """(function, Source, file name, text) of the float replay: written and compiled on
+        first use, so a grouped or batched replay alone never pays for it."""
+        if self._float_code is None:
+            t0 = time.perf_counter()
+            src = codegen.write_source(self._p, array=False)
+            text = src.text()
+            t1 = time.perf_counter()
+            fn, filename = codegen.build(self._p, src, array=False)
+            self.timings.update(emit=t1 - t0, compile=time.perf_counter() - t1)
+            self._files.append(filename)
+            self._float_code = (fn, src, filename, text)
+        return self._float_code
+
+    @property
+    def source(self) -> str:
+        """The float replay's code: one line per node, forward then reverse sweep."""
+        return self._float()[3]
+
+    @property
+    def _fn(self):
+        return self._float()[0]
+
+    @property
+    def _src(self) -> codegen.Source:
+        return self._float()[1]
+
+    @property
+    def _file(self) -> str:
+        return self._float()[2]
 
     def __repr__(self) -> str:
         args = ", ".join(s.describe() for s in self.args)
@@ -226,12 +254,13 @@ class CompiledFunction:
             self._retrace(args)
         flat = [_flatten(a, s) for a, s in zip(args, self.args)]
         prepared = [f[0] if not s.shape else f for f, s in zip(flat, self.args)]
+        fn, src, filename, _ = self._float()
         try:
-            return self._fn(*prepared, seed=seed, guard=_guard_failed)
+            return fn(*prepared, seed=seed, guard=_guard_failed)
         except _GuardFailed as g:
             return self._other_branch(args, seed, g.args[0])
         except (ArithmeticError, ValueError) as e:
-            raise self._replay_error(e, self._src, self._file) from None
+            raise self._replay_error(e, src, filename) from None
 
     def _other_branch(self, args: tuple, seed: float, k: int) -> tuple:
         """A guard failed: re-trace (``on_guard="retrace"``, up to MAX_VARIANTS traces kept) or

@@ -30,6 +30,7 @@ and guards are the batched replay's: the examples where the engine raises are na
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from itertools import count
 
@@ -38,9 +39,9 @@ from ..value import DomainError, Value
 from . import codegen
 from .batch import ERRORS, REDUCTIONS, Domain, _batch_size, _numpy
 from .batch import _prepare as check_argument
-from .emit import array_namespace, node_code, vectorized
+from .emit import array_namespace, vectorized
 from .guards import GuardError
-from .symbolic import Branches, Sym, cmp, name, raises, where
+from .symbolic import Branches, Sym, cmp, name, raises
 
 LETTER = {"w": "W", "b": "b", "z": "z", "out": "a"}  # a role's kind as a matrix's name
 
@@ -60,6 +61,7 @@ class Array:
     root: bool = True  # in the root's graph (else only an aux output needs it)
     members: list = field(default_factory=list)
     slots: list = field(default_factory=list)  # per operand: a float, or (Array, rows)
+    same: list = field(default_factory=list)  # per operand: every member reads one row
 
     def __repr__(self) -> str:
         return f"<{self.kind} {self.title}: {self.n} rows>"
@@ -74,7 +76,7 @@ class Grouping:
     where: dict  # node -> (Array, row)
     consts: list[float]
     used: set = field(default_factory=set)  # identifiers taken by the arrays
-
+    plans: dict = field(default_factory=dict)  # kind of group -> its contraction plan
     @property
     def groups(self) -> list[Array]:
         return [a for a in self.arrays if a.kind == "group"]
@@ -122,7 +124,7 @@ def group(p: codegen.Program) -> Grouping:
     groups = sorted((a for a in arrays if a.kind == "group"), key=lambda a: (a.level, a.index))
     for g in groups:
         g.n = len(g.members)
-        g.slots = _slots(g, where)
+        g.slots, g.same = _slots(g, where)
     gr = Grouping(p, [a for a in arrays if a.kind != "group"] + groups, where, consts)
     name_groups(gr, Names(()))
     return gr
@@ -134,15 +136,16 @@ def _slots(g: Array, where: dict) -> list:
     first = g.members[0].operands
     rows = np.array([[where[x][1] if x.__class__ is not float else 0 for x in m.operands]
                      for m in g.members], dtype=np.intp).reshape(g.n, len(first))
-    return [x if x.__class__ is float else (where[x][0], rows[:, j].copy())
-            for j, x in enumerate(first)]
+    slots = [x if x.__class__ is float else (where[x][0], rows[:, j].copy())
+             for j, x in enumerate(first)]
+    return slots, (rows == rows[0]).all(axis=0).tolist()
 
 
 # --- names -----------------------------------------------------------------------------------
 def _role_title(nodes: list) -> str | None:
     """``layers.0.W`` for the weights of one layer, ``layers.0.z`` for its pre-activations …:
     from the nodes' roles (told by nn), never from their labels."""
-    roles = {getattr(n, "role", None) for n in nodes}
+    roles = {getattr(n, "_role", None) for n in nodes}  # the slot: Roles are shared by units
     kinds = {(r.kind, r.parent) if r is not None else None for r in roles}
     if len(kinds) != 1 or None in kinds:
         return None
@@ -266,14 +269,48 @@ def _const(factors: list) -> float:
     return c
 
 
-def contraction(g: Array) -> Contraction | None:
+def contraction(g: Array, cache: dict) -> Contraction | None:
     """The group as matrix products, from its op's own forward and partials; None if the
-    rules are not sums of products that repeat slot by slot."""
-    if len(g.slots) < 2 or g.op.constants:
+    rules are not sums of products that repeat slot by slot. Derived once per kind of group
+    (``cache``): the layers of a deep network share one plan."""
+    if len(g.slots) < 3 or g.op.constants:  # two slots make no matrix worth the analysis
         return None
+    key = _plan_key(g)
+    if key not in cache:
+        cache[key] = _derive(g)
+    plan = cache[key]
+    if plan is None:
+        return None
+    families = [Family(g.slots[start][0], start, length, _rows(g, start, length), invariant)
+                for start, length, invariant in plan[0]]
+    return Contraction(families, plan[1], plan[2])
+
+
+def _plan_key(g: Array) -> tuple:
+    """What a plan depends on: the op, the constants, which slots read one array (numbered by
+    first appearance) and whether every member reads one row; for a group of one, the rows."""
+    local: dict = {}
+    desc = []
+    for j, x in enumerate(g.slots):
+        if x.__class__ is float:
+            desc.append(x.hex())
+        else:
+            source, rows = x
+            desc.append((local.setdefault(source.index, len(local)), _shared_row(g, j),
+                         (int(rows[0]), source.n) if g.n == 1 else None))
+    return (id(g.op), g.n == 1, tuple(desc))
+
+
+def _rows(g: Array, start: int, length: int):
+    import numpy as np
+    return np.stack([g.slots[s][1] for s in range(start, start + length)], axis=1)
+
+
+def _derive(g: Array):
     syms = [x if x.__class__ is float else name(f"_s{j}") for j, x in enumerate(g.slots)]
     slot_of = {f"_s{j}": j for j, x in enumerate(g.slots) if x.__class__ is not float}
-    desc = [None if x.__class__ is float else (x[0].index, _shared_row(g, x)) for x in g.slots]
+    desc = [None if x.__class__ is float else (x[0].index, _shared_row(g, j))
+            for j, x in enumerate(g.slots)]
     try:
         terms = _terms(_sym(g.op.forward(*syms)), slot_of)
         partials = [_sym(d) for d in g.op.partials(*syms, name("_out"))]
@@ -293,12 +330,11 @@ def _same(rows) -> bool:
     return bool((rows == rows[0]).all())
 
 
-def _shared_row(g: Array, slot) -> bool:
+def _shared_row(g: Array, j: int) -> bool:
     """Whether every member reads this slot's operand from the same row (a shared input x or
     h). For a group of one: only when the slots run through the whole source in order, so a
     1-unit layer reads its input matrix as a whole (``W @ h``), not a gathered copy."""
-    source, rows = slot
-    return _same(rows) if g.n > 1 else False
+    return g.n > 1 and g.same[j]
 
 
 def _plan(g: Array, terms: list, partials: list, desc: list, slot_of: dict):
@@ -323,6 +359,11 @@ def _plan(g: Array, terms: list, partials: list, desc: list, slot_of: dict):
         segments.append(Segment(fam, _const(first)))
     if set(family_of) != set(slot_of.values()):
         return None
+    return _check_plan(g, families, family_of, segments, partials, slot_of)
+
+
+def _check_plan(g: Array, families: list, family_of: dict, segments: list, partials: list,
+                slot_of: dict):
     varying = any(not families[f].invariant for s in segments for f in s.families)
     if (g.n > 1 and not varying) or \
             all(families[s.families[0]].length == 1 for s in segments if s.families):
@@ -346,7 +387,7 @@ def _plan(g: Array, terms: list, partials: list, desc: list, slot_of: dict):
                 return None
             pattern = sig
         shares[f] = (list(pattern[0]), pattern[1])
-    return Contraction(families, segments, shares)
+    return [(f.start, f.length, f.invariant) for f in families], segments, shares
 
 
 def _contract(inputs: list[tuple[str, str]], out: str) -> str:
@@ -409,6 +450,7 @@ class GroupedWriter:
         self.shares: dict[Array, list] = {}  # array -> contributions to its adjoint
         self.plans: dict[Array, Contraction | None] = {}
         self.codes: dict = {}
+        self.shapes: dict = {}  # (id(Op), constants) -> codegen.Shape
         self.index_names = count()
         self.names = Names(gr.used)
         self.guards_after = self._place_guards()
@@ -450,14 +492,14 @@ class GroupedWriter:
         source, rows = x
         if g.n > 1 and source.n == g.n and (rows == _arange(g.n)).all():
             text = source.name
-        elif g.n == 1 or _same(rows):
+        elif g.n == 1 or g.same[j]:
             r = int(rows[0])
             text = source.name if source.n == 1 else f"{source.name}[{r}:{r + 1}]"
         else:
             text = self.rows_of(source, rows)
         if self.batched[g] and not self.batched[source]:
             text = f"{text}[:, None]"
-        return name(text)
+        return text
 
     # --- forward ------------------------------------------------------------------------------
     def forward(self) -> None:
@@ -466,7 +508,7 @@ class GroupedWriter:
         self.ns["consts"] = np.array(self.gr.consts, dtype=float)
         self.write_guards(None)
         for g in self.gr.groups:
-            plan = contraction(g)
+            plan = contraction(g, self.gr.plans)
             self.plans[g] = plan
             what = f"{g.n} {codegen.comment_text(g.op.name)} node{'s' if g.n > 1 else ''}"
             self.src.add(f"    # {codegen.comment_text(g.title)}: {what}")
@@ -476,18 +518,31 @@ class GroupedWriter:
                 self.forward_elementwise(g)
             self.write_guards(g)
 
+    def kind(self, g: Array) -> tuple:
+        """The group's code as a node's (``codegen.derive_shape``: the op table's rules run once
+        per kind of node and kept as format strings), and the text of its slots."""
+        key = (id(g.op), tuple(None if x.__class__ is not float else (x, x.hex())
+                               for x in g.slots))
+        sh = self.shapes.get(key)
+        if sh is None:
+            sh = self.shapes[key] = codegen.derive_shape(
+                g.op, tuple(None if c is None else c[0] for c in key[1]), True,
+                self.p.op_names[id(g.op)])
+        texts = (*["" if x.__class__ is float else self.operand(g, j)
+                   for j, x in enumerate(g.slots)], g.name, str(len(self.src.lines) + 1))
+        return sh, texts
+
     def forward_elementwise(self, g: Array) -> None:
-        args = [self.operand(g, j) for j in range(len(g.slots))]
-        fn = self.p.op_names[id(g.op)]
-        nc = node_code(g.op, args, name(g.name), True, fn, len(self.src.lines) + 1)
-        self.codes[g] = (nc, args)
-        expr = nc.forward.code(True)
-        varying = any(a.__class__ is not float and g.n > 1 and not _same(s[1])
-                      for a, s in zip(args, g.slots) if s.__class__ is not float)
-        if g.n > 1 and not varying:
-            expr = f"repeat({expr}, {g.n}, axis=0)"
-        self.line(f"{g.name} = {expr}", g.members[0])
-        self.check(nc.forward, g.members[0])
+        sh, texts = self.kind(g)
+        self.codes[g] = (sh, texts)
+        for line in sh.forward:
+            self.src.add(line.format(*texts), g.members[0])
+        if sh.mask is not None:
+            self.line(f"dom({sh.mask.format(*texts)}, {len(self.src.lines) + 1})", g.members[0])
+        varying = any(g.n > 1 and not g.same[j] for j, x in enumerate(g.slots)
+                      if x.__class__ is not float)
+        if g.n > 1 and not varying:  # every member reads the same rows: one row, repeated
+            self.line(f"{g.name} = repeat({g.name}, {g.n}, axis=0)", g.members[0])
 
     def letters(self, fam: Family) -> str:
         return ("" if fam.invariant else "k") + ("i" if fam.length > 1 else "") + \
@@ -609,31 +664,21 @@ class GroupedWriter:
                 self.line(f"add_at({target}, {self.index(rows)}, {text})", node, True)
 
     def shares_elementwise(self, g: Array) -> None:
-        nc, args = self.codes[g]
-        if nc.partials is None and nc.gated is None:
-            self.line(f"d_{g.name} = {nc.partials_call.code(True)}", g.members[0], True)
-        gsym = name(f"g_{g.name}")
+        sh, texts = self.codes[g]
+        node = g.members[0]
+        for line in sh.partials or ():
+            self.src.add(line.format(*texts), node, True)
+        if sh.partials_mask is not None:
+            self.line(f"dom({sh.partials_mask.format(*texts)}, {len(self.src.lines) + 1})", node,
+                      True)
         for j, x in enumerate(g.slots):
             if x.__class__ is float or x[0] not in self.needs:
                 continue
-            share = self.term(g, nc, args, gsym, j)
-            self.check(share, g.members[0], True)
-            self.route(g, j, share.code(True))
-
-    def term(self, g: Array, nc, args: list, gsym: Sym, j: int) -> Sym:
-        """The share of group g for its operand j: g_g · ∂g/∂operandⱼ, member by member."""
-        if nc.gated is not None:
-            return nc.gated(gsym, *args)
-        d = nc.partials[j] if nc.partials is not None else name(f"d_{g.name}[{j}]")
-        if d.kind == "const" and d.args[0] == 1.0:
-            product = gsym
-        elif d.kind == "const" and d.args[0] == -1.0:
-            product = -gsym
-        else:
-            product = gsym * d
-        if g.op.gate and len(g.slots) == 1:
-            return where(cmp(d, "==", 0.0), 0.0, product)
-        return product
+            term = sh.terms[j]  # g_g · ∂g/∂operandⱼ, member by member
+            if term.mask is not None:
+                self.line(f"dom({term.mask.format(*texts)}, {len(self.src.lines) + 1})", node,
+                          True)
+            self.route(g, j, term.alone.format(*texts))
 
     def route(self, g: Array, j: int, text: str) -> None:
         """Send a share (a row per member) to the rows of the array slot j reads."""
@@ -643,7 +688,7 @@ class GroupedWriter:
         node = g.members[0]
         if g.n > 1 and source.n == g.n and (rows == _arange(g.n)).all():
             self.add_share(source, text, None, node)
-        elif g.n > 1 and not _same(rows):
+        elif g.n > 1 and not g.same[j]:
             self.add_share(source, text, rows, node)
         elif source.n == 1:  # one row read by every member: (1, …) stays whole
             self.add_share(source, text if g.n == 1 else
@@ -761,14 +806,79 @@ class GroupedCode:
     plan: object = None  # the BatchPlan its replay reports errors through
 
 
-def build(gr: Grouping, batched: tuple[bool, ...]) -> GroupedCode:
+def build(gr: Grouping, batched: tuple[bool, ...], part: int | None = None) -> GroupedCode:
+    """Write and compile the grouped code. A program longer than ``part`` lines (default
+    ``codegen.CHUNK_LINES``) is compiled as parts of about that many lines (``split``)."""
     fname = f"{gr.p.fname}_grouped"
     w = GroupedWriter(gr, batched, fname)
     src = w.write()
     ns = namespace(gr.p)
     ns.update(w.ns)
-    fn, filename = codegen.build(gr.p, src, True, ns=ns, kind="grouped", fname=fname)
+    part = codegen.CHUNK_LINES if part is None else part
+    if len(src.lines) <= part:
+        fn, filename = codegen.build(gr.p, src, True, ns=ns, kind="grouped", fname=fname)
+    else:
+        fn, filename = _build_parts(gr.p, src, ns, fname, part)
     return GroupedCode(fn, src, filename, len(gr.groups))
+
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_DEFINES = re.compile(r"    ([A-Za-z_][A-Za-z0-9_]*) = ")
+
+
+def split(lines: list[str], part: int) -> list[tuple[int, int, list[str], list[str]]]:
+    """The body of a straight-line function (lines 2 … end: after the def and docstring) in
+    parts of about ``part`` lines: (first line, end, names it loads from earlier parts, names
+    it stores for later ones). Each line is one statement; what a line reads is every name in
+    it outside its comment (more than it reads is harmless: a name only loads if an earlier
+    part defined it)."""
+    bounds = list(range(2, len(lines), part)) + [len(lines)]
+    reads, defines = [], []
+    for start, end in zip(bounds, bounds[1:]):
+        r, d = set(), set()
+        for line in lines[start:end]:
+            r.update(_NAME.findall(line.split("#", 1)[0]))
+            m = _DEFINES.match(line)
+            if m:
+                d.add(m.group(1))
+        reads.append(r)
+        defines.append(d)
+    out, before = [], set()
+    for k, (start, end) in enumerate(zip(bounds, bounds[1:])):
+        later = set().union(*reads[k + 1:])
+        out.append((start, end, sorted(reads[k] & before), sorted(defines[k] & later)))
+        before |= defines[k]
+    return out
+
+
+def _build_parts(p: codegen.Program, src: codegen.Source, ns: dict, fname: str, part: int):
+    """Compile each part on its own, its lines at their line numbers in the whole text (so
+    tracebacks and errors read ``grouped_source``); values cross parts in a list."""
+    import builtins
+    import linecache
+
+    lines = src.lines
+    text = src.text()
+    filename = f"<autograd.compile {p.fname} #{next(codegen._files)} grouped>"
+    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+    header = lines[0][len(f"def {fname}("):-2]  # the parameters, as the def line has them
+    params = [a.split("=")[0].strip() for a in header.split(",")]
+    slots: dict[str, int] = {}
+    calls = []
+    for k, (start, end, loads, stores) in enumerate(split(lines, part)):
+        for name_ in stores:
+            slots.setdefault(name_, len(slots))
+        pad = "\n" * (start - 2)  # the def and the loads on the two lines before the body
+        load = "; ".join(f"{n} = op_live[{slots[n]}]" for n in loads) or "pass"
+        store = "; ".join(f"op_live[{slots[n]}] = {n}" for n in stores) or "pass"
+        code = (f"{pad}def op_part{k}(op_live, {', '.join(params)}):\n    {load}\n" +
+                "\n".join(lines[start:end]) + f"\n    {store}\n")
+        exec(builtins.compile(code, filename, "exec"), ns)  # noqa: S102 - our generated code
+        calls.append(f"op_part{k}(op_live, {', '.join(params)})")
+    main = (f"def {fname}({header}):\n    op_live = [None] * {len(slots)}\n" +
+            "".join(f"    {c}\n" for c in calls[:-1]) + f"    return {calls[-1]}\n")
+    exec(builtins.compile(main, filename, "exec"), ns)  # noqa: S102 - our generated code
+    return ns[fname], filename
 
 
 def _prepare(np, arg, spec):
