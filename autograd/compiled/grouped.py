@@ -41,7 +41,7 @@ from .batch import ERRORS, REDUCTIONS, Domain, _batch_size, _numpy
 from .batch import _prepare as check_argument
 from .emit import array_namespace, vectorized
 from .guards import GuardError
-from .symbolic import Branches, Sym, cmp, name, raises
+from .symbolic import Branches, Sym, cmp, name, raises, sym
 
 LETTER = {"w": "W", "b": "b", "z": "z", "out": "a"}  # a role's kind as a matrix's name
 
@@ -248,7 +248,7 @@ def _continues(prev: list, term: list, desc: list) -> bool:
     return True
 
 
-def _segments(terms: list, desc: list) -> list[tuple[list, int]] | None:
+def _segments(terms: list, desc: list) -> list[tuple[list, int]]:
     """Runs of terms that repeat slot by slot: (first term, length)."""
     runs: list[list] = []
     for t in terms:
@@ -312,18 +312,13 @@ def _derive(g: Array):
     desc = [None if x.__class__ is float else (x[0].index, _shared_row(g, j))
             for j, x in enumerate(g.slots)]
     try:
-        terms = _terms(_sym(g.op.forward(*syms)), slot_of)
-        partials = [_sym(d) for d in g.op.partials(*syms, name("_out"))]
+        terms = _terms(sym(g.op.forward(*syms)), slot_of)
+        partials = [sym(d) for d in g.op.partials(*syms, name("_out"))]
     except (Branches, TypeError, ArithmeticError, ValueError):
         return None
     if terms is None or len(partials) != len(syms):
         return None
     return _plan(g, terms, partials, desc, slot_of)
-
-
-def _sym(x) -> Sym:
-    from .symbolic import sym
-    return sym(x)
 
 
 def _same(rows) -> bool:
@@ -338,6 +333,8 @@ def _shared_row(g: Array, j: int) -> bool:
 
 
 def _plan(g: Array, terms: list, partials: list, desc: list, slot_of: dict):
+    import numpy as np
+
     families: list[Family] = []
     family_of: dict[int, tuple[int, int]] = {}  # slot -> (family, offset)
     segments = []
@@ -349,8 +346,7 @@ def _plan(g: Array, terms: list, partials: list, desc: list, slot_of: dict):
             if any(s in family_of for s in range(j, j + n)):
                 return None  # a slot used twice: not a plain contraction
             source, _ = g.slots[j]
-            import numpy as np
-            rows = np.stack([g.slots[s][1] for s in range(j, j + n)], axis=1)
+            rows = _rows(g, j, n)
             whole = g.n == 1 and n == source.n and bool((rows[0] == np.arange(n)).all())
             families.append(Family(source, j, n, rows, desc[j][1] or whole))
             for i in range(n):
