@@ -192,7 +192,7 @@ def growth_child(nodes: int, repeats: int) -> dict:
     f, args = tanh_mlp_graph(nodes)
     t0 = time.perf_counter()
     fn = autograd.compile(f, *args)
-    fn.source  # the float code is written on first use: here, inside the one-off cost
+    _ = fn.source  # the float code is written on first use: here, inside the one-off cost
     setup = time.perf_counter() - t0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux -> MiB
     interp, comp = [], []
@@ -289,38 +289,28 @@ def _in_child(nodes: int, repeats: int, timeout: float, child: str = "growth_chi
 
 
 def bench_growth(sizes: list[int], repeats: int, budget: float = 60.0) -> list[dict]:
-    """Per size, in a fresh subprocess (``growth_child``): the one-off cost by phase, peak
-    memory, and the interpreted step against the compiled replay. A size is skipped when the
-    previous one suggests it would take more than ``budget`` seconds to compile."""
+    """Per size, in a fresh subprocess: the one-off cost by phase, peak memory, and the
+    interpreted step against the compiled replay, for the float code (``growth_child``) and
+    the grouped code (``grouped_child``)."""
+    return (_grow(sizes, repeats, budget, "growth_child", "compile", "dagrad compiled (floats)")
+            + _grow(sizes, repeats, budget, "grouped_child", "compile grouped",
+                    "dagrad compiled (grouped)"))
+
+
+def _grow(sizes: list[int], repeats: int, budget: float, child: str, bench: str,
+          engine: str) -> list[dict]:
+    """``child`` per size; a size is skipped when the previous one suggests it would take
+    more than ``budget`` seconds to compile (a result, not a failure of the run)."""
     rows, last = [], None
     for nodes in sizes:
         guess = None if last is None else last["setup"] * nodes / last["nodes"]
         if guess is not None and guess > budget:
-            # a size left out on purpose is a result, not a failure of the run
-            rows.append({"bench": "compile", "engine": "dagrad compiled (floats)",
-                         "nodes": nodes, "ok": True,
+            rows.append({"bench": bench, "engine": engine, "nodes": nodes, "ok": True,
                          "skipped": f"skipped: about {guess:.0f} s to compile (over "
                                     f"{budget:.0f} s)"})
             continue
-        row = _in_child(nodes, repeats, timeout=10 * budget + 60)
-        rows.append(row)
-        if "setup" in row:
-            last = row
-    return rows + bench_grouped_growth(sizes, repeats, budget)
-
-
-def bench_grouped_growth(sizes: list[int], repeats: int, budget: float = 60.0) -> list[dict]:
-    """``grouped_child`` per size, in a fresh subprocess, skipped past the budget as above."""
-    rows, last = [], None
-    for nodes in sizes:
-        guess = None if last is None else last["setup"] * nodes / last["nodes"]
-        if guess is not None and guess > budget:
-            rows.append({"bench": "compile grouped", "engine": "dagrad compiled (grouped)",
-                         "nodes": nodes, "ok": True,
-                         "skipped": f"skipped: about {guess:.0f} s (over {budget:.0f} s)"})
-            continue
-        row = _in_child(nodes, repeats, 10 * budget + 60, child="grouped_child")
-        row.setdefault("bench", "compile grouped")
+        row = _in_child(nodes, repeats, 10 * budget + 60, child)
+        row.update(bench=bench, engine=engine)
         rows.append(row)
         if "setup" in row:
             last = row

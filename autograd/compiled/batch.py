@@ -136,19 +136,28 @@ def _run(np, plan: BatchPlan, prepared, b: int, seed: float, errors: str):
     return value, grads, aux, dom.bad
 
 
-def replay(plan: BatchPlan, args: tuple, reduce: str | None, errors: str = "raise"):
+def check_options(reduce, errors) -> None:
     if reduce not in REDUCTIONS:
         raise ValueError(f"reduce must be 'mean', 'sum' or None, got {reduce!r}")
     if errors not in ERRORS:
         raise ValueError(f"errors must be 'raise' or 'nan', got {errors!r:.60}")
+
+
+def retrace_each(np, retrace, args: tuple, sizes, b: int) -> None:
+    """check=True: re-trace every example (slow, a debugging aid)."""
+    for i in range(b):
+        retrace(tuple(np.asarray(a, dtype=float)[i] if n is not None else a
+                      for a, n in zip(args, sizes)))
+
+
+def replay(plan: BatchPlan, args: tuple, reduce: str | None, errors: str = "raise"):
+    check_options(reduce, errors)
     np = _numpy()
     plan.check_count(args)
     prepared, sizes = zip(*[_prepare(np, a, s) for a, s in zip(args, plan.specs)])
     b = _batch_size(plan.specs, list(sizes))
-    if plan.retrace is not None:  # check=True: re-trace every example (slow, a debugging aid)
-        for i in range(b):
-            plan.retrace(tuple(np.asarray(a, dtype=float)[i] if n is not None else a
-                               for a, n in zip(args, sizes)))
+    if plan.retrace is not None:
+        retrace_each(np, plan.retrace, args, sizes, b)
     seed = 1.0 / b if reduce == "mean" else 1.0
     value, grads, aux, bad = _run(np, plan, prepared, b, seed, errors)
     values = np.broadcast_to(value, (b,))

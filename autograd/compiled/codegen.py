@@ -58,6 +58,14 @@ class Guard:
     where: str
 
 
+def guard_fails(gd: Guard, a, other) -> Sym:
+    """When the guard fails, as an expression of the node's value ``a`` (and the other)."""
+    if gd.op == "==":
+        return negate(cmp(a, "!=", a) if other != other else cmp(a, "==", other))
+    fail = cmp(a, gd.op, other)
+    return negate(fail) if gd.expected else fail
+
+
 @dataclass
 class Program:
     """A traced graph, ordered once, with a name for every node."""
@@ -419,12 +427,7 @@ class Writer:
             self.need([self.p.names[x] for x in (gd.node, gd.other) if x.__class__ is Value])
             a = self.operand(gd.node)
             other = self.operand(gd.other) if gd.other.__class__ is Value else gd.other
-            if gd.op == "==":
-                same = cmp(a, "!=", a) if other != other else cmp(a, "==", other)
-                fail = negate(same)
-            else:
-                fail = cmp(a, gd.op, other)
-                fail = negate(fail) if gd.expected else fail
+            fail = guard_fails(gd, a, other)
             if self.array:
                 self.src.add(f"    guard({fail.code(True)}, {k})")
             else:

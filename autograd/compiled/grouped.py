@@ -37,11 +37,11 @@ from itertools import count
 from ..ops import Op
 from ..value import DomainError, Value
 from . import codegen
-from .batch import ERRORS, REDUCTIONS, Domain, _batch_size, _numpy
+from .batch import Domain, _batch_size, _numpy, check_options, retrace_each
 from .batch import _prepare as check_argument
 from .emit import array_namespace, vectorized
 from .guards import GuardError
-from .symbolic import Branches, Sym, cmp, name, raises, sym
+from .symbolic import Branches, Sym, name, raises, sym
 
 LETTER = {"w": "W", "b": "b", "z": "z", "out": "a"}  # a role's kind as a matrix's name
 
@@ -596,20 +596,11 @@ class GroupedWriter:
         return after
 
     def write_guards(self, after: Array | None) -> None:
-        from .symbolic import negate
-
         for k in self.guards_after.get(after, ()):
             gd = self.p.guards[k]
             a = self.value_of(gd.node)
             other = self.value_of(gd.other) if gd.other.__class__ is Value else gd.other
-            if gd.op == "==":
-                same = cmp(a, "!=", a) if other != other else cmp(a, "==", other)
-                fail = negate(same)
-            else:
-                fail = cmp(a, gd.op, other)
-                if gd.expected:
-                    fail = negate(fail)
-            self.line(f"guard({fail.code(True)}, {k})")
+            self.line(f"guard({codegen.guard_fails(gd, a, other).code(True)}, {k})")
 
     def value_of(self, node: Value) -> Sym:
         a, r = self.gr.where[node]
@@ -905,18 +896,13 @@ class _Domain:
 
 def replay(fn, args: tuple, reduce: str | None, errors: str):
     """``fn.batch(*args, grouped=True)``: the batched replay's arguments and results."""
-    if reduce not in REDUCTIONS:
-        raise ValueError(f"reduce must be 'mean', 'sum' or None, got {reduce!r}")
-    if errors not in ERRORS:
-        raise ValueError(f"errors must be 'raise' or 'nan', got {errors!r:.60}")
+    check_options(reduce, errors)
     np = _numpy()
     fn._check_count(args)
     prepared, sizes = zip(*[_prepare(np, a, s) for a, s in zip(args, fn.args)])
     b = _batch_size(fn.args, sizes)
     if fn.check:
-        for i in range(b):
-            fn._retrace(tuple(np.asarray(a, dtype=float)[i] if n is not None else a
-                              for a, n in zip(args, sizes)))
+        retrace_each(np, fn._retrace, args, sizes, b)
     if reduce is None:  # a gradient per example for every argument: all of them batched
         prepared = [x if n is not None else np.broadcast_to(x[:, None], (len(x), b))
                     for x, n in zip(prepared, sizes)]
