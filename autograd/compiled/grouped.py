@@ -62,6 +62,9 @@ class Array:
     members: list = field(default_factory=list)
     slots: list = field(default_factory=list)  # per operand: a float, or (Array, rows)
     same: list = field(default_factory=list)  # per operand: every member reads one row
+    rows: object = None  # (members, operands): the row each member reads, slot by slot
+    leaves: list = field(default_factory=list)  # an input's or the constants' nodes
+    titles: tuple | None = None  # (a title id per row, the titles): see role_titles
 
     def __repr__(self) -> str:
         return f"<{self.kind} {self.title}: {self.n} rows>"
@@ -87,7 +90,8 @@ def group(p: codegen.Program) -> Grouping:
     where: dict = {}
     arrays: list[Array] = []
     for k, leaves in enumerate(p.inputs):
-        a = Array(len(arrays), p.params[k], p.arg_names[k], "input", len(leaves), arg=k)
+        a = Array(len(arrays), p.params[k], p.arg_names[k], "input", len(leaves), arg=k,
+                  leaves=leaves)
         arrays.append(a)
         for j, leaf in enumerate(leaves):
             where[leaf] = (a, j)
@@ -101,6 +105,7 @@ def group(p: codegen.Program) -> Grouping:
         if node.is_leaf():
             where[node] = (const, len(consts))
             consts.append(node.data)
+            const.leaves.append(node)
             continue
         level = 0
         desc = []
@@ -124,7 +129,7 @@ def group(p: codegen.Program) -> Grouping:
     groups = sorted((a for a in arrays if a.kind == "group"), key=lambda a: (a.level, a.index))
     for g in groups:
         g.n = len(g.members)
-        g.slots, g.same = _slots(g, where)
+        g.slots, g.same, g.rows = _slots(g, where)
     gr = Grouping(p, [a for a in arrays if a.kind != "group"] + groups, where, consts)
     name_groups(gr, Names(()))
     return gr
@@ -136,21 +141,40 @@ def _slots(g: Array, where: dict) -> list:
     first = g.members[0].operands
     rows = np.array([[where[x][1] if x.__class__ is not float else 0 for x in m.operands]
                      for m in g.members], dtype=np.intp).reshape(g.n, len(first))
-    slots = [x if x.__class__ is float else (where[x][0], rows[:, j].copy())
+    slots = [x if x.__class__ is float else (where[x][0], rows[:, j])
              for j, x in enumerate(first)]
-    return slots, (rows == rows[0]).all(axis=0).tolist()
+    return slots, (rows == rows[0]).all(axis=0).tolist(), rows
 
 
 # --- names -----------------------------------------------------------------------------------
-def _role_title(nodes: list) -> str | None:
-    """``layers.0.W`` for the weights of one layer, ``layers.0.z`` for its pre-activations …:
-    from the nodes' roles (told by nn), never from their labels."""
-    roles = {getattr(n, "_role", None) for n in nodes}  # the slot: Roles are shared by units
-    kinds = {(r.kind, r.parent) if r is not None else None for r in roles}
-    if len(kinds) != 1 or None in kinds:
+def _role_title(role) -> str | None:
+    """``layers.0.W`` for a weight of layer 0, ``layers.0.z`` for a pre-activation …: from
+    the node's role (told by nn), never from its label."""
+    if role is None or not role.parent:
         return None
-    kind, parent = kinds.pop()
-    return f"{parent}.{LETTER[kind]}" if parent else None
+    return f"{role.parent}.{LETTER[role.kind]}"
+
+
+def role_titles(a: Array) -> tuple:
+    """(a title id per row of ``a``, the titles): rows of one title can be named by it."""
+    if a.titles is None:
+        import numpy as np
+
+        ids: dict = {}
+        nodes = a.members if a.kind == "group" else a.leaves
+        # the slot, not the property: Roles are shared by a unit's nodes, so few distinct
+        roles = [getattr(n, "_role", None) for n in nodes]
+        per = {r: ids.setdefault(_role_title(r), len(ids)) for r in set(roles)}
+        a.titles = (np.array([per[r] for r in roles], dtype=np.intp), list(ids))
+    return a.titles
+
+
+def title_of(a: Array, rows) -> str | None:
+    """The title every one of ``rows`` of ``a`` has, if they have one."""
+    ids, titles = role_titles(a)
+    picked = ids[rows]
+    first = picked.flat[0]
+    return titles[first] if (picked == first).all() else None
 
 
 class Names:
@@ -173,7 +197,7 @@ def name_groups(gr: Grouping, names: Names) -> None:
         if a.kind != "group":
             names.used.add(a.name)
     for g in gr.groups:
-        title = _role_title(g.members)
+        title = title_of(g, slice(None))
         if title is None:
             title = gr.p.names[g.members[0]] if g.n == 1 else f"{g.op.name}{g.index}"
         g.title = title
@@ -302,8 +326,7 @@ def _plan_key(g: Array) -> tuple:
 
 
 def _rows(g: Array, start: int, length: int):
-    import numpy as np
-    return np.stack([g.slots[s][1] for s in range(start, start + length)], axis=1)
+    return g.rows[:, start:start + length]
 
 
 def _derive(g: Array):
@@ -447,6 +470,7 @@ class GroupedWriter:
         self.plans: dict[Array, Contraction | None] = {}
         self.codes: dict = {}
         self.shapes: dict = {}  # (id(Op), constants) -> codegen.Shape
+        self.views: dict = {}  # rows of a shared array -> the view that selects them
         self.index_names = count()
         self.names = Names(gr.used)
         self.guards_after = self._place_guards()
@@ -463,7 +487,11 @@ class GroupedWriter:
         """``array[rows]``: as a view where the rows are evenly spaced in a shared array (a
         layer's weights in the parameter vector: ``params[0:48].reshape(16, 3)[:, :2]``),
         else gathered through an index array."""
-        view = _view(rows, array.n) if not self.batched[array] else None
+        view = None
+        if not self.batched[array]:
+            key = (rows.shape, rows.tobytes(), array.n)  # layers repeat: so do their views
+            view = self.views[key] if key in self.views else \
+                self.views.setdefault(key, _view(rows, array.n))
         return f"{array.name}{view}" if view else f"{array.name}[{self.index(rows)}]"
 
     def index(self, rows) -> str:
@@ -556,8 +584,7 @@ class GroupedWriter:
         if fam.invariant and fam.length == 1:
             fam.expr = f"{src.name}[{int(rows)}]"
             return
-        title = _role_title([g.members[m].operands[fam.start + i] for m in range(g.n)
-                             for i in range(fam.length)]) or f"{g.title}.{f}"
+        title = title_of(src, rows) or f"{g.title}.{f}"
         fam.expr = self.names.take(title, f"{g.name}_{f}")
         shape = "×".join(map(str, rows.shape))
         self.line(f"{fam.expr} = {self.rows_of(src, rows)}  # {codegen.comment_text(title)}: "
@@ -752,6 +779,7 @@ def _view(rows, n: int) -> str | None:
         r0, stride = int(rows[0, 0]), int(rows[1, 0] - rows[0, 0])
         want = r0 + stride * np.arange(k)[:, None] + np.arange(width)[None, :]
         if stride >= width and r0 + stride * k <= n and (rows == want).all():
+            # ends in a subscript even when nothing is cut: the target of a +=
             return f"[{r0}:{r0 + stride * k}].reshape({k}, {stride})[:, :{width}]"
     return None
 
