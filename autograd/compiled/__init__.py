@@ -13,7 +13,14 @@ sum over its consumers of (consumer's adjoint) × (local derivative). Then
 * ``fn.batch(*args)`` replays it on NumPy arrays, one element per example ("a batch per
   node"): parameters shared, the loss over a batch and its gradient reduced over the batch
   from one replay; an example where the engine would raise is named in a ``DomainError``
-  (or made NaN with ``errors="nan"``). NumPy (the ``compile`` extra) is imported here only.
+  (or made NaN with ``errors="nan"``). NumPy (the ``compile`` extra) is imported here only;
+* ``fn.batch(*args, grouped=True)`` replays the grouped code (``grouped.py``,
+  ``fn.grouped_source``): nodes of one level applying one op to operands from the same
+  arrays are one array operation, a layer's dot nodes a matrix product derived from the
+  ``dot`` entry's own forward and partials. What ``nn.fit(..., compile=True)`` runs.
+
+The float code is written and compiled when first used (``fn(*args)``, ``fn.source``), so a
+batched or grouped replay alone never pays for it.
 
 Guards (``guards.py``): every read of a Value's number while tracing (``.data``, ``float()``,
 comparisons, formatting) is checked again by the code on new inputs; where Python would take
@@ -33,7 +40,10 @@ CPython compiling the text, and about 1.1 GB peak at 100,000 nodes. A 1,000,000-
 would take minutes and more memory than the text itself (some 400 MB): keep compiled graphs
 to a few times 10⁵ nodes; for a big batch, trace ONE example and replay it batched rather
 than tracing the whole batch. A program split into parts replays about 20% slower per node
-than one function (the reverse sweep reads the forward values back from the list).
+than one function (the reverse sweep reads the forward values back from the list). The
+grouped code is a few lines per group, not per node (a 1,000,000-node tanh MLP of 8-wide
+layers: 125,000 groups), split into parts the same way, so it compiles at any size with the
+graph's own memory (under 2 GB at 10⁶ nodes; see ``benchmarks/RESULTS.md`` for the times).
 
 First order only: the code computes floats (or arrays), not Values, so it cannot be
 differentiated again; for second order use ``autograd.hessian`` or ``create_graph=True``.
