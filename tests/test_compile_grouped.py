@@ -226,3 +226,14 @@ def test_a_long_grouped_program_runs_in_parts_with_the_same_numbers_and_errors(m
     assert len(text) > 3 * 120 and text[line - 1].lstrip().startswith("dom(")
     run = parts._grouped_code((False, True)).fn.__code__.co_names
     assert {"op_part0", "op_part3"} <= set(run)  # it did run in parts
+
+
+def test_constants_keep_their_trace_time_data_whenever_the_code_is_written():
+    """The float and grouped code are written when first used; a Value f used without taking
+    it as an argument is still the constant it was when traced (notebook 9, section 3)."""
+    k = Value(2.0, "k")
+    fn = autograd.compile(lambda x: x * k, 1.0)
+    k.data = 5.0
+    assert fn(1.0)[0] == 2.0
+    values, _ = fn.batch(np.array([1.0, 3.0]), reduce=None, grouped=True)
+    assert values.tolist() == [2.0, 6.0]

@@ -83,6 +83,7 @@ class Program:
     names: dict[Value, str] = field(default_factory=dict)
     params: list[str] = field(default_factory=list)  # parameter names of the generated def
     op_names: dict[int, str] = field(default_factory=dict)  # id(Op) -> its functions' name
+    constants: dict[Value, float] = field(default_factory=dict)  # leaves not taken: their data
 
     @property
     def input_of(self) -> dict[Value, tuple[int, int]]:
@@ -457,8 +458,9 @@ class Writer:
             name_ = self.p.names[node]
             if node.is_leaf():
                 self.need(())
-                self.emit([f"    {name_} = {literal(node.data)}  # a Value f did not take as an "
-                           "argument: a constant of this code"], node, define=name_)
+                value = literal(self.p.constants[node])  # its data when traced
+                self.emit([f"    {name_} = {value}  # a Value f did not take as an argument: a "
+                           "constant of this code"], node, define=name_)
             else:
                 label = node.label.rsplit(".", 1)[0] if "." in node.label else None
                 if label is not None and label != section:

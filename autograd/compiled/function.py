@@ -551,6 +551,10 @@ def _program(root: Value, leaves: list[list[Value]], specs: list[ArgSpec], nums:
                         scalar=[not s.shape for s in specs], arg_names=[s.name for s in specs],
                         argnums=nums, aux=list(aux), fname=fname, guards=list(guards))
     codegen.assign_names(p)
+    # the Values f used without taking them as arguments are constants of the code, at their
+    # trace-time data: read now, since the code may be written later (when first used)
+    inputs = {x for group in leaves for x in group}
+    p.constants = {x: x.data for x in order if x not in inputs and x.is_leaf()}
     return p
 
 

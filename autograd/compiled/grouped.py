@@ -104,7 +104,7 @@ def group(p: codegen.Program) -> Grouping:
             continue
         if node.is_leaf():
             where[node] = (const, len(consts))
-            consts.append(node.data)
+            consts.append(p.constants[node])  # its data when traced
             const.leaves.append(node)
             continue
         level = 0
