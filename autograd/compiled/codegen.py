@@ -82,29 +82,50 @@ class Program:
                 for j, leaf in enumerate(leaves)}
 
 
-def order_graph(root: Value, aux: Sequence[Value]) -> tuple[list[Value], int]:
-    """The root's topological order (the engine's own), then nodes only the aux outputs need."""
-    order = topological_order(root)
+def order_graph(root: Value, aux: Sequence[Value],
+                order: list[Value] | None = None) -> tuple[list[Value], int]:
+    """The root's topological order (the engine's own; ``order`` if the caller has found it
+    already: it is extended in place), then nodes only the aux outputs need."""
+    order = topological_order(root) if order is None else order
     n_root = len(order)
-    seen = set(order)
-    for node in topological_order(list(aux)) if aux else ():
-        if node not in seen:
-            seen.add(node)
-            order.append(node)
+    if aux:
+        seen = set(order)
+        for node in topological_order(list(aux)):
+            if node not in seen:
+                seen.add(node)
+                order.append(node)
     return order, n_root
 
 
+_NON_WORD = re.compile(r"[^0-9A-Za-z_]+")
+
+
 def _clean(text: str) -> str:
-    return re.sub(r"[^0-9A-Za-z_]+", "_", text).strip("_")[:60]
+    return _NON_WORD.sub("_", text).strip("_")[:60]
+
+
+def _safe(name: str) -> str:
+    """A clean name that is not a digit-led token, a generated prefix or a reserved word."""
+    if name[0].isdigit() or name.startswith(("g_", "d_", "op_")) or name in RESERVED:
+        return f"n_{name}"
+    return name
 
 
 def _identifier(text: str, fallback: str) -> str:
     """An identifier from user text: ASCII letters, digits and _ only (so no two labels become
     one name under Python's NFKC normalisation, and no user text is code)."""
-    name = _clean(text) or _clean(fallback) or "v"
-    if name[0].isdigit() or name.startswith(("g_", "d_", "op_")) or name in RESERVED:
-        name = f"n_{name}"
-    return name
+    return _safe(_clean(text) or _clean(fallback) or "v")
+
+
+def _op_identifier(prefixes: dict[str, str], op: str, k: int) -> str:
+    """``_identifier(f"{op}{k}", …)`` for an unlabelled node, with the op's part cleaned once
+    per op (``prefixes``) rather than once per node. The same text: the digits of k are word
+    characters, so the runs the regex replaces are op's own, and after them no _ to strip at
+    the end, only at the start (all of op's cleaned text when it is nothing but _)."""
+    prefix = prefixes.get(op)
+    if prefix is None:
+        prefix = prefixes[op] = _NON_WORD.sub("_", op).lstrip("_")
+    return _safe(f"{prefix}{k}"[:60])
 
 
 def comment_text(text: str) -> str:
@@ -129,23 +150,28 @@ def assign_names(p: Program) -> None:
     params = {k: take(_identifier(p.arg_names[k], f"arg{k}"), 0) for k in sorted(vector_args)}
     input_of = p.input_of
     leaves = [leaf for group in p.inputs for leaf in group]
+    names, prefixes = p.names, {}
+    # the loop runs once per node: private slots read directly (label, is_leaf, op are views)
     for k, node in enumerate([*leaves, *[n for n in p.order if n not in input_of]]):
-        if node in p.names:
+        if node in names:
             continue
-        if node in input_of:
+        if node._operands:
+            label = node._label
+            base = _identifier(label, f"v{k}") if label else \
+                _op_identifier(prefixes, node._rule.name, k)
+        elif node in input_of:
             a, j = input_of[node]
             fallback = p.arg_names[a] if a not in vector_args else f"{p.arg_names[a]}_{j}"
             base = _identifier(node.label, fallback) if node.label else _identifier(fallback, "x")
-        elif node.is_leaf():
-            base = _identifier(node.label, "c") if node.label else "c"
         else:
-            base = _identifier(node.label or f"{node.op}{k}", f"v{k}")
-        p.names[node] = take(base, k)
-    p.params = [params[k] if k in vector_args else p.names[p.inputs[k][0]]
+            base = _identifier(node.label, "c") if node.label else "c"
+        names[node] = take(base, k)
+    p.params = [params[k] if k in vector_args else names[p.inputs[k][0]]
                 for k in range(len(p.inputs))]
-    for node in p.order:
-        if node._rule is not None and id(node._rule) not in p.op_names:
-            p.op_names[id(node._rule)] = f"op_{len(p.op_names)}"  # generated, never user text
+    rules = dict.fromkeys([id(node._rule) for node in p.order if node._rule is not None])
+    for key in rules:  # the rules in order of first use (by identity: equal Ops stay two)
+        if key not in p.op_names:
+            p.op_names[key] = f"op_{len(p.op_names)}"  # generated, never user text
 
 
 def needs_grad(p: Program) -> set[Value]:
@@ -153,7 +179,8 @@ def needs_grad(p: Program) -> set[Value]:
     adjoint: nothing flows from them to a gradient asked for)."""
     needs = {leaf for k in p.argnums for leaf in p.inputs[k]}
     for node in p.order[:p.n_root]:
-        if node not in needs and any(x.__class__ is Value and x in needs for x in node.operands):
+        # a float operand is never in the set (a Value equals only itself): one C loop per node
+        if not needs.isdisjoint(node._operands):
             needs.add(node)
     return needs
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from ..functional import _as_tuple
 from ..ops import Op
+from ..sweep import topological_order
 from ..value import DomainError, Value, domain_error
 from . import codegen
 from .guards import GuardError, describe, recording, relevant, unused
@@ -506,8 +507,9 @@ def compile(f: Callable, *example_args, argnums: Argnums = 0, check: bool = Fals
     t1 = time.perf_counter()
     inputs = {x for group in leaves for x in group}
     guards = relevant(rec.guards, inputs)
+    order = topological_order(root)  # found once: for unused() and for the program's order
     program = _program(root, leaves, specs, nums, (), f"{_fname(f)}_value_and_grad", guards,
-                       unused(rec, root, inputs))
+                       unused(rec, order, inputs), order)
     timings = {"trace": t1 - t0, "order": time.perf_counter() - t1}
     return CompiledFunction(program, specs, argnums, f=f, check=check, timings=timings,
                             on_guard=on_guard)
@@ -515,9 +517,10 @@ def compile(f: Callable, *example_args, argnums: Argnums = 0, check: bool = Fals
 
 def _program(root: Value, leaves: list[list[Value]], specs: list[ArgSpec], nums: tuple,
              aux: Sequence[Value], fname: str, guards: Sequence = (),
-             side: Sequence[Value] = ()) -> codegen.Program:
+             side: Sequence[Value] = (), root_order: list[Value] | None = None
+             ) -> codegen.Program:
     extra = [x for gd in guards for x in (gd.node, gd.other) if x.__class__ is Value]
-    order, n_root = codegen.order_graph(root, [*aux, *extra, *side])
+    order, n_root = codegen.order_graph(root, [*aux, *extra, *side], root_order)
     p = codegen.Program(root=root, order=order, n_root=n_root, inputs=leaves,
                         scalar=[not s.shape for s in specs], arg_names=[s.name for s in specs],
                         argnums=nums, aux=list(aux), fname=fname, guards=list(guards))

@@ -110,7 +110,8 @@ def dependent(nodes: list[Value], inputs: set[Value]) -> set[Value]:
     """The nodes among ``nodes`` (and their operands) that depend on the inputs."""
     depends = set(inputs)
     for node in topological_order(nodes) if nodes else ():
-        if any(x.__class__ is Value and x in depends for x in node._operands):
+        # a float operand is never in the set (a Value equals only itself): one C loop
+        if not depends.isdisjoint(node._operands):
             depends.add(node)
     return depends
 
@@ -123,11 +124,12 @@ def relevant(guards: list[Guard], inputs: set[Value]) -> list[Guard]:
                                        for x in (gd.node, gd.other))]
 
 
-def unused(rec: Recorder, root: Value, inputs: set[Value]) -> list[Value]:
-    """Nodes the traced function made from the inputs that the output does not use: the
-    replay computes them too, so that it raises where the function itself raised."""
-    used = set(topological_order(root))
-    rest = [n for n in rec.created if n._operands and n not in used]
+def unused(rec: Recorder, used: list[Value], inputs: set[Value]) -> list[Value]:
+    """Nodes the traced function made from the inputs that the output does not use (``used``:
+    the output's topological order): the replay computes them too, so that it raises where
+    the function itself raised."""
+    used_set = set(used)
+    rest = [n for n in rec.created if n._operands and n not in used_set]
     depends = dependent(rest, inputs)
     return [n for n in rest if n in depends]
 
