@@ -395,11 +395,13 @@ def test_labels_become_unique_identifiers():
 def test_an_unlabelled_node_is_named_as_its_op_and_index_say(op):
     """Issue 19: op names are cleaned once per op, not once per node; the names are those
     the label rules give ``f"{op}{k}"`` (the source keeps every name it had)."""
-    from autograd.compiled.codegen import _identifier, _op_identifier
+    from autograd.compiled.codegen import _identifier, _op_prefix, _safe
 
-    prefixes: dict = {}
+    prefix, plain = _op_prefix(op)
     for k in (0, 7, 10**5):
-        assert _op_identifier(prefixes, op, k) == _identifier(f"{op}{k}", f"v{k}"), (op, k)
+        assert _safe(f"{prefix}{k}"[:60]) == _identifier(f"{op}{k}", f"v{k}"), (op, k)
+        assert not plain or f"{prefix}{k}" == _identifier(f"{op}{k}", f"v{k}"), (op, k)
+    assert plain == (op in ("tanh", "a-b", "_x", "for", "print", "a b", "abs"))
 
 
 def test_an_op_added_to_the_table_needs_no_ops_argument(monkeypatch):

@@ -117,15 +117,37 @@ def _identifier(text: str, fallback: str) -> str:
     return _safe(_clean(text) or _clean(fallback) or "v")
 
 
-def _op_identifier(prefixes: dict[str, str], op: str, k: int) -> str:
-    """``_identifier(f"{op}{k}", …)`` for an unlabelled node, with the op's part cleaned once
-    per op (``prefixes``) rather than once per node. The same text: the digits of k are word
-    characters, so the runs the regex replaces are op's own, and after them no _ to strip at
-    the end, only at the start (all of op's cleaned text when it is nothing but _)."""
-    prefix = prefixes.get(op)
-    if prefix is None:
-        prefix = prefixes[op] = _NON_WORD.sub("_", op).lstrip("_")
-    return _safe(f"{prefix}{k}"[:60])
+def _op_prefix(op: str) -> tuple[str, bool]:
+    """The op's part of an unlabelled node's name ``_identifier(f"{op}{k}", …)``, cleaned once
+    per op: that name is ``_safe(f"{prefix}{k}"[:60])``, and, where ``plain``, ``f"{prefix}{k}"``
+    itself for every k. Why: the digits of k are word characters, so the runs the regex
+    replaces are op's own, and after them there is no _ to strip at the end, only at the
+    start. ``_safe`` leaves prefix + digits alone when prefix starts with a letter, not with
+    g_, d_ or op_ (a digit is never _), and no reserved word is prefix + digits; a prefix of
+    at most 40 characters leaves k's digits under the 60-character cut."""
+    prefix = _NON_WORD.sub("_", op).lstrip("_")
+    plain = prefix[:1].isalpha() and not prefix.startswith(("g_", "d_", "op_")) and \
+        len(prefix) <= 40 and not any(r.startswith(prefix) and r[len(prefix):].isdigit()
+                                      for r in RESERVED)
+    return prefix, plain
+
+
+def _inner_bases(nodes: list[Value], start: int) -> list[str]:
+    """The name each node of ``nodes`` (inner nodes and constants, at positions start, start+1 …
+    of assign_names' list) asks for, before names are made unique."""
+    bases, prefixes = [], {}
+    for k, node in enumerate(nodes, start):
+        if node._label or not node._operands:  # a label, or a constant leaf
+            bases.append(_identifier(node._label, f"v{k}" if node._operands else "c")
+                         if node._label else "c")
+            continue
+        op = node._rule.name  # most nodes: op name + index
+        known = prefixes.get(op)
+        if known is None:
+            known = prefixes[op] = _op_prefix(op)
+        prefix, plain = known
+        bases.append(f"{prefix}{k}" if plain else _safe(f"{prefix}{k}"[:60]))
+    return bases
 
 
 def comment_text(text: str) -> str:
@@ -150,22 +172,21 @@ def assign_names(p: Program) -> None:
     params = {k: take(_identifier(p.arg_names[k], f"arg{k}"), 0) for k in sorted(vector_args)}
     input_of = p.input_of
     leaves = [leaf for group in p.inputs for leaf in group]
-    names, prefixes = p.names, {}
-    # the loop runs once per node: private slots read directly (label, is_leaf, op are views)
-    for k, node in enumerate([*leaves, *[n for n in p.order if n not in input_of]]):
-        if node in names:
+    names = p.names
+    for k, node in enumerate(leaves):
+        if node in names:  # a leaf given twice in an argument: one name
             continue
-        if node._operands:
-            label = node._label
-            base = _identifier(label, f"v{k}") if label else \
-                _op_identifier(prefixes, node._rule.name, k)
-        elif node in input_of:
-            a, j = input_of[node]
-            fallback = p.arg_names[a] if a not in vector_args else f"{p.arg_names[a]}_{j}"
-            base = _identifier(node.label, fallback) if node.label else _identifier(fallback, "x")
-        else:
-            base = _identifier(node.label, "c") if node.label else "c"
+        a, j = input_of[node]
+        fallback = p.arg_names[a] if a not in vector_args else f"{p.arg_names[a]}_{j}"
+        base = _identifier(node.label, fallback) if node.label else _identifier(fallback, "x")
         names[node] = take(base, k)
+    rest = [n for n in p.order if n not in input_of]
+    bases = _inner_bases(rest, len(leaves))
+    if used.isdisjoint(bases) and len(set(bases)) == len(bases):  # the usual case, in C:
+        names.update(zip(rest, bases))  # no clash, so take() would return each base as it is
+    else:
+        for k, (node, base) in enumerate(zip(rest, bases), len(leaves)):
+            names[node] = take(base, k)
     p.params = [params[k] if k in vector_args else names[p.inputs[k][0]]
                 for k in range(len(p.inputs))]
     rules = dict.fromkeys([id(node._rule) for node in p.order if node._rule is not None])
