@@ -19,7 +19,8 @@ import linecache
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from itertools import count
+from itertools import count, filterfalse
+from operator import attrgetter
 
 from ..ops import Op
 from ..sweep import topological_order
@@ -98,6 +99,7 @@ def order_graph(root: Value, aux: Sequence[Value],
 
 
 _NON_WORD = re.compile(r"[^0-9A-Za-z_]+")
+_RULE = attrgetter("_rule")
 
 
 def _clean(text: str) -> str:
@@ -180,7 +182,7 @@ def assign_names(p: Program) -> None:
         fallback = p.arg_names[a] if a not in vector_args else f"{p.arg_names[a]}_{j}"
         base = _identifier(node.label, fallback) if node.label else _identifier(fallback, "x")
         names[node] = take(base, k)
-    rest = [n for n in p.order if n not in input_of]
+    rest = list(filterfalse(input_of.__contains__, p.order))
     bases = _inner_bases(rest, len(leaves))
     if used.isdisjoint(bases) and len(set(bases)) == len(bases):  # the usual case, in C:
         names.update(zip(rest, bases))  # no clash, so take() would return each base as it is
@@ -189,8 +191,9 @@ def assign_names(p: Program) -> None:
             names[node] = take(base, k)
     p.params = [params[k] if k in vector_args else names[p.inputs[k][0]]
                 for k in range(len(p.inputs))]
-    rules = dict.fromkeys([id(node._rule) for node in p.order if node._rule is not None])
-    for key in rules:  # the rules in order of first use (by identity: equal Ops stay two)
+    rules = dict.fromkeys(map(id, map(_RULE, rest)))  # in order of first use, by identity
+    rules.pop(id(None), None)  # (equal Ops stay two); a constant has no rule
+    for key in rules:
         if key not in p.op_names:
             p.op_names[key] = f"op_{len(p.op_names)}"  # generated, never user text
 
