@@ -104,6 +104,31 @@ def test_a_node_made_but_not_used_still_raises_where_the_function_raised():
         fn(-1.0)
 
 
+@pytest.mark.parametrize("enabled", [True, False])
+def test_compile_pauses_the_cyclic_gc_only_while_it_runs(enabled):
+    """Issue 19: the collector is off during the trace (it would re-walk the growing graph)
+    and as it was afterwards, also when the traced function raises."""
+    seen = []
+
+    def f(x):
+        seen.append(gc.isenabled())
+        return x * 2.0
+
+    def bad(x):
+        raise RuntimeError("boom")
+
+    was = gc.isenabled()
+    try:
+        (gc.enable if enabled else gc.disable)()
+        autograd.compile(f, 1.0)
+        assert seen == [False] and gc.isenabled() == enabled
+        with pytest.raises(RuntimeError, match="boom"):
+            autograd.compile(bad, 1.0)
+        assert gc.isenabled() == enabled
+    finally:
+        (gc.enable if was else gc.disable)()
+
+
 # --- 2. the batch raises the engine's DomainError -------------------------------------------
 def test_batched_domain_errors_name_the_examples_and_the_op():
     def f(x):
