@@ -7,8 +7,11 @@ on a Value, and ``bool(v)`` is always True: neither can branch). A comparison is
 its outcome (``x > 0`` was True); any other read as the number itself (``x.data`` was 1.0).
 The engine's own reads (building nodes, sweeping) are not branches and are not recorded.
 
-While recording, ``Value`` is patched (and restored on exit): tracing is slower, the
-replay is not. The recorder is not thread-safe: trace in one thread at a time.
+While recording, ``Value`` is patched (and restored on exit); the replay is not. Building a
+node reads its operands through ``Value._number``, the data slot under the engine's own name,
+which is not patched: tracing a graph costs about what building it does. Other reads go
+through the patched ``data`` and are told apart by the reading frame's module. The recorder
+is not thread-safe: trace in one thread at a time.
 """
 
 from __future__ import annotations
