@@ -390,6 +390,20 @@ def test_labels_become_unique_identifiers():
     assert "n_g_trap" in fn.source and "n_for" in fn.source
 
 
+@pytest.mark.parametrize("op", ["tanh", "-", "σ", "a-b", "_x", "x" * 70, "g_", "op_", "for",
+                                "5", "__", "d_", "-g_", "print", "a b", "abs", "ß_", "-5"])
+def test_an_unlabelled_node_is_named_as_its_op_and_index_say(op):
+    """Issue 19: op names are cleaned once per op, not once per node; the names are those
+    the label rules give ``f"{op}{k}"`` (the source keeps every name it had)."""
+    from autograd.compiled.codegen import _identifier, _op_prefix, _safe
+
+    prefix, plain = _op_prefix(op)
+    for k in (0, 7, 10**5):
+        assert _safe(f"{prefix}{k}"[:60]) == _identifier(f"{op}{k}", f"v{k}"), (op, k)
+        assert not plain or f"{prefix}{k}" == _identifier(f"{op}{k}", f"v{k}"), (op, k)
+    assert plain == (op in ("tanh", "a-b", "_x", "for", "print", "a b", "abs"))
+
+
 def test_an_op_added_to_the_table_needs_no_ops_argument(monkeypatch):
     monkeypatch.setitem(OPS, "square", square)
     fn = autograd.compile(lambda a: square(a) * 3.0, 0.5)

@@ -20,6 +20,7 @@ import autograd
 import nn
 from autograd import DomainError, Op, Value
 from autograd.compiled import GuardError, compile_graph
+from autograd.compiled.guards import recording
 
 np = pytest.importorskip("numpy")
 
@@ -70,6 +71,62 @@ def test_reads_by_the_engine_itself_make_no_guard():
     assert "guard(" not in fn.source
     assert fn(-0.8) == engine(lambda x: (x * x).relu().tanh() + autograd.logsumexp([x, -x]),
                               -0.8)
+
+
+def test_building_nodes_while_recording_reads_no_number_through_the_recorder():
+    """Issue 19 (compile cost): the engine reads its operands' numbers through its own name
+    for the slot, so tracing a node costs no recorder call per operand; a user's read still
+    goes through it and is recorded."""
+    xs, ws = [Value(float(i)) for i in range(8)], [Value(0.5 * i) for i in range(8)]
+    with recording() as rec:
+        recorder = Value.__dict__["data"]
+        calls = []
+        Value.data = property(lambda v: calls.append(v) or recorder.fget(v), recorder.fset)
+        y = autograd.dot(ws, xs).tanh() * xs[0] + 2.0 - autograd.sum(xs) / ws[1]
+        Value.data = recorder
+        assert calls == [] and rec.guards == []
+        assert y.data == y._number  # this line reads the number: a guard
+    assert [(gd.node, gd.op, gd.expected) for gd in rec.guards] == [(y, "==", True)]
+    assert "test_compile_trust.py" in rec.guards[0].where and "y.data ==" in rec.guards[0].where
+    assert rec.created[-1] is y and Value.__dict__["data"] is Value.__dict__["_number"]
+
+
+def test_a_node_made_but_not_used_still_raises_where_the_function_raised():
+    def f(x):
+        x.log()  # made from the input, not used by the output: the engine raises here at x < 0
+        return x * 2.0
+
+    fn = autograd.compile(f, 1.0)
+    assert fn(3.0) == engine(f, 3.0)
+    with pytest.raises(DomainError, match="log"):
+        engine(f, -1.0)
+    with pytest.raises(DomainError, match="log"):
+        fn(-1.0)
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_compile_pauses_the_cyclic_gc_only_while_it_runs(enabled):
+    """Issue 19: the collector is off during the trace (it would re-walk the growing graph)
+    and as it was afterwards, also when the traced function raises."""
+    seen = []
+
+    def f(x):
+        seen.append(gc.isenabled())
+        return x * 2.0
+
+    def bad(x):
+        raise RuntimeError("boom")
+
+    was = gc.isenabled()
+    try:
+        (gc.enable if enabled else gc.disable)()
+        autograd.compile(f, 1.0)
+        assert seen == [False] and gc.isenabled() == enabled
+        with pytest.raises(RuntimeError, match="boom"):
+            autograd.compile(bad, 1.0)
+        assert gc.isenabled() == enabled
+    finally:
+        (gc.enable if was else gc.disable)()
 
 
 # --- 2. the batch raises the engine's DomainError -------------------------------------------

@@ -19,7 +19,8 @@ import linecache
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from itertools import count
+from itertools import count, filterfalse
+from operator import attrgetter
 
 from ..ops import Op
 from ..sweep import topological_order
@@ -91,29 +92,73 @@ class Program:
                 for j, leaf in enumerate(leaves)}
 
 
-def order_graph(root: Value, aux: Sequence[Value]) -> tuple[list[Value], int]:
-    """The root's topological order (the engine's own), then nodes only the aux outputs need."""
-    order = topological_order(root)
+def order_graph(root: Value, aux: Sequence[Value],
+                order: list[Value] | None = None) -> tuple[list[Value], int]:
+    """The root's topological order (the engine's own; ``order`` if the caller has found it
+    already: it is extended in place), then nodes only the aux outputs need."""
+    order = topological_order(root) if order is None else order
     n_root = len(order)
-    seen = set(order)
-    for node in topological_order(list(aux)) if aux else ():
-        if node not in seen:
-            seen.add(node)
-            order.append(node)
+    if aux:
+        seen = set(order)
+        for node in topological_order(list(aux)):
+            if node not in seen:
+                seen.add(node)
+                order.append(node)
     return order, n_root
 
 
+_NON_WORD = re.compile(r"[^0-9A-Za-z_]+")
+_RULE = attrgetter("_rule")
+
+
 def _clean(text: str) -> str:
-    return re.sub(r"[^0-9A-Za-z_]+", "_", text).strip("_")[:60]
+    return _NON_WORD.sub("_", text).strip("_")[:60]
+
+
+def _safe(name: str) -> str:
+    """A clean name that is not a digit-led token, a generated prefix or a reserved word."""
+    if name[0].isdigit() or name.startswith(("g_", "d_", "op_")) or name in RESERVED:
+        return f"n_{name}"
+    return name
 
 
 def _identifier(text: str, fallback: str) -> str:
     """An identifier from user text: ASCII letters, digits and _ only (so no two labels become
     one name under Python's NFKC normalisation, and no user text is code)."""
-    name = _clean(text) or _clean(fallback) or "v"
-    if name[0].isdigit() or name.startswith(("g_", "d_", "op_")) or name in RESERVED:
-        name = f"n_{name}"
-    return name
+    return _safe(_clean(text) or _clean(fallback) or "v")
+
+
+def _op_prefix(op: str) -> tuple[str, bool]:
+    """The op's part of an unlabelled node's name ``_identifier(f"{op}{k}", …)``, cleaned once
+    per op: that name is ``_safe(f"{prefix}{k}"[:60])``, and, where ``plain``, ``f"{prefix}{k}"``
+    itself for every k. Why: the digits of k are word characters, so the runs the regex
+    replaces are op's own, and after them there is no _ to strip at the end, only at the
+    start. ``_safe`` leaves prefix + digits alone when prefix starts with a letter, not with
+    g_, d_ or op_ (a digit is never _), and no reserved word is prefix + digits; a prefix of
+    at most 40 characters leaves k's digits under the 60-character cut."""
+    prefix = _NON_WORD.sub("_", op).lstrip("_")
+    plain = prefix[:1].isalpha() and not prefix.startswith(("g_", "d_", "op_")) and \
+        len(prefix) <= 40 and not any(r.startswith(prefix) and r[len(prefix):].isdigit()
+                                      for r in RESERVED)
+    return prefix, plain
+
+
+def _inner_bases(nodes: list[Value], start: int) -> list[str]:
+    """The name each node of ``nodes`` (inner nodes and constants, at positions start, start+1 …
+    of assign_names' list) asks for, before names are made unique."""
+    bases, prefixes = [], {}
+    for k, node in enumerate(nodes, start):
+        if node._label or not node._operands:  # a label, or a constant leaf
+            bases.append(_identifier(node._label, f"v{k}" if node._operands else "c")
+                         if node._label else "c")
+            continue
+        op = node._rule.name  # most nodes: op name + index
+        known = prefixes.get(op)
+        if known is None:
+            known = prefixes[op] = _op_prefix(op)
+        prefix, plain = known
+        bases.append(f"{prefix}{k}" if plain else _safe(f"{prefix}{k}"[:60]))
+    return bases
 
 
 def comment_text(text: str) -> str:
@@ -138,23 +183,28 @@ def assign_names(p: Program) -> None:
     params = {k: take(_identifier(p.arg_names[k], f"arg{k}"), 0) for k in sorted(vector_args)}
     input_of = p.input_of
     leaves = [leaf for group in p.inputs for leaf in group]
-    for k, node in enumerate([*leaves, *[n for n in p.order if n not in input_of]]):
-        if node in p.names:
+    names = p.names
+    for k, node in enumerate(leaves):
+        if node in names:  # a leaf given twice in an argument: one name
             continue
-        if node in input_of:
-            a, j = input_of[node]
-            fallback = p.arg_names[a] if a not in vector_args else f"{p.arg_names[a]}_{j}"
-            base = _identifier(node.label, fallback) if node.label else _identifier(fallback, "x")
-        elif node.is_leaf():
-            base = _identifier(node.label, "c") if node.label else "c"
-        else:
-            base = _identifier(node.label or f"{node.op}{k}", f"v{k}")
-        p.names[node] = take(base, k)
-    p.params = [params[k] if k in vector_args else p.names[p.inputs[k][0]]
+        a, j = input_of[node]
+        fallback = p.arg_names[a] if a not in vector_args else f"{p.arg_names[a]}_{j}"
+        base = _identifier(node.label, fallback) if node.label else _identifier(fallback, "x")
+        names[node] = take(base, k)
+    rest = list(filterfalse(input_of.__contains__, p.order))
+    bases = _inner_bases(rest, len(leaves))
+    if used.isdisjoint(bases) and len(set(bases)) == len(bases):  # the usual case, in C:
+        names.update(zip(rest, bases))  # no clash, so take() would return each base as it is
+    else:
+        for k, (node, base) in enumerate(zip(rest, bases), len(leaves)):
+            names[node] = take(base, k)
+    p.params = [params[k] if k in vector_args else names[p.inputs[k][0]]
                 for k in range(len(p.inputs))]
-    for node in p.order:
-        if node._rule is not None and id(node._rule) not in p.op_names:
-            p.op_names[id(node._rule)] = f"op_{len(p.op_names)}"  # generated, never user text
+    rules = dict.fromkeys(map(id, map(_RULE, rest)))  # in order of first use, by identity
+    rules.pop(id(None), None)  # (equal Ops stay two); a constant has no rule
+    for key in rules:
+        if key not in p.op_names:
+            p.op_names[key] = f"op_{len(p.op_names)}"  # generated, never user text
 
 
 def needs_grad(p: Program) -> set[Value]:
@@ -162,7 +212,8 @@ def needs_grad(p: Program) -> set[Value]:
     adjoint: nothing flows from them to a gradient asked for)."""
     needs = {leaf for k in p.argnums for leaf in p.inputs[k]}
     for node in p.order[:p.n_root]:
-        if node not in needs and any(x.__class__ is Value and x in needs for x in node.operands):
+        # a float operand is never in the set (a Value equals only itself): one C loop per node
+        if not needs.isdisjoint(node._operands):
             needs.add(node)
     return needs
 

@@ -7,8 +7,11 @@ on a Value, and ``bool(v)`` is always True: neither can branch). A comparison is
 its outcome (``x > 0`` was True); any other read as the number itself (``x.data`` was 1.0).
 The engine's own reads (building nodes, sweeping) are not branches and are not recorded.
 
-While recording, ``Value`` is patched (and restored on exit): tracing is slower, the
-replay is not. The recorder is not thread-safe: trace in one thread at a time.
+While recording, ``Value`` is patched (and restored on exit); the replay is not. Building a
+node reads its operands through ``Value._number``, the data slot under the engine's own name,
+which is not patched: tracing a graph costs about what building it does. Other reads go
+through the patched ``data`` and are told apart by the reading frame's module. The recorder
+is not thread-safe: trace in one thread at a time.
 """
 
 from __future__ import annotations
@@ -110,7 +113,8 @@ def dependent(nodes: list[Value], inputs: set[Value]) -> set[Value]:
     """The nodes among ``nodes`` (and their operands) that depend on the inputs."""
     depends = set(inputs)
     for node in topological_order(nodes) if nodes else ():
-        if any(x.__class__ is Value and x in depends for x in node._operands):
+        # a float operand is never in the set (a Value equals only itself): one C loop
+        if not depends.isdisjoint(node._operands):
             depends.add(node)
     return depends
 
@@ -123,11 +127,12 @@ def relevant(guards: list[Guard], inputs: set[Value]) -> list[Guard]:
                                        for x in (gd.node, gd.other))]
 
 
-def unused(rec: Recorder, root: Value, inputs: set[Value]) -> list[Value]:
-    """Nodes the traced function made from the inputs that the output does not use: the
-    replay computes them too, so that it raises where the function itself raised."""
-    used = set(topological_order(root))
-    rest = [n for n in rec.created if n._operands and n not in used]
+def unused(rec: Recorder, used: list[Value], inputs: set[Value]) -> list[Value]:
+    """Nodes the traced function made from the inputs that the output does not use (``used``:
+    the output's topological order): the replay computes them too, so that it raises where
+    the function itself raised."""
+    used_set = set(used)
+    rest = [n for n in rec.created if n._operands and n not in used_set]
     depends = dependent(rest, inputs)
     return [n for n in rest if n in depends]
 
