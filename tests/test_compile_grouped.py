@@ -245,8 +245,8 @@ UNARY = ["tanh", "relu", "sigmoid", "abs", "sin", "softplus", "exp", "log", "sqr
 
 def random_network(rng):
     """f(w, x): layers of units, each a dot of the previous layer (with or without a bias)
-    or one of its units plus w · (their sum), then a unary op of the table, all units of a layer alike
-    (so they group); at the end a sum or a logsumexp. Returns (f, number of weights, the
+    or one of its units plus w · (their sum), then a unary op of the table, all units of a
+    layer alike (so they group); at the end a sum or a logsumexp. Returns (f, number of weights, the
     number of groups it has: one per op of each layer, one for the end)."""
     widths = [rng.randint(1, 4) for _ in range(rng.randint(1, 4))]
     plan, n_w, prev = [], 0, 3
@@ -263,7 +263,7 @@ def random_network(rng):
 
     def f(w, x):
         h = list(x)
-        for kind, act, offsets, width in plan:
+        for kind, act, offsets, _width in plan:
             units = []
             total = autograd.sum(h) if kind == "pair" else None  # every unit below used
             for j, o in enumerate(offsets):

@@ -208,10 +208,11 @@ class CompiledFunction:
         first use, so a grouped or batched replay alone never pays for it."""
         if self._float_code is None:
             t0 = time.perf_counter()
-            src = codegen.write_source(self._p, array=False)
-            text = src.text()
-            t1 = time.perf_counter()
-            fn, filename = codegen.build(self._p, src, array=False)
+            with _cyclic_gc_paused():
+                src = codegen.write_source(self._p, array=False)
+                text = src.text()
+                t1 = time.perf_counter()
+                fn, filename = codegen.build(self._p, src, array=False)
             self.timings.update(emit=t1 - t0, compile=time.perf_counter() - t1)
             self._files.append(filename)
             self._float_code = (fn, src, filename, text)
@@ -399,7 +400,8 @@ class CompiledFunction:
         if self._groups is None:
             from . import grouped
             t0 = time.perf_counter()
-            self._groups = grouped.group(self._p)
+            with _cyclic_gc_paused():
+                self._groups = grouped.group(self._p)
             self.timings["group"] = time.perf_counter() - t0
         return self._groups
 
@@ -409,7 +411,8 @@ class CompiledFunction:
             from . import grouped
             gr = self._grouping()
             t0 = time.perf_counter()
-            code = self._grouped[batched] = grouped.build(gr, batched)
+            with _cyclic_gc_paused():
+                code = self._grouped[batched] = grouped.build(gr, batched)
             code.plan = self._grouped_plan(code)
             self.timings["grouped emit+compile"] = time.perf_counter() - t0
             self._files.append(code.filename)
@@ -605,8 +608,9 @@ def compile_graph(output: Value, inputs: dict, argnums: Argnums = 0, aux: Sequen
         seen |= set(group)
     nums = _argnums(argnums, len(specs))
     guards = relevant(list(guards), seen)
-    program = _program(output, leaves, specs, nums, aux, _fname_text(name), guards)
-    return CompiledFunction(program, specs, argnums)
+    with _cyclic_gc_paused():
+        program = _program(output, leaves, specs, nums, aux, _fname_text(name), guards)
+        return CompiledFunction(program, specs, argnums)
 
 
 def _fname_text(name: str) -> str:
