@@ -150,6 +150,17 @@ def retrace_each(np, retrace, args: tuple, sizes, b: int) -> None:
                       for a, n in zip(args, sizes)))
 
 
+def reduced(np, value, b: int, bad, reduce: str | None):
+    """The replay's value per example (NaN for the examples made NaN), or their mean or sum."""
+    values = value if np.shape(value) == (b,) else np.broadcast_to(value, (b,))
+    if bad is not None:
+        values = np.where(bad, np.nan, values)
+    if reduce is None:
+        return np.array(values, dtype=float)
+    total = float(values.sum())
+    return total / b if reduce == "mean" else total
+
+
 def replay(plan: BatchPlan, args: tuple, reduce: str | None, errors: str = "raise"):
     check_options(reduce, errors)
     np = _numpy()
@@ -160,14 +171,7 @@ def replay(plan: BatchPlan, args: tuple, reduce: str | None, errors: str = "rais
         retrace_each(np, plan.retrace, args, sizes, b)
     seed = 1.0 / b if reduce == "mean" else 1.0
     value, grads, aux, bad = _run(np, plan, prepared, b, seed, errors)
-    values = np.broadcast_to(value, (b,))
-    if bad is not None:
-        values = np.where(bad, np.nan, values)
-    if reduce is not None:
-        total = float(values.sum())
-        value = total / b if reduce == "mean" else total
-    else:
-        value = np.array(values, dtype=float)
+    value = reduced(np, value, b, bad, reduce)
     out = [_grad(np, g, plan.specs[k], b, reduce is None or sizes[k] is not None, bad)
            for g, k in zip(grads, plan.nums)]
     out = out[0] if plan.single else tuple(out)

@@ -37,7 +37,7 @@ from itertools import count
 from ..ops import Op
 from ..value import DomainError, Value
 from . import codegen
-from .batch import Domain, _batch_size, _numpy, check_options, retrace_each
+from .batch import Domain, _batch_size, _numpy, check_options, reduced, retrace_each
 from .batch import _prepare as check_argument
 from .emit import array_namespace, vectorized
 from .guards import GuardError
@@ -950,23 +950,12 @@ def replay(fn, args: tuple, reduce: str | None, errors: str):
     return _results(np, fn, value, grads, aux, sizes, b, reduce, dom.bad)
 
 
-def _per_example(np, x, b: int):
-    return x if x.shape == (b,) else np.broadcast_to(x, (b,))
-
-
 def _results(np, fn, value, grads, aux, sizes, b: int, reduce, bad):
-    values = _per_example(np, value, b)
-    if bad is not None:
-        values = np.where(bad, np.nan, values)
-    if reduce is not None:
-        total = float(values.sum())
-        value = total / b if reduce == "mean" else total
-    else:
-        value = np.array(values, dtype=float)
+    value = reduced(np, value, b, bad, reduce)
     out = [_grad(np, g, fn.args[k], sizes[k], b, bad) for g, k in zip(grads, fn._nums)]
     out = out[0] if isinstance(fn.argnums, int) else tuple(out)
     if fn._p.aux:
-        return value, out, [np.array(_per_example(np, a, b)) for a in aux]
+        return value, out, [np.array(np.broadcast_to(a, (b,))) for a in aux]
     return value, out
 
 
