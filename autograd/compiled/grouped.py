@@ -420,11 +420,20 @@ def _contract(inputs: list[tuple[str, str]], out: str) -> str:
         if len(gone) == 1 and [c for c in la if c in out] == list(out):
             return f"{_paren(a)}.sum(axis={la.index(gone[0])})"
     if len(inputs) == 2:
-        text = _matmul(*inputs, out)
+        text = _matmul(*inputs, out) or _scaled(*inputs, out)
         if text is not None:
             return text
     spec = ",".join(la for _, la in inputs) + "->" + out
     return f"einsum('{spec}', {', '.join(a for a, _ in inputs)})"
+
+
+def _scaled(x: tuple[str, str], y: tuple[str, str], out: str) -> str | None:
+    """a.sum() * b where every letter of a is summed and b is the result (``k,i->i``: the
+    one member of a group reading a whole array, as the L2 penalty's w·w)."""
+    for (a, la), (b, lb) in ((x, y), (y, x)):
+        if lb == out and not set(la) & set(lb + out):
+            return f"{_paren(a)}.sum() * {_paren(b)}"
+    return None
 
 
 def _paren(a: str) -> str:
@@ -955,7 +964,8 @@ def _results(np, fn, value, grads, aux, sizes, b: int, reduce, bad):
     out = [_grad(np, g, fn.args[k], sizes[k], b, bad) for g, k in zip(grads, fn._nums)]
     out = out[0] if isinstance(fn.argnums, int) else tuple(out)
     if fn._p.aux:
-        return value, out, [np.array(np.broadcast_to(a, (b,))) for a in aux]
+        return value, out, [a.copy() if np.shape(a) == (b,) else np.array(np.broadcast_to(a, (b,)))
+                            for a in aux]
     return value, out
 
 
