@@ -388,9 +388,13 @@ class CompiledFunction:
 
     def _make_plan(self) -> BatchPlan:
         code, src, filename = self._batched_fn()
+        return self._plan_of(code, src, filename, self._retrace if self.check else None)
+
+    def _plan_of(self, code: Callable, src: codegen.Source, filename: str,
+                 retrace: Callable | None) -> BatchPlan:
         return BatchPlan(specs=self.args, nums=self._nums, single=isinstance(self.argnums, int),
                          has_aux=bool(self._p.aux), code=code, check_count=self._check_count,
-                         retrace=self._retrace if self.check else None,
+                         retrace=retrace,
                          domain_message=lambda line, ex: self.domain_message(line, src, ex),
                          guard_message=self.guard_message,
                          replay_error=lambda e: self._replay_error(e, src, filename))
@@ -413,20 +417,12 @@ class CompiledFunction:
             t0 = time.perf_counter()
             with _cyclic_gc_paused():
                 code = self._grouped[batched] = grouped.build(gr, batched)
-            code.plan = self._grouped_plan(code)
+            # no retrace in the plan: grouped.replay re-traces itself with check=True
+            code.plan = self._plan_of(code.fn, code.src, code.filename, None)
             self.timings["grouped emit+compile"] = time.perf_counter() - t0
             self._files.append(code.filename)
             self._last_batched = batched
         return code
-
-    def _grouped_plan(self, code) -> BatchPlan:
-        src, filename = code.src, code.filename
-        return BatchPlan(specs=self.args, nums=self._nums, single=isinstance(self.argnums, int),
-                         has_aux=bool(self._p.aux), code=code.fn, check_count=self._check_count,
-                         retrace=None,
-                         domain_message=lambda line, ex: self.domain_message(line, src, ex),
-                         guard_message=self.guard_message,
-                         replay_error=lambda e: self._replay_error(e, src, filename))
 
     def _default_batching(self) -> tuple[bool, ...]:
         """The differentiated arguments shared (parameters), the others batched (data)."""

@@ -218,6 +218,11 @@ class Family:
     expr: str = ""  # its text in the code
     letters: str = ""
 
+    @property
+    def reads_whole(self) -> bool:
+        """Every member reads all of its array, in order (``layers_0_a`` itself, ``x``)."""
+        return self.invariant and self.length > 1 and _whole(self.rows[0], self.source.n)
+
 
 @dataclass
 class Segment:
@@ -344,19 +349,20 @@ def _derive(g: Array):
     return _plan(g, terms, partials, desc, slot_of)
 
 
-def _same(rows) -> bool:
-    return bool((rows == rows[0]).all())
+def _whole(rows, n: int) -> bool:
+    """Whether ``rows`` are all n rows of an array, in order: the array itself, no gather."""
+    import numpy as np
+    return rows.ndim == 1 and len(rows) == n and bool((rows == np.arange(n)).all())
 
 
 def _shared_row(g: Array, j: int) -> bool:
     """Whether every member reads this slot's operand from the same row (a shared input x or
-    h). For a group of one: only when the slots run through the whole source in order, so a
-    1-unit layer reads its input matrix as a whole (``W @ h``), not a gathered copy."""
+    h); never for a group of one (whether its family reads a whole array, so that a 1-unit
+    layer reads ``W @ h`` and not a gathered copy, is decided per family in ``_plan``)."""
     return g.n > 1 and g.same[j]
 
 
 def _plan(g: Array, terms: list, partials: list, desc: list, slot_of: dict):
-    import numpy as np
 
     families: list[Family] = []
     family_of: dict[int, tuple[int, int]] = {}  # slot -> (family, offset)
@@ -370,7 +376,7 @@ def _plan(g: Array, terms: list, partials: list, desc: list, slot_of: dict):
                 return None  # a slot used twice: not a plain contraction
             source, _ = g.slots[j]
             rows = _rows(g, j, n)
-            whole = g.n == 1 and n == source.n and bool((rows[0] == np.arange(n)).all())
+            whole = g.n == 1 and _whole(rows[0], source.n)
             families.append(Family(source, j, n, rows, desc[j][1] or whole))
             for i in range(n):
                 family_of[j + i] = (len(families) - 1, i)
@@ -523,7 +529,7 @@ class GroupedWriter:
         if x.__class__ is float:
             return x
         source, rows = x
-        if g.n > 1 and source.n == g.n and (rows == _arange(g.n)).all():
+        if g.n > 1 and _whole(rows, source.n):
             text = source.name
         elif g.n == 1 or g.same[j]:
             r = int(rows[0])
@@ -587,7 +593,7 @@ class GroupedWriter:
         rows = fam.rows[0] if fam.invariant else fam.rows
         if fam.length == 1:
             rows = rows[..., 0]
-        if fam.invariant and fam.length == src.n > 1 and (rows == _arange(src.n)).all():
+        if fam.reads_whole:
             fam.expr = src.name
             return
         if fam.invariant and fam.length == 1:
@@ -709,7 +715,7 @@ class GroupedWriter:
         if self.batched[g] and not self.batched[source]:
             text = f"{_paren(text)}.sum(axis=-1)"
         node = g.members[0]
-        if g.n > 1 and source.n == g.n and (rows == _arange(g.n)).all():
+        if g.n > 1 and _whole(rows, source.n):
             self.add_share(source, text, None, node)
         elif g.n > 1 and not g.same[j]:
             self.add_share(source, text, rows, node)
@@ -743,8 +749,7 @@ class GroupedWriter:
         if fam.length == 1:
             rows = int(rows[0]) if fam.invariant else rows[..., 0]
         src = fam.source
-        if fam.invariant and fam.length == src.n and fam.length > 1 and \
-                (rows == _arange(src.n)).all():
+        if fam.reads_whole:
             self.add_share(src, text, None, g.members[0])
         else:
             self.add_share(src, text, rows, g.members[0])
@@ -793,11 +798,6 @@ def _view(rows, n: int) -> str | None:
     return None
 
 
-def _arange(n: int):  # noqa: D103
-    import numpy as np
-    return np.arange(n)
-
-
 def namespace(p: codegen.Program) -> dict:
     """The batched replay's functions (elementwise, the engine's to the last bit: math's
     tanh, not NumPy's, whose last bit differs and 1 − tanh² magnifies), matrix products and
@@ -826,7 +826,6 @@ class GroupedCode:
     fn: object
     src: codegen.Source
     filename: str
-    groups: int
     plan: object = None  # the BatchPlan its replay reports errors through
 
 
@@ -843,7 +842,7 @@ def build(gr: Grouping, batched: tuple[bool, ...], part: int | None = None) -> G
         fn, filename = codegen.build(gr.p, src, True, ns=ns, kind="grouped", fname=fname)
     else:
         fn, filename = _build_parts(gr.p, src, ns, fname, part)
-    return GroupedCode(fn, src, filename, len(gr.groups))
+    return GroupedCode(fn, src, filename)
 
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
