@@ -13,12 +13,21 @@ import pytest
 import autograd
 import nn
 from autograd import DomainError, Value
-from autograd.compiled import GuardError, compile_graph
+from autograd.compiled import GuardError, compile_graph, grouped, lines
 from autograd.roles import Role
 from benchmarks.compiled import tanh_mlp_graph
 from benchmarks.engines import ALPHA, moons
 
 np = pytest.importorskip("numpy")
+
+
+@pytest.fixture(autouse=True, params=["compiled", "by statement"])
+def program_kind(request, monkeypatch):
+    """Every test twice: the grouped code compiled whole, and run a statement at a time (as a
+    program past grouped.LONG_PROGRAM lines is)."""
+    if request.param == "by statement":
+        monkeypatch.setattr(grouped, "LONG_PROGRAM", 0)
+    return request.param
 
 
 def rel(a, b) -> float:
@@ -198,10 +207,11 @@ def test_no_batched_argument_is_refused_as_by_batch():
         fn.batch([1.0], np.zeros((0, 1)), grouped=True)
 
 
-def test_a_long_grouped_program_runs_in_parts_with_the_same_numbers_and_errors(monkeypatch):
-    """Past codegen.CHUNK_LINES lines the grouped code is compiled as parts (so CPython's
-    compiler holds one at a time), values crossing in a list: bit for bit the one-function
-    result, and an error late in the program names its examples and its line."""
+def test_a_long_grouped_program_runs_by_statement_with_the_same_numbers_and_errors(
+        monkeypatch):
+    """Past grouped.LONG_PROGRAM lines the grouped code is not compiled whole but run a
+    statement at a time (lines.Program), each shape of statement compiled once: bit for bit
+    the compiled result, and an error late in the program names its examples and its line."""
     f, (w, x) = tanh_mlp_graph(1500)
 
     def g(w, x):
@@ -210,22 +220,52 @@ def test_a_long_grouped_program_runs_in_parts_with_the_same_numbers_and_errors(m
     xs = np.array([[math.cos(i * k) for i in range(len(x))] for k in range(1, 7)])
     whole = autograd.compile(g, w, x)
     want = whole.batch(w, xs, reduce=None, errors="nan", grouped=True)
-    monkeypatch.setattr(autograd.compiled.codegen, "CHUNK_LINES", 120)
-    parts = autograd.compile(g, w, x)
-    got = parts.batch(w, xs, reduce=None, errors="nan", grouped=True)
+    monkeypatch.setattr(grouped, "LONG_PROGRAM", 120)
+    long = autograd.compile(g, w, x)
+    got = long.batch(w, xs, reduce=None, errors="nan", grouped=True)
     assert np.array_equal(want[0], got[0], equal_nan=True)
     assert np.array_equal(want[1], got[1], equal_nan=True)
     bad = np.flatnonzero(np.isnan(got[0]))
     assert 0 < len(bad) < len(xs)  # some examples take the log of a number ≤ 0
     with pytest.raises(DomainError, match=r"log \(node .*, line (\d+) of the batched code\)") \
             as err:
-        parts.batch(w, xs, grouped=True)
+        long.batch(w, xs, grouped=True)
     assert f"example(s) {', '.join(map(str, bad))}" in str(err.value)
     line = int(re.search(r"line (\d+)", str(err.value)).group(1))
-    text = parts.grouped_source.splitlines()
+    text = long.grouped_source.splitlines()
     assert len(text) > 3 * 120 and text[line - 1].lstrip().startswith("dom(")
-    run = parts._grouped_code((False, True)).fn.__code__.co_names
-    assert {"op_part0", "op_part3"} <= set(run)  # it did run in parts
+    run = long._grouped_code((False, True)).fn
+    assert isinstance(run, lines.Program)  # it did run by statement
+    assert len(run.steps) > 200 and len(run.shapes) < 25  # 190 layers: a few shapes
+
+
+def test_a_statement_keeps_its_names_and_numbers_and_a_failing_one_names_its_line():
+    """lines.Program on a small hand-written function: variables and numbers become holes;
+    strings, attributes, keyword names and the namespace's functions stay; a statement that
+    raises tells the line it was on."""
+    text = ["def f(a, b, seed=1.0):", '    """doc"""', "    # a comment line",
+            "    c = a[1:3].reshape(2, 1) * 2.5  # trailing comment: a 4 and b",
+            "    d = einsum('ki,i->k', c, b[0:1]) + seed",
+            "    e = d.sum(axis=0) + empty.size",
+            "    c2 = bad(d)",
+            "    return e, d"]
+
+    def bad(d):
+        raise ValueError("no")
+
+    ns = {"einsum": np.einsum, "empty": np.zeros(3), "bad": bad}
+    prog = lines.Program(text, 2, {"a": None, "b": None, "seed": 1.0}, ns, "<test>")
+    assert list(prog.shapes)[:2] == ["L[a0] = L[a1][a2:a3].reshape(a4, a5) * a6",
+                                     "L[a0] = einsum('ki,i->k', L[a1], L[a2][a3:a4]) + L[a5]"]
+    assert "L[a0] = L[a1].sum(axis=a2) + L[a3].size" in prog.shapes
+    with pytest.raises(ValueError, match="no") as err:
+        prog(np.arange(4.0), np.ones(1), seed=2.0)
+    assert err.value.compiled_line == 7
+    ns["bad"] = lambda d: d
+    prog = lines.Program(text, 2, {"a": None, "b": None, "seed": 1.0}, ns, "<test>")
+    e, d = prog(np.arange(4.0), np.ones(1))
+    c = np.arange(4.0)[1:3].reshape(2, 1) * 2.5
+    assert np.array_equal(d, c @ np.ones(1) + 1.0) and e == d.sum() + 3
 
 
 def test_constants_keep_their_trace_time_data_whenever_the_code_is_written():

@@ -10,11 +10,13 @@ runs that many random graphs."""
 import math
 import os
 import random
+from unittest import mock
 
 import pytest
 
 import autograd
 from autograd import OPS, DomainError, Value
+from autograd.compiled import grouped
 
 np = pytest.importorskip("numpy")
 
@@ -141,6 +143,12 @@ def check_grouped(fn, program, pts, wants) -> None:
     if "raises" in wants:
         with pytest.raises(DomainError, match="example"):
             fn.batch(np.array(pts), reduce=None, grouped=True)
+    with mock.patch.object(grouped, "LONG_PROGRAM", 0):  # run a statement at a time: the same
+        fn._grouped.clear()
+        again = fn.batch(np.array(pts), reduce=None, errors="nan", grouped=True)
+    fn._grouped.clear()
+    assert np.array_equal(values, again[0], equal_nan=True), (program, fn.grouped_source)
+    assert np.array_equal(grads, again[1], equal_nan=True), (program, fn.grouped_source)
 
 
 def run(count: int, seed: int = 0) -> int:

@@ -304,7 +304,8 @@ class CompiledFunction:
     def _replay_error(self, e: Exception, src: codegen.Source, filename: str) -> Exception:
         """The engine's DomainError for the op at the failing line, with the operands' values
         of this replay (read from the generated function's frame)."""
-        tb, line, frame = e.__traceback__, None, None
+        line, frame = getattr(e, "compiled_line", None), None  # lines.Program tells its line
+        tb = e.__traceback__ if line is None else None
         while tb is not None:
             if tb.tb_frame.f_code.co_filename == filename:
                 line, frame = tb.tb_lineno, tb.tb_frame
@@ -313,7 +314,8 @@ class CompiledFunction:
         if node is None or node._rule is None:
             return DomainError(f"compiled replay failed: {type(e).__name__}: {e}")
         names = self._p.names
-        values = [x if x.__class__ is float else frame.f_locals.get(names[x], names[x])
+        local = frame.f_locals if frame is not None else {}
+        values = [x if x.__class__ is float else local.get(names[x], names[x])
                   for x in node.operands]
         when = "backward: the derivative of " if src.backward[line - 1] else ""
         err = domain_error(node._rule, values, e, when=when)

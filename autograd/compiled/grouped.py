@@ -30,9 +30,10 @@ and guards are the batched replay's: the examples where the engine raises are na
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from itertools import count
+from functools import lru_cache
+from itertools import chain, count
+from operator import attrgetter
 
 from ..ops import Op
 from ..value import DomainError, Value
@@ -44,6 +45,10 @@ from .guards import GuardError
 from .symbolic import Branches, Sym, name, raises, sym
 
 LETTER = {"w": "W", "b": "b", "z": "z", "out": "a"}  # a role's kind as a matrix's name
+OPTIONS = {"seed": 1.0, "dom": None, "guard": None}  # the code's parameters after the arrays
+# Past this many lines, CPython's compiler (~15 µs a line) costs more than running the program
+# a statement at a time (lines.py: ~0.5 µs more per statement and call, a few µs once each)
+LONG_PROGRAM = 30_000
 
 
 @dataclass(eq=False)
@@ -65,6 +70,7 @@ class Array:
     rows: object = None  # (members, operands): the row each member reads, slot by slot
     leaves: list = field(default_factory=list)  # an input's or the constants' nodes
     titles: tuple | None = None  # (a title id per row, the titles): see role_titles
+    desc: tuple = ()  # per operand: the index of the array it reads, or its float's bits
 
     def __repr__(self) -> str:
         return f"<{self.kind} {self.title}: {self.n} rows>"
@@ -76,72 +82,89 @@ class Grouping:
 
     p: codegen.Program
     arrays: list[Array]  # inputs, the constants, then the groups in order
-    where: dict  # node -> (Array, row)
+    array_of: dict  # node -> the index of its Array
+    row_of: dict  # node -> its row there
+    by_index: list[Array]  # the arrays by their index
     consts: list[float]
     used: set = field(default_factory=set)  # identifiers taken by the arrays
     plans: dict = field(default_factory=dict)  # kind of group -> its contraction plan
+
     @property
     def groups(self) -> list[Array]:
         return [a for a in self.arrays if a.kind == "group"]
 
+    def where(self, node: Value) -> tuple[Array, int]:
+        """The array a node is in, and its row."""
+        return self.by_index[self.array_of[node]], self.row_of[node]
+
 
 def group(p: codegen.Program) -> Grouping:
-    """Group the program's nodes: same level, same Op, operands from the same arrays."""
-    where: dict = {}
+    """Group the program's nodes: same level, same Op, operands from the same arrays. (A
+    network's nodes have many operands: each is looked up by C-level ``map`` passes.)"""
     arrays: list[Array] = []
+    array_of: dict = {}
+    row_of: dict = {}
     for k, leaves in enumerate(p.inputs):
         a = Array(len(arrays), p.params[k], p.arg_names[k], "input", len(leaves), arg=k,
                   leaves=leaves)
         arrays.append(a)
-        for j, leaf in enumerate(leaves):
-            where[leaf] = (a, j)
+        array_of.update(dict.fromkeys(leaves, a.index))
+        row_of.update(zip(leaves, range(len(leaves))))
     const = Array(len(arrays), "consts", "constants", "const")
     arrays.append(const)
+    level = [0] * len(arrays)  # by array index
     consts: list[float] = []
     open_: dict = {}
+    n_root = p.n_root
     for i, node in enumerate(p.order):
-        if node in where:
-            continue
-        if node.is_leaf():
-            where[node] = (const, len(consts))
+        ops = node._operands
+        if not ops:  # a leaf: an input's, or a constant
+            if node in array_of:
+                continue
+            array_of[node], row_of[node] = const.index, len(consts)
             consts.append(p.constants[node])  # its data when traced
             const.leaves.append(node)
             continue
-        level = 0
-        desc = []
-        for x in node.operands:
-            if x.__class__ is float:
-                desc.append(x.hex())  # -0.0 and 0.0 apart, every NaN alike
-                continue
-            a = where[x][0]
-            desc.append(a.index)
-            if a.level > level:
-                level = a.level
-        key = (level + 1, id(node._rule), i < p.n_root, tuple(desc))
+        desc = tuple(map(array_of.get, ops))  # a float operand: None (Values are by identity)
+        if None in desc:
+            desc = tuple(x.hex() if x.__class__ is float else array_of[x] for x in ops)
+            top = max([level[d] for d in desc if d.__class__ is int], default=0)
+        else:
+            top = max(map(level.__getitem__, desc))
+        key = (top, id(node._rule), i < n_root, desc)  # floats by bits: −0.0 apart
         g = open_.get(key)
         if g is None:
-            g = open_[key] = Array(len(arrays), "", "", "group", op=node._rule, level=level + 1,
-                                   root=i < p.n_root)
+            g = open_[key] = Array(len(arrays), "", "", "group", op=node._rule, level=top + 1,
+                                   root=i < n_root, desc=desc)
             arrays.append(g)
-        where[node] = (g, len(g.members))
+            level.append(top + 1)
+        array_of[node], row_of[node] = g.index, len(g.members)
         g.members.append(node)
     const.n = len(consts)
     groups = sorted((a for a in arrays if a.kind == "group"), key=lambda a: (a.level, a.index))
     for g in groups:
         g.n = len(g.members)
-        g.slots, g.same, g.rows = _slots(g, where)
-    gr = Grouping(p, [a for a in arrays if a.kind != "group"] + groups, where, consts)
+        g.slots, g.same, g.rows = _slots(g, arrays, array_of, row_of)
+    gr = Grouping(p, [a for a in arrays if a.kind != "group"] + groups, array_of, row_of,
+                  arrays, consts)
     name_groups(gr, Names(()))
     return gr
 
 
-def _slots(g: Array, where: dict) -> list:
+def _slots(g: Array, arrays: list, array_of: dict, row_of: dict) -> tuple:
+    """Per operand slot: its float, or (the array it reads, the row of each member); whether
+    every member reads one row; the rows as a (members, slots) matrix."""
     import numpy as np
 
-    first = g.members[0].operands
-    rows = np.array([[where[x][1] if x.__class__ is not float else 0 for x in m.operands]
-                     for m in g.members], dtype=np.intp).reshape(g.n, len(first))
-    slots = [x if x.__class__ is float else (where[x][0], rows[:, j])
+    first = g.members[0]._operands
+    if float in map(type, first):  # members of a group have their floats in one place
+        rows = np.array([[row_of[x] if x.__class__ is not float else 0 for x in m._operands]
+                         for m in g.members], dtype=np.intp)
+    else:
+        operands = chain.from_iterable(map(attrgetter("_operands"), g.members))
+        rows = np.fromiter(map(row_of.__getitem__, operands), np.intp, g.n * len(first))
+    rows = rows.reshape(g.n, len(first))
+    slots = [x if x.__class__ is float else (arrays[array_of[x]], rows[:, j])
              for j, x in enumerate(first)]
     return slots, (rows == rows[0]).all(axis=0).tolist(), rows
 
@@ -318,16 +341,14 @@ def contraction(g: Array, cache: dict) -> Contraction | None:
 def _plan_key(g: Array) -> tuple:
     """What a plan depends on: the op, the constants, which slots read one array (numbered by
     first appearance) and whether every member reads one row; for a group of one, the rows."""
-    local: dict = {}
-    desc = []
-    for j, x in enumerate(g.slots):
-        if x.__class__ is float:
-            desc.append(x.hex())
-        else:
-            source, rows = x
-            desc.append((local.setdefault(source.index, len(local)), _shared_row(g, j),
-                         (int(rows[0]), source.n) if g.n == 1 else None))
-    return (id(g.op), g.n == 1, tuple(desc))
+    if g.n == 1:
+        return (id(g.op), True, tuple(x.hex() if x.__class__ is float else
+                                      (x[0].index, int(x[1][0]), x[0].n) for x in g.slots))
+    first = {}
+    for d in g.desc:  # arrays numbered by first appearance; floats are themselves
+        if d.__class__ is int and d not in first:
+            first[d] = len(first)
+    return (id(g.op), False, tuple(map(first.get, g.desc, g.desc)), tuple(g.same))
 
 
 def _rows(g: Array, start: int, length: int):
@@ -351,8 +372,13 @@ def _derive(g: Array):
 
 def _whole(rows, n: int) -> bool:
     """Whether ``rows`` are all n rows of an array, in order: the array itself, no gather."""
+    return rows.ndim == 1 and len(rows) == n and rows.tobytes() == _counting(n)
+
+
+@lru_cache(maxsize=64)
+def _counting(n: int) -> bytes:
     import numpy as np
-    return rows.ndim == 1 and len(rows) == n and bool((rows == np.arange(n)).all())
+    return np.arange(n, dtype=np.intp).tobytes()
 
 
 def _shared_row(g: Array, j: int) -> bool:
@@ -632,7 +658,7 @@ class GroupedWriter:
         pos = {a: k for k, a in enumerate(self.gr.arrays)}
         after: dict = {}
         for k, gd in enumerate(self.p.guards):
-            arrays = [self.gr.where[x][0] for x in (gd.node, gd.other) if x.__class__ is Value]
+            arrays = [self.gr.where(x)[0] for x in (gd.node, gd.other) if x.__class__ is Value]
             last = max(arrays, key=pos.__getitem__)
             after.setdefault(last if last.kind == "group" else None, []).append(k)
         return after
@@ -645,12 +671,12 @@ class GroupedWriter:
             self.line(f"guard({codegen.guard_fails(gd, a, other).code(True)}, {k})")
 
     def value_of(self, node: Value) -> Sym:
-        a, r = self.gr.where[node]
+        a, r = self.gr.where(node)
         return name(f"{a.name}[{r}]")
 
     # --- reverse ------------------------------------------------------------------------------
     def reverse(self) -> None:
-        root, r = self.gr.where[self.p.root]
+        root, r = self.gr.where(self.p.root)
         for g in reversed(self.gr.groups):
             if g not in self.needs:
                 continue
@@ -758,7 +784,8 @@ class GroupedWriter:
     def write(self) -> codegen.Source:
         p = self.p
         params = [a.name for a in self.gr.arrays if a.kind == "input"]
-        self.src.add(f"def {self.fname}({', '.join(params)}, seed=1.0, dom=None, guard=None):")
+        options = ", ".join(f"{k}={v!r}" for k, v in OPTIONS.items())
+        self.src.add(f"def {self.fname}({', '.join(params)}, {options}):")
         self.src.add(f'    """Generated by autograd.compile, grouped ({len(p.order)} nodes in '
                      f'{len(self.gr.groups)} groups): the value and the gradients."""')
         self.src.add("    # forward: each line one group of like nodes, one array operation")
@@ -829,79 +856,34 @@ class GroupedCode:
     plan: object = None  # the BatchPlan its replay reports errors through
 
 
-def build(gr: Grouping, batched: tuple[bool, ...], part: int | None = None) -> GroupedCode:
-    """Write and compile the grouped code. A program longer than ``part`` lines (default
-    ``codegen.CHUNK_LINES``) is compiled as parts of about that many lines (``split``)."""
+def build(gr: Grouping, batched: tuple[bool, ...]) -> GroupedCode:
+    """Write and compile the grouped code. A program longer than ``LONG_PROGRAM`` lines is
+    not compiled whole but run a statement at a time, each shape of statement compiled once
+    (``lines.Program``: a deep network's layers repeat a dozen shapes)."""
     fname = f"{gr.p.fname}_grouped"
     w = GroupedWriter(gr, batched, fname)
     src = w.write()
     ns = namespace(gr.p)
     ns.update(w.ns)
-    part = codegen.CHUNK_LINES if part is None else part
-    if len(src.lines) <= part:
+    if len(src.lines) <= LONG_PROGRAM:
         fn, filename = codegen.build(gr.p, src, True, ns=ns, kind="grouped", fname=fname)
     else:
-        fn, filename = _build_parts(gr.p, src, ns, fname, part)
+        fn, filename = _statements(gr, src, ns)
     return GroupedCode(fn, src, filename)
 
 
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_DEFINES = re.compile(r"    ([A-Za-z_][A-Za-z0-9_]*) = ")
-
-
-def split(lines: list[str], part: int) -> list[tuple[int, int, list[str], list[str]]]:
-    """The body of a straight-line function (lines 2 … end: after the def and docstring) in
-    parts of about ``part`` lines: (first line, end, names it loads from earlier parts, names
-    it stores for later ones). Each line is one statement; what a line reads is every name in
-    it outside its comment (more than it reads is harmless: a name only loads if an earlier
-    part defined it)."""
-    bounds = list(range(2, len(lines), part)) + [len(lines)]
-    reads, defines = [], []
-    for start, end in zip(bounds, bounds[1:]):
-        r, d = set(), set()
-        for line in lines[start:end]:
-            r.update(_NAME.findall(line.split("#", 1)[0]))
-            m = _DEFINES.match(line)
-            if m:
-                d.add(m.group(1))
-        reads.append(r)
-        defines.append(d)
-    out, before = [], set()
-    for k, (start, end) in enumerate(zip(bounds, bounds[1:])):
-        later = set().union(*reads[k + 1:])
-        out.append((start, end, sorted(reads[k] & before), sorted(defines[k] & later)))
-        before |= defines[k]
-    return out
-
-
-def _build_parts(p: codegen.Program, src: codegen.Source, ns: dict, fname: str, part: int):
-    """Compile each part on its own, its lines at their line numbers in the whole text (so
-    tracebacks and errors read ``grouped_source``); values cross parts in a list."""
-    import builtins
+def _statements(gr: Grouping, src: codegen.Source, ns: dict):
+    """The long program as ``lines.Program``: its text registered as compiled code's is (so
+    errors and tracebacks can quote ``grouped_source``), its statements run in order."""
     import linecache
 
-    lines = src.lines
+    from .lines import Program
+
     text = src.text()
-    filename = f"<autograd.compile {p.fname} #{next(codegen._files)} grouped>"
+    filename = f"<autograd.compile {gr.p.fname} #{next(codegen._files)} grouped>"
     linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
-    header = lines[0][len(f"def {fname}("):-2]  # the parameters, as the def line has them
-    params = [a.split("=")[0].strip() for a in header.split(",")]
-    slots: dict[str, int] = {}
-    calls = []
-    for k, (start, end, loads, stores) in enumerate(split(lines, part)):
-        for name_ in stores:
-            slots.setdefault(name_, len(slots))
-        pad = "\n" * (start - 2)  # the def and the loads on the two lines before the body
-        load = "; ".join(f"{n} = op_live[{slots[n]}]" for n in loads) or "pass"
-        store = "; ".join(f"op_live[{slots[n]}] = {n}" for n in stores) or "pass"
-        code = (f"{pad}def op_part{k}(op_live, {', '.join(params)}):\n    {load}\n" +
-                "\n".join(lines[start:end]) + f"\n    {store}\n")
-        exec(builtins.compile(code, filename, "exec"), ns)  # noqa: S102 - our generated code
-        calls.append(f"op_part{k}(op_live, {', '.join(params)})")
-    main = (f"def {fname}({header}):\n    op_live = [None] * {len(slots)}\n" +
-            "".join(f"    {c}\n" for c in calls[:-1]) + f"    return {calls[-1]}\n")
-    exec(builtins.compile(main, filename, "exec"), ns)  # noqa: S102 - our generated code
-    return ns[fname], filename
+    params = {a.name: None for a in gr.arrays if a.kind == "input"} | OPTIONS
+    return Program(src.lines, 2, params, ns, filename), filename
 
 
 def _prepare(np, arg, spec):
