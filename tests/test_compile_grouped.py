@@ -106,6 +106,12 @@ def test_tanh_mlp_graph_grouped_equals_the_engine(nodes):
     assert rel(value, want_value) < 1e-12
     assert rel(grads, want_grads) < 1e-12
     assert "@" in fn.grouped_source  # the layers found as matrix products
+    # its layers cycle through 4 weight blocks (as an unrolled RNN reuses its W): each block
+    # is gathered once, every later layer reads that matrix by name
+    gathers = re.findall(r"^    (\w+) = w\[", fn.grouped_source, flags=re.M)
+    assert len(gathers) == 4
+    layers = nodes // 16  # 8 dots + 8 tanhs each; block 0 at layers 0, 4, 8 … (0 reads x)
+    assert len(re.findall(rf"= {gathers[0]} @ tanh", fn.grouped_source)) == (layers - 1) // 4
 
 
 @pytest.mark.parametrize("activation", list(nn.ACTIVATIONS))

@@ -108,6 +108,7 @@ def order_graph(root: Value, aux: Sequence[Value],
 
 
 _NON_WORD = re.compile(r"[^0-9A-Za-z_]+")
+_NOT_COMMENT = re.compile(r"[^0-9A-Za-z_.\[\]]+")
 _RULE = attrgetter("_rule")
 
 
@@ -164,7 +165,7 @@ def _inner_bases(nodes: list[Value], start: int) -> list[str]:
 def comment_text(text: str) -> str:
     """User text (a label, an op's name) made safe for a comment: ASCII word characters and
     dots only, so no line break, quote or character of another script reaches the code."""
-    return re.sub(r"[^0-9A-Za-z_.\[\]]+", "?", text)[:60]
+    return _NOT_COMMENT.sub("?", text)[:60]
 
 
 def assign_names(p: Program) -> None:

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import chain, count
+from itertools import chain, count, repeat
 from operator import attrgetter
 
 from ..ops import Op
@@ -128,16 +128,15 @@ def group(p: codegen.Program) -> Grouping:
         desc = tuple(map(array_of.get, ops))  # a float operand: None (Values are by identity)
         if None in desc:
             desc = tuple(x.hex() if x.__class__ is float else array_of[x] for x in ops)
-            top = max([level[d] for d in desc if d.__class__ is int], default=0)
-        else:
-            top = max(map(level.__getitem__, desc))
-        key = (top, id(node._rule), i < n_root, desc)  # floats by bits: −0.0 apart
+        # the arrays read slot by slot fix the level (1 + theirs): it is found once per group
+        key = (id(node._rule), i < n_root, desc)  # floats by their bits: −0.0 apart
         g = open_.get(key)
         if g is None:
-            g = open_[key] = Array(len(arrays), "", "", "group", op=node._rule, level=top + 1,
+            top = 1 + max([level[d] for d in desc if d.__class__ is int], default=0)
+            g = open_[key] = Array(len(arrays), "", "", "group", op=node._rule, level=top,
                                    root=i < n_root, desc=desc)
             arrays.append(g)
-            level.append(top + 1)
+            level.append(top)
         array_of[node], row_of[node] = g.index, len(g.members)
         g.members.append(node)
     const.n = len(consts)
@@ -164,8 +163,8 @@ def _slots(g: Array, arrays: list, array_of: dict, row_of: dict) -> tuple:
         operands = chain.from_iterable(map(attrgetter("_operands"), g.members))
         rows = np.fromiter(map(row_of.__getitem__, operands), np.intp, g.n * len(first))
     rows = rows.reshape(g.n, len(first))
-    slots = [x if x.__class__ is float else (arrays[array_of[x]], rows[:, j])
-             for j, x in enumerate(first)]
+    slots = [x if x.__class__ is float else (arrays[array_of[x]], column)
+             for x, column in zip(first, list(rows.T))]
     return slots, (rows == rows[0]).all(axis=0).tolist(), rows
 
 
@@ -186,15 +185,18 @@ def role_titles(a: Array) -> tuple:
         ids: dict = {}
         nodes = a.members if a.kind == "group" else a.leaves
         # the slot, not the property: Roles are shared by a unit's nodes, so few distinct
-        roles = [getattr(n, "_role", None) for n in nodes]
+        roles = list(map(getattr, nodes, repeat("_role"), repeat(None)))
         per = {r: ids.setdefault(_role_title(r), len(ids)) for r in set(roles)}
-        a.titles = (np.array([per[r] for r in roles], dtype=np.intp), list(ids))
+        a.titles = (None if len(ids) == 1 else  # one title (or none) for every row
+                    np.array(list(map(per.__getitem__, roles)), dtype=np.intp), list(ids))
     return a.titles
 
 
 def title_of(a: Array, rows) -> str | None:
     """The title every one of ``rows`` of ``a`` has, if they have one."""
     ids, titles = role_titles(a)
+    if ids is None:
+        return titles[0]
     picked = ids[rows]
     first = picked.flat[0]
     return titles[first] if (picked == first).all() else None
@@ -441,9 +443,26 @@ def _check_plan(g: Array, families: list, family_of: dict, segments: list, parti
     return [(f.start, f.length, f.invariant) for f in families], segments, shares
 
 
+_CONTRACTIONS: dict = {}  # (letters, out, which inputs are plain names) -> format string
+
+
 def _contract(inputs: list[tuple[str, str]], out: str) -> str:
     """Σ over the letters not in ``out`` of the product of the inputs (text, letters), as a
-    matrix product where it is one, else ``einsum``."""
+    matrix product where it is one, else ``einsum``. Worked out once per kind of input (its
+    letters, and whether its text needs parentheses): a deep network repeats a few kinds."""
+    plain = tuple(_paren(a) == a for a, _ in inputs)
+    key = (tuple(la for _, la in inputs), out, plain)
+    form = _CONTRACTIONS.get(key)
+    if form is None:
+        marks = [f"QZ{k}QZ" if p else f"QZ{k}QZ+" for k, p in enumerate(plain)]
+        form = _contraction([(m, la) for m, (_, la) in zip(marks, inputs)], out)
+        for k in sorted(range(len(marks)), key=lambda k: -len(marks[k])):
+            form = form.replace(marks[k], f"{{{k}}}")
+        _CONTRACTIONS[key] = form
+    return form.format(*[a for a, _ in inputs])
+
+
+def _contraction(inputs: list[tuple[str, str]], out: str) -> str:
     if len(inputs) == 1:
         (a, la), = inputs
         if la == out:
@@ -512,6 +531,7 @@ class GroupedWriter:
         self.codes: dict = {}
         self.shapes: dict = {}  # (id(Op), constants) -> codegen.Shape
         self.views: dict = {}  # rows of a shared array -> the view that selects them
+        self.gathered: dict = {}  # (array, rows) -> the name of the matrix gathered from them
         self.index_names = count()
         self.names = Names(gr.used)
         self.guards_after = self._place_guards()
@@ -625,8 +645,12 @@ class GroupedWriter:
         if fam.invariant and fam.length == 1:
             fam.expr = f"{src.name}[{int(rows)}]"
             return
+        key = (src.index, rows.shape, rows.tobytes())
+        if key in self.gathered:  # the same rows again (weights shared by layers: an RNN's)
+            fam.expr = self.gathered[key]
+            return
         title = title_of(src, rows) or f"{g.title}.{f}"
-        fam.expr = self.names.take(title, f"{g.name}_{f}")
+        fam.expr = self.gathered[key] = self.names.take(title, f"{g.name}_{f}")
         shape = "×".join(map(str, rows.shape))
         self.line(f"{fam.expr} = {self.rows_of(src, rows)}  # {codegen.comment_text(title)}: "
                   f"{shape} from {codegen.comment_text(src.title)}", g.members[0])
