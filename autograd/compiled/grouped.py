@@ -951,16 +951,14 @@ def replay(fn, args: tuple, reduce: str | None, errors: str):
         sizes = [b] * len(sizes)
     code = fn._grouped_code(tuple(n is not None for n in sizes))
     dom = Domain(np, b, code.plan, errors)
-    old = np.seterr(all="ignore")  # where it matters, the code's checks report it
     try:
-        value, grads, aux = code.fn(*prepared, seed=1.0 / b if reduce == "mean" else 1.0,
-                                    dom=_Domain(dom), guard=dom.guard)
+        with np.errstate(all="ignore"):  # where it matters, the code's checks report it
+            value, grads, aux = code.fn(*prepared, seed=1.0 / b if reduce == "mean" else 1.0,
+                                        dom=_Domain(dom), guard=dom.guard)
     except (ArithmeticError, ValueError) as e:
         if isinstance(e, DomainError | GuardError):
             raise
         raise code.plan.replay_error(e) from None
-    finally:
-        np.seterr(**old)
     return _results(np, fn, value, grads, aux, sizes, b, reduce, dom.bad)
 
 
