@@ -423,20 +423,32 @@ def targets(rows: list[dict]) -> list[str]:
 
 
 def grouped_targets(demo) -> list[str]:
-    """Issue 19's targets for the grouped step (the less favourable of wall and CPU)."""
+    """Issue 19's targets for the grouped step: on the rounds (one step between other engines',
+    the less favourable of wall and CPU) and warm (blocks of consecutive steps)."""
     gr, tb, hand = demo(CompiledGroupedDemo.name), demo("torch batched"), demo(NumpyDemo.name)
     if gr is None:
         return []
     ms = 1000 * max(gr["seconds"], gr["cpu_seconds"])
-    lines = [f"- grouped step ≤ 0.3 ms: {ms:.3f} ms ({'met' if ms <= 0.3 else 'NOT met'})"]
-    if tb:
-        wall, cpu = _ratios(tb, gr)
-        lines.append(f"- grouped step ≥ 1.5× faster than batched PyTorch: {wall:.1f}× wall, "
-                     f"{cpu:.1f}× CPU ({'met' if min(wall, cpu) >= 1.5 else 'NOT met'})")
-    if hand:
-        wall, cpu = _ratios(gr, hand)
-        lines.append(f"- grouped step within 3× of the NumPy step written by hand: {wall:.2f}× "
-                     f"wall, {cpu:.2f}× CPU ({'met' if max(wall, cpu) <= 3 else 'NOT met'})")
+    warm = gr.get("warm_seconds")
+    lines = [f"- grouped step ≤ 0.3 ms: one step between other engines' {ms:.3f} ms "
+             f"({'met' if ms <= 0.3 else 'NOT met'})" +
+             (f"; warm {1000 * warm:.3f} ms ({'met' if warm <= 0.0003 else 'NOT met'})"
+              if warm else "")]
+    for other, what, need, faster in ((tb, "≥ 1.5× faster than batched PyTorch", 1.5, True),
+                                      (hand, "within 3× of the NumPy step written by hand", 3,
+                                       False)):
+        if other is None:
+            continue
+        slow, fast = (other, gr) if faster else (gr, other)
+        wall, cpu = _ratios(slow, fast)
+        ok = min(wall, cpu) >= need if faster else max(wall, cpu) <= need
+        line = (f"- grouped step {what}: {wall:.2f}× wall, {cpu:.2f}× CPU "
+                f"({'met' if ok else 'NOT met'})")
+        if warm and other.get("warm_seconds"):
+            ratio = slow["warm_seconds"] / fast["warm_seconds"]
+            ok = ratio >= need if faster else ratio <= need
+            line += f"; warm {ratio:.2f}× ({'met' if ok else 'NOT met'})"
+        lines.append(line)
     return lines
 
 

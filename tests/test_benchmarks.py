@@ -32,6 +32,10 @@ def test_all_benchmarks_run_and_the_engines_agree(capsys, tmp_path):
     for r in demo.values():
         assert r["ok"] and r["max_dev"] <= 1e-12, r["engine"]
         assert len(r["losses"]) == len(demo["dagrad"]["losses"]) == 2  # warm-up + 1 run
+    if "numpy by hand" in demo:  # sub-5-ms steps are also timed warm, in blocks
+        assert demo["numpy by hand"]["warm_seconds"] > 0
+        assert demo["dagrad compiled (grouped)"]["warm_seconds"] > 0
+        assert "warm ms/step" in table
     chain = [r for r in rows if r["bench"] == "chain" and r["engine"] == "dagrad"]
     assert [r["nodes"] for r in chain] == [100, 2000] and all(r["ok"] for r in chain)
     assert rows_of(rows, "wide")["dagrad"]["ok"]

@@ -274,6 +274,25 @@ def test_a_statement_keeps_its_names_and_numbers_and_a_failing_one_names_its_lin
     assert np.array_equal(d, c @ np.ones(1) + 1.0) and e == d.sum() + 3
 
 
+def test_statements_of_one_shape_share_code_but_not_their_strings_or_names():
+    """Two statements alike but for their digits share one compiled shape; a string is part of
+    the shape (so 'a1' and 'a2' are not confused), and a name that is the namespace's in one
+    statement and a variable in another is not either."""
+    text = ["def f(x, seed=1.0):", '    """doc"""',
+            "    t1 = tag('a1', x)", "    t2 = tag('a2', x)",
+            "    u1 = x * 2", "    u22 = x * 3",
+            "    tag1 = tag(u1, 1)", "    tag2 = tag1(u1, 2)",
+            "    return t1, t2, u1, u22, tag1, tag2"]
+    ns = {"tag": lambda s, x: (s, x)}
+    with pytest.raises(TypeError) as err:  # tag1 is a variable (a tuple): line 8 calls it
+        lines.Program(text, 2, {"x": None, "seed": 1.0}, ns, "<test>")(5)
+    assert err.value.compiled_line == 8
+    text[7] = "    tag2 = tag(tag1, 2)"
+    prog = lines.Program(text, 2, {"x": None, "seed": 1.0}, ns, "<test>")
+    assert prog(5) == (("a1", 5), ("a2", 5), 10, 15, (10, 1), ((10, 1), 2))
+    assert "L[a0] = L[a1] * a2" in prog.shapes and len(prog.shapes) == 5
+
+
 def test_constants_keep_their_trace_time_data_whenever_the_code_is_written():
     """The float and grouped code are written when first used; a Value f used without taking
     it as an argument is still the constant it was when traced (notebook 9, section 3)."""

@@ -42,8 +42,11 @@ to a few times 10⁵ nodes; for a big batch, trace ONE example and replay it bat
 than tracing the whole batch. A program split into parts replays about 20% slower per node
 than one function (the reverse sweep reads the forward values back from the list). The
 grouped code is a few lines per group, not per node (a 1,000,000-node tanh MLP of 8-wide
-layers: 125,000 groups), split into parts the same way, so it compiles at any size with the
-graph's own memory (under 2 GB at 10⁶ nodes; see ``benchmarks/RESULTS.md`` for the times).
+layers: 125,000 groups), and past ``grouped.LONG_PROGRAM`` (30,000) lines it is not compiled
+whole at all: ``lines.Program`` runs it a statement at a time, each *shape* of statement
+(its text with the names and numbers taken out: a deep network repeats a dozen) compiled
+once. So it compiles at any size with the graph's own memory (about 1.3 GB and under 20 s
+at 10⁶ nodes; see ``benchmarks/RESULTS.md``).
 
 First order only: the code computes floats (or arrays), not Values, so it cannot be
 differentiated again; for second order use ``autograd.hessian`` or ``create_graph=True``.

@@ -4,7 +4,7 @@ CPython compiles a generated line in about 15 µs; a grouped program of a millio
 half a million lines. But its lines come in few *shapes*: ``dot5 = dot5_0 @ tanh4`` and
 ``dot7 = dot7_0 @ tanh6`` are both ``A = B @ C``, and ``w[64:128].reshape(8, 8)`` differs
 from ``w[0:64].reshape(8, 8)`` only in its integers. So each statement is split into its
-shape (the text with every variable and every integer taken out) and its holes; each shape is
+shape (the text with every variable and every number taken out) and its holes; each shape is
 compiled once, as a small function of a table of live values, and the program is a list of
 (shape, holes) run in order.
 
@@ -63,7 +63,8 @@ class Program:
 
         self.slot: dict[str, int] = {p: k for k, p in enumerate(params)}
         self.keep = {k for k, v in ns.items() if not isinstance(v, np.ndarray)} | _WORDS
-        self.ns, self.filename = ns, filename
+        self.ns = ns
+        self.filename = f"{filename.rstrip('>')}: a statement's shape>"  # tracebacks: not a line
         self.shapes: dict[str, Callable] = {}
         self.plans: dict[str, Plan] = {}
         self.steps: list[tuple[Callable, tuple]] = []
@@ -82,7 +83,9 @@ class Program:
 
     def _step(self, code: str) -> tuple[Callable, tuple]:
         tokens = _TOKEN.findall(code)
-        key = _DIGITS.sub("0", code)
+        # digits aside, the text fixes where the names and numbers are; a string stays in the
+        # shape whole (an einsum's letters), so a statement with one is its own key
+        key = code if "'" in code or '"' in code else _DIGITS.sub("0", code)
         plan = self.plans.get(key)
         if plan is None or not plan.fits(tokens, self.keep):
             plan = self._plan(code)
