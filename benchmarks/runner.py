@@ -157,23 +157,23 @@ def warm_steps(models: dict, step: dict, repeats: int) -> dict[str, float]:
     """The sub-5-ms engines timed as a training loop runs them: blocks of consecutive steps
     (about 20 ms each), the engines taking turns block by block; the median time per step.
     A single step timed between other engines' (the rounds above) starts with cold caches:
-    micrograd's step before it walks a million objects. Losses are not recorded here (the
-    rounds compared them step by step); each engine goes on with its own schedule."""
+    micrograd's step before it walks a million objects. Every warm step uses the learning
+    rate of the engine's next step in the schedule (the schedule itself turns negative past
+    step 111, and the weights would blow up); losses are not recorded here (the rounds
+    compared them step by step)."""
     sizes = {}
     for n, model in models.items():  # steps per block, from one block of 5
         t0 = time.perf_counter()
         for _ in range(5):
             model.step(step[n])
-        step[n] += 5
         sizes[n] = max(5, int(WARM_BLOCK / max((time.perf_counter() - t0) / 5, 1e-9)))
     per: dict = {n: [] for n in models}
     for _round, n in rounds(list(models), repeats, warmup=0):
         model, k = models[n], step[n]
         t0 = time.perf_counter()
-        for j in range(sizes[n]):
-            model.step(k + j)
+        for _ in range(sizes[n]):
+            model.step(k)
         per[n].append((time.perf_counter() - t0) / sizes[n])
-        step[n] += sizes[n]
     return {n: statistics.median(ts) for n, ts in per.items()}
 
 

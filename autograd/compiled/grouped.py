@@ -901,17 +901,13 @@ def build(gr: Grouping, batched: tuple[bool, ...]) -> GroupedCode:
 
 
 def _statements(gr: Grouping, src: codegen.Source, ns: dict):
-    """The long program as ``lines.Program``: its text registered as compiled code's is (so
-    errors and tracebacks can quote ``grouped_source``), its statements run in order."""
-    import linecache
-
+    """The long program as ``lines.Program``, its statements run in order (an error carries
+    its line of ``grouped_source``; tracebacks show the shape of statement that raised)."""
     from .lines import Program
 
-    text = src.text()
     filename = f"<autograd.compile {gr.p.fname} #{next(codegen._files)} grouped>"
-    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
     params = {a.name: None for a in gr.arrays if a.kind == "input"} | OPTIONS
-    return Program(src.lines, 2, params, ns, filename), filename
+    return Program(src.lines, 2, params, ns, filename), filename  # 2: after def, docstring
 
 
 def _prepare(np, arg, spec):
