@@ -577,7 +577,7 @@ def _program(root: Value, leaves: list[list[Value]], specs: list[ArgSpec], nums:
     # the Values f used without taking them as arguments are constants of the code, at their
     # trace-time data: read now, since the code may be written later (when first used)
     inputs = {x for group in leaves for x in group}
-    p.constants = {x: x.data for x in order if x not in inputs and x.is_leaf()}
+    p.constants = {x: x.data for x in order if not x._operands and x not in inputs}
     return p
 
 

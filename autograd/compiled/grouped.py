@@ -116,10 +116,9 @@ def group(p: codegen.Program) -> Grouping:
         row_of.update(zip(leaves, range(len(leaves))))
     const = Array(len(arrays), "consts", "constants", "const")
     arrays.append(const)
-    level = [0] * len(arrays)  # by array index
     consts: list[float] = []
-    open_: dict = {}
-    n_root = p.n_root
+    open_: dict = {}  # key -> (array index, members): Arrays are made after the loop
+    n_root, get, made = p.n_root, array_of.get, len(arrays)
     for i, node in enumerate(p.order):
         ops = node._operands
         if not ops:  # a leaf: an input's, or a constant
@@ -129,47 +128,56 @@ def group(p: codegen.Program) -> Grouping:
             consts.append(p.constants[node])  # its data when traced
             const.leaves.append(node)
             continue
-        desc = tuple(map(array_of.get, ops))  # a float operand: None (Values are by identity)
+        desc = tuple(map(get, ops))  # a float operand: None (Values are by identity)
         if None in desc:
             desc = tuple(x.hex() if x.__class__ is float else array_of[x] for x in ops)
-        # the arrays read slot by slot fix the level (1 + theirs): it is found once per group
         key = (id(node._rule), i < n_root, desc)  # floats by their bits: −0.0 apart
         g = open_.get(key)
         if g is None:
-            top = 1 + max([level[d] for d in desc if d.__class__ is int], default=0)
-            g = open_[key] = Array(len(arrays), "", "", "group", op=node._rule, level=top,
-                                   root=i < n_root, desc=desc)
-            arrays.append(g)
-            level.append(top)
-        array_of[node], row_of[node] = g.index, len(g.members)
-        g.members.append(node)
+            g = open_[key] = (made, [])
+            made += 1
+        members = g[1]
+        array_of[node] = g[0]
+        row_of[node] = len(members)
+        members.append(node)
+    level = [0] * len(arrays)  # by array index; the arrays read fix a group's level
+    for (_, root, desc), (index, members) in open_.items():  # in order of creation
+        top = 1 + max([level[d] for d in desc if d.__class__ is int], default=0)
+        level.append(top)
+        arrays.append(Array(index, "", "", "group", op=members[0]._rule, level=top,
+                            root=root, desc=desc, members=members))
     const.n = len(consts)
     groups = sorted((a for a in arrays if a.kind == "group"), key=lambda a: (a.level, a.index))
     for g in groups:
         g.n = len(g.members)
-        g.slots, g.same, g.rows = _slots(g, arrays, array_of, row_of)
+        g.slots, g.same, g.rows = _slots(g, arrays, row_of)
     gr = Grouping(p, [a for a in arrays if a.kind != "group"] + groups, array_of, row_of,
                   arrays, consts)
     name_groups(gr, Names(()))
     return gr
 
 
-def _slots(g: Array, arrays: list, array_of: dict, row_of: dict) -> tuple:
+def _slots(g: Array, arrays: list, row_of: dict) -> tuple:
     """Per operand slot: its float, or (the array it reads, the row of each member); whether
     every member reads one row; the rows as a (members, slots) matrix."""
     import numpy as np
 
     first = g.members[0]._operands
-    if float in map(type, first):  # members of a group have their floats in one place
-        rows = np.array([[row_of[x] if x.__class__ is not float else 0 for x in m._operands]
-                         for m in g.members], dtype=np.intp)
+    n, m = len(g.members), len(first)
+    if any(d.__class__ is str for d in g.desc):  # a float operand (members have it alike)
+        rows = np.array([[row_of[x] if x.__class__ is not float else 0 for x in node._operands]
+                         for node in g.members], dtype=np.intp)
     else:
         operands = chain.from_iterable(map(attrgetter("_operands"), g.members))
-        rows = np.fromiter(map(row_of.__getitem__, operands), np.intp, g.n * len(first))
-    rows = rows.reshape(g.n, len(first))
-    slots = [x if x.__class__ is float else (arrays[array_of[x]], column)
-             for x, column in zip(first, list(rows.T))]
-    return slots, (rows == rows[0]).all(axis=0).tolist(), rows
+        rows = np.fromiter(map(row_of.__getitem__, operands), np.intp, n * m)
+    rows = rows.reshape(n, m)
+    slots = [x if d.__class__ is str else (arrays[d], column)
+             for x, d, column in zip(first, g.desc, list(rows.T))]
+    if n == 1 or m == 1:  # (a unary op's group: one column, often tanh or relu of a layer)
+        same = [True] * m if n == 1 else [len(set(rows[:, 0].tolist())) == 1]
+    else:
+        same = (rows == rows[0]).all(axis=0).tolist()
+    return slots, same, rows
 
 
 # --- names -----------------------------------------------------------------------------------
@@ -190,7 +198,11 @@ def role_titles(a: Array) -> tuple:
         nodes = a.members if a.kind == "group" else a.leaves
         # the slot, not the property: Roles are shared by a unit's nodes, so few distinct
         roles = list(map(getattr, nodes, repeat("_role"), repeat(None)))
-        per = {r: ids.setdefault(_role_title(r), len(ids)) for r in set(roles)}
+        distinct = set(roles)
+        if len(distinct) == 1:  # one role (or none) for every row: no ids needed
+            a.titles = (None, [_role_title(roles[0])])
+            return a.titles
+        per = {r: ids.setdefault(_role_title(r), len(ids)) for r in distinct}
         a.titles = (None if len(ids) == 1 else  # one title (or none) for every row
                     np.array(list(map(per.__getitem__, roles)), dtype=np.intp), list(ids))
     return a.titles

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 _TOKEN = re.compile(r"[A-Za-z_][A-Za-z_0-9]*|[0-9][0-9.]*(?:e[+-]?[0-9]+)?")
 _STRING = re.compile(r"'[^']*'|\"[^\"]*\"")
 _KEYWORD_ARG = re.compile(r"\s*=(?!=)")
-_DIGITS = re.compile(r"[0-9]+")
+_ZEROS = bytes.maketrans(b"0123456789", b"0000000000")
 _WORDS = set(keyword.kwlist)
 
 
@@ -66,7 +66,7 @@ class Program:
         self.ns = ns
         self.filename = f"{filename.rstrip('>')}: a statement's shape>"  # tracebacks: not a line
         self.shapes: dict[str, Callable] = {}
-        self.plans: dict[str, Plan] = {}
+        self.plans: dict[str | bytes, Plan] = {}
         self.steps: list[tuple[Callable, tuple]] = []
         self.line_of: list[int] = []  # the line (1-based) of each step
         for number in range(first, len(lines)):
@@ -83,9 +83,9 @@ class Program:
 
     def _step(self, code: str) -> tuple[Callable, tuple]:
         tokens = _TOKEN.findall(code)
-        # digits aside, the text fixes where the names and numbers are; a string stays in the
-        # shape whole (an einsum's letters), so a statement with one is its own key
-        key = code if "'" in code or '"' in code else _DIGITS.sub("0", code)
+        # digits aside (each made 0), the text fixes where the names and numbers are; a string
+        # stays in the shape whole (an einsum's letters), so a statement with one is its own key
+        key = code if "'" in code or '"' in code else code.encode().translate(_ZEROS)
         plan = self.plans.get(key)
         if plan is None or not plan.fits(tokens, self.keep):
             plan = self._plan(code)
