@@ -34,21 +34,24 @@ _ZEROS = bytes.maketrans(b"0123456789", b"0000000000")
 _WORDS = set(keyword.kwlist)
 
 
+NAME, INT, FLOAT = 0, 1, 2  # what fills a hole: a slot of the table, or the number itself
+
+
 @dataclass
 class Plan:
     """A shape of statement (compiled), and which of a statement's tokens fill its holes."""
 
     fn: Callable
     index: list[int]  # the tokens that are holes, in order
-    convert: list[Callable]  # each hole's value from its token: int, float, or a slot
+    kinds: list[int]  # each hole's: NAME, INT or FLOAT
     kept: list[int]  # tokens that stay because they are the namespace's
     names: list[int]  # the holes that are names
 
     def fits(self, tokens: list[str], keep: set) -> bool:
         """Whether a statement with this plan's key (its text, digits aside) has its names in
         the same roles: the namespace's where kept, variables where holes."""
-        return keep.issuperset([tokens[k] for k in self.kept]) and \
-            keep.isdisjoint([tokens[k] for k in self.names])
+        return keep.issuperset(map(tokens.__getitem__, self.kept)) and \
+            keep.isdisjoint(map(tokens.__getitem__, self.names))
 
 
 class Program:
@@ -90,18 +93,22 @@ class Program:
         if plan is None or not plan.fits(tokens, self.keep):
             plan = self._plan(code)
             self.plans.setdefault(key, plan)
-        return plan.fn, tuple([f(tokens[k]) for k, f in zip(plan.index, plan.convert)])
+        slot = self.slot  # a new name takes the next slot (setdefault's default: len(slot))
+        return plan.fn, tuple([slot.setdefault(t, len(slot)) if kind == NAME else
+                               int(t) if kind == INT else float(t)
+                               for t, kind in zip(map(tokens.__getitem__, plan.index),
+                                                  plan.kinds)])
 
     def _plan(self, code: str) -> Plan:
         """The shape of a statement: the text with its holes taken out, and where they are."""
         strings = [m.span() for m in _STRING.finditer(code)]
-        index, convert, kept, out, pos = [], [], [], [], 0
+        index, kinds, kept, out, pos = [], [], [], [], 0
         for k, m in enumerate(_TOKEN.finditer(code)):
             text, at = m.group(), m.start()
             if any(a <= at < b for a, b in strings):
                 continue  # an einsum's letters
             if text[0].isdigit():
-                convert.append(float if "." in text or "e" in text else int)
+                kinds.append(FLOAT if "." in text or "e" in text else INT)
                 out += [code[pos:at], f"a{len(index)}"]
             elif text in self.keep:
                 kept.append(k)
@@ -109,7 +116,7 @@ class Program:
             elif code[at - 1:at] == "." or at and _KEYWORD_ARG.match(code, m.end()):
                 continue  # .reshape, axis=0
             else:
-                convert.append(self._slot)
+                kinds.append(NAME)
                 out += [code[pos:at], f"L[a{len(index)}]"]
             index.append(k)
             pos = m.end()
@@ -118,12 +125,7 @@ class Program:
         fn = self.shapes.get(shape)
         if fn is None:
             fn = self.shapes[shape] = self._compile(shape, len(index))
-        names = [k for k, f in zip(index, convert) if f == self._slot]
-        return Plan(fn, index, convert, kept, names)
-
-    def _slot(self, name: str) -> int:
-        slot = self.slot
-        return slot[name] if name in slot else slot.setdefault(name, len(slot))
+        return Plan(fn, index, kinds, kept, [k for k, t in zip(index, kinds) if t == NAME])
 
     def _compile(self, shape: str, n: int) -> Callable:
         args = "".join(f", a{k}" for k in range(n))
