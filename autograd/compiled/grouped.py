@@ -148,36 +148,43 @@ def group(p: codegen.Program) -> Grouping:
                             root=root, desc=desc, members=members))
     const.n = len(consts)
     groups = sorted((a for a in arrays if a.kind == "group"), key=lambda a: (a.level, a.index))
-    for g in groups:
-        g.n = len(g.members)
-        g.slots, g.same, g.rows = _slots(g, arrays, row_of)
+    _slots(groups, arrays, row_of)
     gr = Grouping(p, [a for a in arrays if a.kind != "group"] + groups, array_of, row_of,
                   arrays, consts)
     name_groups(gr, Names(()))
     return gr
 
 
-def _slots(g: Array, arrays: list, row_of: dict) -> tuple:
-    """Per operand slot: its float, or (the array it reads, the row of each member); whether
-    every member reads one row; the rows as a (members, slots) matrix."""
+def _slots(groups: list[Array], arrays: list, row_of: dict) -> None:
+    """Each group's ``slots`` (per operand: its float, or (the array it reads, the row of each
+    member)), ``same`` (whether every member reads one row there) and ``rows`` (a (members,
+    slots) matrix). Groups of one size and arity are done together: one array of rows, one
+    comparison (10⁵ groups of a deep network cost a few NumPy calls, not a few each)."""
     import numpy as np
 
-    first = g.members[0]._operands
-    n, m = len(g.members), len(first)
-    if any(d.__class__ is str for d in g.desc):  # a float operand (members have it alike)
-        rows = np.array([[row_of[x] if x.__class__ is not float else 0 for x in node._operands]
-                         for node in g.members], dtype=np.intp)
-    else:
-        operands = chain.from_iterable(map(attrgetter("_operands"), g.members))
-        rows = np.fromiter(map(row_of.__getitem__, operands), np.intp, n * m)
-    rows = rows.reshape(n, m)
-    slots = [x if d.__class__ is str else (arrays[d], column)
-             for x, d, column in zip(first, g.desc, list(rows.T))]
-    if n == 1 or m == 1:  # (a unary op's group: one column, often tanh or relu of a layer)
-        same = [True] * m if n == 1 else [len(set(rows[:, 0].tolist())) == 1]
-    else:
-        same = (rows == rows[0]).all(axis=0).tolist()
-    return slots, same, rows
+    alike: dict = {}
+    for g in groups:
+        g.n = len(g.members)
+        if any(d.__class__ is str for d in g.desc):  # a float operand (members have it alike)
+            rows = np.array([[row_of[x] if x.__class__ is not float else 0
+                              for x in node._operands] for node in g.members], dtype=np.intp)
+            _set_slots([g], rows[None], arrays)
+        else:
+            alike.setdefault((g.n, len(g.desc)), []).append(g)
+    for (n, m), gs in alike.items():
+        members = chain.from_iterable(map(attrgetter("members"), gs))
+        operands = chain.from_iterable(map(attrgetter("_operands"), members))
+        rows = np.fromiter(map(row_of.__getitem__, operands), np.intp, len(gs) * n * m)
+        _set_slots(gs, rows.reshape(len(gs), n, m), arrays)
+
+
+def _set_slots(gs: list[Array], rows, arrays: list) -> None:
+    """``_slots`` for groups of one shape, ``rows[k]`` the rows of ``gs[k]``."""
+    same = (rows == rows[:, :1, :]).all(axis=1).tolist()
+    for g, r, columns, s in zip(gs, rows, rows.transpose(0, 2, 1), same):
+        g.rows, g.same = r, s
+        g.slots = [x if d.__class__ is str else (arrays[d], column)
+                   for x, d, column in zip(g.members[0]._operands, g.desc, columns)]
 
 
 # --- names -----------------------------------------------------------------------------------
