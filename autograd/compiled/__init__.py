@@ -45,8 +45,8 @@ grouped code is a few lines per group, not per node (a 1,000,000-node tanh MLP o
 layers: 125,000 groups), and past ``grouped.LONG_PROGRAM`` (30,000) lines it is not compiled
 whole at all: ``lines.Program`` runs it a statement at a time, each *shape* of statement
 (its text with the names and numbers taken out: a deep network repeats a dozen) compiled
-once. So it compiles at any size with the graph's own memory (about 1.3 GB and under 20 s
-at 10⁶ nodes; see ``benchmarks/RESULTS.md``).
+once. So it compiles at any size, linear in the graph, in the graph's own memory (about
+1.1 GB and 18–24 s at 10⁶ nodes on a 2-core machine, by its load; ``benchmarks/RESULTS.md``).
 
 First order only: the code computes floats (or arrays), not Values, so it cannot be
 differentiated again; for second order use ``autograd.hessian`` or ``create_graph=True``.
