@@ -11,6 +11,7 @@ import pickle
 import re
 import tokenize
 import tracemalloc
+from unittest import mock
 
 import pytest
 from hypothesis import given, settings
@@ -19,7 +20,7 @@ from hypothesis import strategies as st
 import autograd
 import nn
 from autograd import DomainError, Op, Value
-from autograd.compiled import GuardError, compile_graph
+from autograd.compiled import GuardError, compile_graph, grouped, lines
 from autograd.compiled.guards import recording
 
 np = pytest.importorskip("numpy")
@@ -183,16 +184,22 @@ HOSTILE = ["x\nopen('pwned', 'w').write('1')", "a'b\"c", "# comment", "\r\rnope(
            "exp", "1abc", "seed", "dom", "guard", "__import__('os')"]
 
 
-OWN_COMMENTS = ("# forward sweep: ", "# reverse sweep: ", "# a Value f did not take")
+OWN_COMMENTS = ("# forward sweep: ", "# reverse sweep: ", "# a Value f did not take",
+                "# forward: each line one group", "# reverse: g_X = ")
+SCALAR_COMMENT = r"# [0-9A-Za-z_.\[\]?, ]*"
+SAFE = r"[0-9A-Za-z_.\[\]?]*"  # codegen.comment_text's alphabet
+# a group's title and op ("# t: 3 op nodes"), a gathered matrix's ("# t: 16×2 from params"),
+# an op's name after its line
+GROUPED_COMMENT = rf"# {SAFE}: (?:[0-9]+ {SAFE} nodes?|[0-9×]+ from {SAFE})|# {SAFE}"
 
 
-def _check_source(src: str, fn_name_ok) -> None:
+def _check_source(src: str, fn_name_ok, comment: str = SCALAR_COMMENT) -> None:
     """Every comment is ASCII without quotes, the only string is the docstring, and every
     name is one the compiler made or the code's namespace defines."""
     strings = 0
     for tok in tokenize.generate_tokens(io.StringIO(src).readline):
         if tok.type == tokenize.COMMENT and not tok.string.startswith(OWN_COMMENTS):
-            assert re.fullmatch(r"# [0-9A-Za-z_.\[\]?, ]*", tok.string), tok.string
+            assert re.fullmatch(comment, tok.string), tok.string
         elif tok.type == tokenize.STRING:
             strings += 1
         elif tok.type == tokenize.NAME:
@@ -225,6 +232,14 @@ def test_labels_and_op_names_reach_the_code_only_as_data(label, op_name, tmp_pat
     _check_source(fn.source, None)
     _check_source(fn.batch_source, None)
     assert fn(0.5) == engine(f, 0.5)
+    _check_source(fn.grouped_source, None, GROUPED_COMMENT)
+    want = [engine(f, v) for v in (0.5, -1.5)]
+    for run_long in (False, True):  # compiled whole, and a statement at a time
+        fn_g = autograd.compile(f, 0.5)
+        with mock.patch.object(grouped, "LONG_PROGRAM", 0 if run_long else grouped.LONG_PROGRAM):
+            value, grads = fn_g.batch(np.array([0.5, -1.5]), reduce=None, grouped=True)
+        assert isinstance(fn_g._grouped_code((True,)).fn, lines.Program) == run_long
+        assert [(v, g) for v, g in zip(value.tolist(), grads.tolist())] == want
     x = Value(0.5, label)
     g = compile_graph(f(x), {label or "x": x}, name=label)
     _check_source(g.source, None)
