@@ -73,7 +73,7 @@ class Array:
     same: list = field(default_factory=list)  # per operand: every member reads one row
     rows: object = None  # (members, operands): the row each member reads, slot by slot
     leaves: list = field(default_factory=list)  # an input's or the constants' nodes
-    titles: tuple | None = None  # (a title id per row, the titles): see role_titles
+    titles: tuple | None = None  # (a title id per row, or None: one for all; the titles)
     desc: tuple = ()  # per operand: the index of the array it reads, or its float's bits
 
     def __repr__(self) -> str:
@@ -205,11 +205,7 @@ def role_titles(a: Array) -> tuple:
         nodes = a.members if a.kind == "group" else a.leaves
         # the slot, not the property: Roles are shared by a unit's nodes, so few distinct
         roles = list(map(getattr, nodes, repeat("_role"), repeat(None)))
-        distinct = set(roles)
-        if len(distinct) == 1:  # one role (or none) for every row: no ids needed
-            a.titles = (None, [_role_title(roles[0])])
-            return a.titles
-        per = {r: ids.setdefault(_role_title(r), len(ids)) for r in distinct}
+        per = {r: ids.setdefault(_role_title(r), len(ids)) for r in set(roles)}
         a.titles = (None if len(ids) == 1 else  # one title (or none) for every row
                     np.array(list(map(per.__getitem__, roles)), dtype=np.intp), list(ids))
     return a.titles
